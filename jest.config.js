@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
+  },
+  // moto's server is started once for the whole run; see __tests__/support/globalSetup.ts.
+  setupFiles: ["<rootDir>/__tests__/support/env.ts"],
+  globalSetup: "<rootDir>/__tests__/support/globalSetup.ts",
+  globalTeardown: "<rootDir>/__tests__/support/globalTeardown.ts",
+  collectCoverageFrom: ["src/**/*.ts"],
+};

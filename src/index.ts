@@ -1,0 +1,71 @@
+/**
+ * aws-refresh-session: credential providers for the AWS SDK for JavaScript v3 that refresh
+ * themselves, built from small pieces that compose with fp-ts `pipe`.
+ *
+ * @packageDocumentation
+ */
+export { abortable } from "./abortable";
+export {
+  assumeRole,
+  AssumeRoleOptionsCodec,
+  assumeRoleProps,
+  type AssumeRoleOptions,
+  type SessionTag,
+} from "./assumeRole";
+export { abortReason, systemClock, type Clock } from "./Clock";
+export {
+  arrayOfAtMost,
+  ClockCodec,
+  functionCodec,
+  integerIn,
+  NonEmptyString,
+  NonNegativeMillis,
+  objectCodec,
+  objectWith,
+  refine,
+  RoleArn,
+  RoleSessionName,
+  stringOf,
+  strictOptions,
+  ValidDate,
+} from "./codecs";
+export {
+  redactSecrets,
+  type CredentialProvider,
+  type Credentials,
+  type ProviderOptions,
+  type ProviderTransform,
+} from "./CredentialProvider";
+export {
+  CredentialRefreshError,
+  describeError,
+  type CredentialRefreshErrorOptions,
+} from "./CredentialRefreshError";
+export { decodeOptions, InvalidOptionsError, toIssues, type OptionIssue } from "./InvalidOptionsError";
+export { attemptsOf, isRetryableError } from "./isRetryableError";
+export { isUsableAt, memoizeUntil, type MemoizedProvider, type MemoizeUntilOptions } from "./memoizeUntil";
+export {
+  DEFAULT_EXPIRY_BUFFER_MS,
+  refreshingRole,
+  RefreshingRoleOptionsCodec,
+  validateRefreshingRoleOptions,
+  type RefreshingRoleOptions,
+} from "./refreshingRole";
+export {
+  backoffPolicy,
+  capDelay,
+  constantDelay,
+  defaultRetryPolicy,
+  exponentialBackoff,
+  fullJitter,
+  limitRetries,
+  limitRetriesByDelay,
+  RetryPolicyMonoid,
+  type BackoffOptions,
+  type Random,
+  type RetryPolicy,
+  type RetryStatus,
+} from "./retryPolicy";
+export { retryWith, type RetryEvent, type RetryOptions } from "./retryWith";
+export { session, type Session, type SessionOptions } from "./session";
+export { withExpiryBuffer } from "./withExpiryBuffer";

@@ -1,0 +1,139 @@
+import * as t from "io-ts";
+import { abortable } from "./abortable";
+import { systemClock, type Clock } from "./Clock";
+import { ClockCodec, strictOptions } from "./codecs";
+import { CredentialRefreshError } from "./CredentialRefreshError";
+import type { CredentialProvider, Credentials, ProviderOptions, ProviderTransform } from "./CredentialProvider";
+import { decodeOptions } from "./InvalidOptionsError";
+
+/**
+ * Options of {@link memoizeUntil}.
+ *
+ * @example
+ * ```ts
+ * import { systemClock, type MemoizeUntilOptions } from "aws-refresh-session";
+ *
+ * const options: MemoizeUntilOptions = { clock: systemClock };
+ * ```
+ * @since 0.1.0
+ */
+export interface MemoizeUntilOptions {
+  /** Decides when cached credentials have expired. Default: {@link systemClock}. */
+  readonly clock?: Clock;
+}
+
+const MemoizeUntilOptionsCodec = strictOptions("MemoizeUntilOptions", {}, { clock: ClockCodec });
+
+/**
+ * A provider that the AWS SDK recognises as already caching: SDK clients then call it for every
+ * request instead of wrapping it in their own cache, which would refresh on its own fixed 5-minute
+ * window, once per client, blocking requests meanwhile.
+ *
+ * @example
+ * ```ts
+ * import { memoizeUntil, type MemoizedProvider } from "aws-refresh-session";
+ *
+ * const cached: MemoizedProvider = memoizeUntil()(provider);
+ * console.log(cached.memoized); // true
+ * ```
+ * @since 0.1.0
+ */
+export interface MemoizedProvider extends CredentialProvider {
+  readonly memoized: true;
+}
+
+/**
+ * Whether `credentials` can still be used at `now`: no expiration means they never expire.
+ *
+ * @example
+ * ```ts
+ * import { isUsableAt } from "aws-refresh-session";
+ *
+ * isUsableAt(Date.now())({ accessKeyId: "a", secretAccessKey: "b", expiration: new Date(0) }); // false
+ * ```
+ * @since 0.1.0
+ */
+export const isUsableAt =
+  (now: number) =>
+  (credentials: Credentials): boolean =>
+    credentials.expiration === undefined || credentials.expiration.getTime() > now;
+
+const arrivedExpired = (credentials: Credentials, now: number): CredentialRefreshError =>
+  new CredentialRefreshError(
+    `the credential source returned credentials that expire at ${credentials.expiration?.toISOString()}, ` +
+      `not after now (${new Date(now).toISOString()}): is its lifetime shorter than the expiry buffer?`,
+    { retryable: true },
+  );
+
+/**
+ * Caches the last credentials until their `expiration`, as read from the clock.
+ *
+ * - Concurrent callers share one upstream call: 10,000 callers on a cold or expired cache cause
+ *   exactly one call.
+ * - A failed call is not cached: every caller waiting on it gets the error, and the next call tries
+ *   again.
+ * - Credentials that are already expired when they arrive are never returned (the callers get a
+ *   {@link CredentialRefreshError}).
+ * - `forceRefresh` skips the cache but still joins the call in flight, if any.
+ * - A caller's `signal` stops that caller waiting, not the shared call, which others may be awaiting.
+ *
+ * Put {@link withExpiryBuffer} before it so that "expired" comes with a safety margin. The result is
+ * marked `memoized`, so SDK clients use it as it is instead of adding their own cache.
+ *
+ * @example
+ * ```ts
+ * import { pipe } from "fp-ts/function";
+ * import { S3Client } from "@aws-sdk/client-s3";
+ * import { assumeRole, memoizeUntil, withExpiryBuffer } from "aws-refresh-session";
+ *
+ * const credentials = pipe(
+ *   assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader", region: "eu-west-1" }),
+ *   withExpiryBuffer(60_000),
+ *   memoizeUntil(),
+ * );
+ * const s3 = new S3Client({ region: "eu-west-1", credentials });
+ * ```
+ * @since 0.1.0
+ */
+export const memoizeUntil = (options: MemoizeUntilOptions = {}): ((provider: CredentialProvider) => MemoizedProvider) => {
+  const { clock = systemClock } = decodeOptions("memoizeUntil", MemoizeUntilOptionsCodec, options) as MemoizeUntilOptions;
+
+  return (provider) => {
+    let current: Credentials | undefined;
+    let inFlight: Promise<Credentials> | undefined;
+
+    const fetchShared = (providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
+      if (inFlight !== undefined) return inFlight;
+      // The shared call must not die with one caller's signal; each caller races its own instead.
+      const { signal: _callerSignal, ...upstreamOptions } = providerOptions ?? {};
+      const call: Promise<Credentials> = Promise.resolve()
+        .then(() => provider(upstreamOptions))
+        .then((credentials) => {
+          const now = clock.now();
+          if (!isUsableAt(now)(credentials)) throw arrivedExpired(credentials, now);
+          current = credentials;
+          return credentials;
+        })
+        .finally(() => {
+          if (inFlight === call) inFlight = undefined;
+        });
+      // Every caller may have stopped waiting (aborted) by the time the call fails; the failure is
+      // theirs to see, never an unhandled rejection.
+      call.catch(() => undefined);
+      inFlight = call;
+      return call;
+    };
+
+    const memoized = async (providerOptions?: ProviderOptions): Promise<Credentials> => {
+      if (providerOptions?.forceRefresh !== true && current !== undefined && isUsableAt(clock.now())(current)) {
+        return current;
+      }
+      const credentials = await abortable(fetchShared(providerOptions), providerOptions?.signal);
+      // Time may have moved on while this caller waited for the shared call.
+      const now = clock.now();
+      if (!isUsableAt(now)(credentials)) throw arrivedExpired(credentials, now);
+      return credentials;
+    };
+    return Object.assign(memoized, { memoized: true as const });
+  };
+};

@@ -1,0 +1,138 @@
+import { refreshingRole, validateRefreshingRoleOptions, type RefreshingRoleOptions } from "./refreshingRole";
+import type { MemoizedProvider } from "./memoizeUntil";
+
+/**
+ * Options of {@link session}: a role to assume, and the region the clients talk to.
+ *
+ * @example
+ * ```ts
+ * import type { SessionOptions } from "aws-refresh-session";
+ *
+ * const options: SessionOptions = { region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/Reader" };
+ * ```
+ * @since 0.1.0
+ */
+export interface SessionOptions extends RefreshingRoleOptions {
+  /** The region of the clients, and of STS unless `stsClient` is given. */
+  readonly region?: string;
+}
+
+/** Anything built like an AWS SDK v3 client: `new ClientClass(config)`, with an optional `destroy()`. */
+type ClientClass = abstract new (...args: never[]) => unknown;
+type ConfigOf<C extends ClientClass> = NonNullable<ConstructorParameters<C>[0]>;
+
+/**
+ * Credentials that refresh themselves, a region, and the clients built with them.
+ *
+ * @example
+ * ```ts
+ * import { S3Client } from "@aws-sdk/client-s3";
+ * import { session, type Session } from "aws-refresh-session";
+ *
+ * const aws: Session = session({ region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/Reader" });
+ * const s3 = aws.client(S3Client);
+ * ```
+ * @since 0.1.0
+ */
+export interface Session {
+  /** The region the clients are built for (`undefined`: the SDK resolves it from the environment). */
+  readonly region: string | undefined;
+  /** The shared, self-refreshing credentials: give them to clients built elsewhere too. */
+  readonly credentials: MemoizedProvider;
+  /**
+   * A client of `ClientClass` that uses the shared credentials and the session's region; `config` may
+   * override anything, the region included. The same class with an equal config gives the same
+   * client back, so asking for it per request costs nothing.
+   */
+  client<C extends ClientClass>(ClientClass: C, config?: ConfigOf<C>): InstanceType<C>;
+  /** Destroys every client this session built (closing their sockets) and forgets them. */
+  destroy(): void;
+}
+
+/** Identity of non-plain values (functions, class instances) inside a client config, for cache keys. */
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+const identityOf = (value: object): number => {
+  let id = identities.get(value);
+  if (id === undefined) {
+    id = nextIdentity++;
+    identities.set(value, id);
+  }
+  return id;
+};
+
+/** A key equal for configs that are equal as data, with functions and class instances by identity. */
+const configKey = (value: unknown): string => {
+  if (value === null || typeof value !== "object") {
+    return typeof value === "function" ? `f#${identityOf(value)}` : JSON.stringify(value) ?? "u";
+  }
+  if (Array.isArray(value)) return `[${value.map(configKey).join(",")}]`;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return `o#${identityOf(value)}`;
+  const record = value as Record<string, unknown>;
+  return `{${Object.keys(record)
+    .filter((key) => record[key] !== undefined)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${configKey(record[key])}`)
+    .join(",")}}`;
+};
+
+/**
+ * One self-refreshing role session for a whole program, like boto3-refresh-session's
+ * `AutoRefreshableSession`: it builds SDK clients that all share one {@link refreshingRole}, so there
+ * is one STS call per refresh however many clients and requests there are.
+ *
+ * Options are checked now, before any network call: bad ones throw an {@link InvalidOptionsError}.
+ *
+ * @example
+ * ```ts
+ * import { S3Client } from "@aws-sdk/client-s3";
+ * import { SQSClient } from "@aws-sdk/client-sqs";
+ * import { session } from "aws-refresh-session";
+ *
+ * const aws = session({ region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/Worker" });
+ * const s3 = aws.client(S3Client);
+ * const sqs = aws.client(SQSClient, { maxAttempts: 5 });
+ * ```
+ * @since 0.1.0
+ */
+export const session = (options: SessionOptions): Session => {
+  const { region, ...roleOptions } = options;
+  // The region is the clients'; STS uses it too, unless the caller brought an STS client of its own.
+  const validated = validateRefreshingRoleOptions(
+    roleOptions.stsClient === undefined && region !== undefined ? { ...roleOptions, region } : roleOptions,
+    "session",
+  );
+  const credentials = refreshingRole(validated);
+  const clients = new Map<unknown, Map<string, unknown>>();
+
+  return {
+    region,
+    credentials,
+    client<C extends ClientClass>(ClientClass: C, config?: ConfigOf<C>): InstanceType<C> {
+      let byConfig = clients.get(ClientClass);
+      if (byConfig === undefined) {
+        byConfig = new Map();
+        clients.set(ClientClass, byConfig);
+      }
+      const key = configKey(config ?? {});
+      let client = byConfig.get(key);
+      if (client === undefined) {
+        const Concrete = ClientClass as unknown as new (config: object) => InstanceType<C>;
+        client = new Concrete({
+          ...(region === undefined ? {} : { region }),
+          credentials,
+          ...(config as object | undefined),
+        });
+        byConfig.set(key, client);
+      }
+      return client as InstanceType<C>;
+    },
+    destroy(): void {
+      for (const byConfig of clients.values()) {
+        for (const client of byConfig.values()) (client as { destroy?: () => void }).destroy?.();
+      }
+      clients.clear();
+    },
+  };
+};

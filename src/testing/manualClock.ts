@@ -1,0 +1,129 @@
+import { abortReason, type Clock } from "../Clock";
+
+/**
+ * A {@link Clock} that moves only when told, for tests: `sleep` waits until `advance` has moved time
+ * past its deadline.
+ *
+ * @example
+ * ```ts
+ * import { manualClock } from "aws-refresh-session/testing";
+ *
+ * const clock = manualClock(Date.UTC(2030, 0, 1));
+ * let woke = false;
+ * void clock.sleep(1_000).then(() => (woke = true));
+ * await clock.advance(999); // woke === false
+ * await clock.advance(1); // woke === true
+ * ```
+ * @since 0.1.0
+ */
+export interface ManualClock extends Clock {
+  /**
+   * Moves time forward by `ms`, waking due sleeps one at a time in deadline order. Time stands at each
+   * sleep's deadline while it wakes, and everything its wake-up sets going (promise callbacks, further
+   * sleeps that fall due within the step) runs before the next one wakes and before this resolves.
+   */
+  advance(ms: number): Promise<void>;
+  /** Moves time forward to `epochMs` (not back), as `advance` would. */
+  advanceTo(epochMs: number): Promise<void>;
+  /** Sleeps that have not woken yet. */
+  readonly pendingSleeps: number;
+}
+
+interface Sleeper {
+  readonly wakeAt: number;
+  readonly order: number;
+  readonly wake: () => void;
+}
+
+/**
+ * Lets every callback already queued (and the ones they queue) run. `setImmediate` fires after the
+ * microtask queue drains, so one turn settles any chain of resolved promises.
+ */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A manual {@link Clock} starting at `start` (epoch ms; default 2030-01-01T00:00:00Z, a fixed instant so
+ * tests read the same every run).
+ *
+ * @example
+ * ```ts
+ * import { memoizeUntil } from "aws-refresh-session";
+ * import { manualClock } from "aws-refresh-session/testing";
+ *
+ * const clock = manualClock();
+ * let calls = 0;
+ * const provider = memoizeUntil({ clock })(async () => ({
+ *   accessKeyId: `key-${++calls}`,
+ *   secretAccessKey: "secret",
+ *   expiration: new Date(clock.now() + 60_000),
+ * }));
+ * await provider(); // calls === 1
+ * await clock.advance(60_000);
+ * await provider(); // calls === 2: the first credentials expired
+ * ```
+ * @since 0.1.0
+ */
+export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock => {
+  let now = start;
+  let order = 0;
+  const sleepers: Sleeper[] = [];
+
+  const nextDue = (until: number): Sleeper | undefined => {
+    let best: Sleeper | undefined;
+    for (const sleeper of sleepers) {
+      if (sleeper.wakeAt > until) continue;
+      if (best === undefined || sleeper.wakeAt < best.wakeAt || (sleeper.wakeAt === best.wakeAt && sleeper.order < best.order)) {
+        best = sleeper;
+      }
+    }
+    return best;
+  };
+
+  const advanceTo = async (target: number): Promise<void> => {
+    await settle();
+    for (let due = nextDue(target); due !== undefined; due = nextDue(target)) {
+      sleepers.splice(sleepers.indexOf(due), 1);
+      now = Math.max(now, due.wakeAt);
+      due.wake();
+      await settle();
+    }
+    now = Math.max(now, target);
+    await settle();
+  };
+
+  return {
+    now: () => now,
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(abortReason(signal));
+          return;
+        }
+        // The Clock contract: a wait of nothing resolves on the next turn, not at the next advance.
+        if (ms <= 0) {
+          resolve();
+          return;
+        }
+        const onAbort = (): void => {
+          const index = sleepers.indexOf(sleeper);
+          if (index >= 0) sleepers.splice(index, 1);
+          reject(abortReason(signal as AbortSignal));
+        };
+        const sleeper: Sleeper = {
+          wakeAt: now + ms,
+          order: order++,
+          wake: () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+        };
+        sleepers.push(sleeper);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      }),
+    advance: (ms) => advanceTo(now + Math.max(0, ms)),
+    advanceTo,
+    get pendingSleeps() {
+      return sleepers.length;
+    },
+  };
+};
