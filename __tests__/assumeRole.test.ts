@@ -1,5 +1,11 @@
 import { STSClient } from "@aws-sdk/client-sts";
-import { assumeRole, CredentialRefreshError, InvalidOptionsError, RoleSessionName, type AssumeRoleOptions } from "../src";
+import {
+  assumeRole,
+  CredentialRefreshError,
+  InvalidOptionsError,
+  RoleSessionName,
+  type AssumeRoleOptions,
+} from "../src";
 import { stsClientFor } from "../src/assumeRole";
 import { manualClock } from "../src/testing";
 import { fakeSts } from "./support/fakeSts";
@@ -73,28 +79,44 @@ describe("assumeRole", () => {
     [
       "no SessionToken",
       (clock: { now(): number }) => ({
-        Credentials: { AccessKeyId: "A", SecretAccessKey: "leak-me-not", Expiration: new Date(clock.now() + 1e6) },
+        Credentials: {
+          AccessKeyId: "A",
+          SecretAccessKey: "leak-me-not",
+          Expiration: new Date(clock.now() + 1e6),
+        },
       }),
       /Credentials\.SessionToken/,
     ],
     [
       "an unparseable Expiration",
       () => ({
-        Credentials: { AccessKeyId: "A", SecretAccessKey: "leak-me-not", SessionToken: "t", Expiration: new Date("soon") },
+        Credentials: {
+          AccessKeyId: "A",
+          SecretAccessKey: "leak-me-not",
+          SessionToken: "t",
+          Expiration: new Date("soon"),
+        },
       }),
       /Credentials\.Expiration/,
     ],
     [
       "an Expiration in the past",
       (clock: { now(): number }) => ({
-        Credentials: { AccessKeyId: "A", SecretAccessKey: "leak-me-not", SessionToken: "t", Expiration: new Date(clock.now() - 1) },
+        Credentials: {
+          AccessKeyId: "A",
+          SecretAccessKey: "leak-me-not",
+          SessionToken: "t",
+          Expiration: new Date(clock.now() - 1),
+        },
       }),
       /expired at .*check this machine's clock/,
     ],
   ])("treats a response with %s as a retryable error, not a credential", async (_label, answer, message) => {
     const clock = manualClock();
     const sts = fakeSts(clock, [() => answer(clock)]);
-    const error = (await assumeRole({ roleArn, stsClient: sts.client, clock })().catch((e: unknown) => e)) as Error;
+    const error = (await assumeRole({ roleArn, stsClient: sts.client, clock })().catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(error).toBeInstanceOf(CredentialRefreshError);
     expect(error).toMatchObject({ retryable: true });
     expect(error.message).toMatch(message);
@@ -105,15 +127,20 @@ describe("assumeRole", () => {
     ["AccessDenied", 403, false],
     ["Throttling", 400, true],
     ["ServiceUnavailable", 503, true],
-  ])("wraps an STS %s in a CredentialRefreshError that says whether to retry", async (name, status, retryable) => {
-    const clock = manualClock();
-    const cause = sdkError(name, status, 2);
-    const sts = fakeSts(clock, [cause]);
-    const error = (await assumeRole({ roleArn, stsClient: sts.client, clock })().catch((e: unknown) => e)) as CredentialRefreshError;
-    expect(error).toBeInstanceOf(CredentialRefreshError);
-    expect(error).toMatchObject({ retryable, attempts: 2, cause });
-    expect(error.message).toBe(`STS AssumeRole for ${roleArn} failed: ${name}: ${name} happened`);
-  });
+  ])(
+    "wraps an STS %s in a CredentialRefreshError that says whether to retry",
+    async (name, status, retryable) => {
+      const clock = manualClock();
+      const cause = sdkError(name, status, 2);
+      const sts = fakeSts(clock, [cause]);
+      const error = (await assumeRole({ roleArn, stsClient: sts.client, clock })().catch(
+        (e: unknown) => e,
+      )) as CredentialRefreshError;
+      expect(error).toBeInstanceOf(CredentialRefreshError);
+      expect(error).toMatchObject({ retryable, attempts: 2, cause });
+      expect(error.message).toBe(`STS AssumeRole for ${roleArn} failed: ${name}: ${name} happened`);
+    },
+  );
 
   it("builds an STS client that makes one attempt per call, leaving retries to retryWith", async () => {
     const built = stsClientFor({ region: "eu-west-1", clientConfig: { endpoint: "http://127.0.0.1:1" } });
@@ -132,11 +159,26 @@ describe("assumeRole", () => {
       ["no roleArn", "roleArn", {}, /IAM role ARN/],
       ["a roleArn that is not an ARN", "roleArn", { roleArn: "Reader" }, /IAM role ARN/],
       ["a user ARN", "roleArn", { roleArn: "arn:aws:iam::123456789012:user/alice" }, /IAM role ARN/],
-      ["an ARN with a short account", "roleArn", { roleArn: "arn:aws:iam::1234:role/Reader" }, /IAM role ARN/],
+      [
+        "an ARN with a short account",
+        "roleArn",
+        { roleArn: "arn:aws:iam::1234:role/Reader" },
+        /IAM role ARN/,
+      ],
       ["a roleArn that is a number", "roleArn", { roleArn: 42 }, /IAM role ARN/],
       ["a one-character session name", "roleSessionName", { ...base, roleSessionName: "a" }, /2 to 64/],
-      ["a 65-character session name", "roleSessionName", { ...base, roleSessionName: "a".repeat(65) }, /2 to 64/],
-      ["a session name with a space", "roleSessionName", { ...base, roleSessionName: "my session" }, /2 to 64/],
+      [
+        "a 65-character session name",
+        "roleSessionName",
+        { ...base, roleSessionName: "a".repeat(65) },
+        /2 to 64/,
+      ],
+      [
+        "a session name with a space",
+        "roleSessionName",
+        { ...base, roleSessionName: "my session" },
+        /2 to 64/,
+      ],
       ["a session name with a slash", "roleSessionName", { ...base, roleSessionName: "a/b" }, /2 to 64/],
       ["durationSeconds under 900", "durationSeconds", { ...base, durationSeconds: 899 }, /900 to 43200/],
       ["durationSeconds over 43200", "durationSeconds", { ...base, durationSeconds: 43_201 }, /900 to 43200/],
@@ -144,32 +186,81 @@ describe("assumeRole", () => {
       ["durationSeconds as a string", "durationSeconds", { ...base, durationSeconds: "3600" }, /an integer/],
       ["a one-character external ID", "externalId", { ...base, externalId: "x" }, /2 to 1224/],
       ["a 1225-character external ID", "externalId", { ...base, externalId: "x".repeat(1225) }, /2 to 1224/],
-      ["11 policy ARNs", "policyArns", { ...base, policyArns: Array(11).fill("arn:aws:iam::aws:policy/ReadOnlyAccess") }, /at most 10/],
+      [
+        "11 policy ARNs",
+        "policyArns",
+        { ...base, policyArns: Array(11).fill("arn:aws:iam::aws:policy/ReadOnlyAccess") },
+        /at most 10/,
+      ],
       ["a policy ARN that is a role", "policyArns.0", { ...base, policyArns: [roleArn] }, /IAM policy ARN/],
       ["a policy that is not JSON", "policy", { ...base, policy: "allow everything" }, /JSON policy/],
-      ["a policy over 2048 characters", "policy", { ...base, policy: JSON.stringify({ x: "y".repeat(2050) }) }, /JSON policy/],
+      [
+        "a policy over 2048 characters",
+        "policy",
+        { ...base, policy: JSON.stringify({ x: "y".repeat(2050) }) },
+        /JSON policy/,
+      ],
       ["51 tags", "tags", { ...base, tags: Array(51).fill({ key: "k", value: "v" }) }, /at most 50/],
       ["a tag without a value", "tags.0.value", { ...base, tags: [{ key: "team" }] }, /0 to 256/],
-      ["a tag key of 129 characters", "tags.0.key", { ...base, tags: [{ key: "k".repeat(129), value: "v" }] }, /1 to 128/],
-      ["a tag with an unknown field", "tags.0.Value", { ...base, tags: [{ key: "k", value: "v", Value: "w" }] }, /not a known option/],
-      ["a transitive tag key that is empty", "transitiveTagKeys.0", { ...base, transitiveTagKeys: [""] }, /1 to 128/],
+      [
+        "a tag key of 129 characters",
+        "tags.0.key",
+        { ...base, tags: [{ key: "k".repeat(129), value: "v" }] },
+        /1 to 128/,
+      ],
+      [
+        "a tag with an unknown field",
+        "tags.0.Value",
+        { ...base, tags: [{ key: "k", value: "v", Value: "w" }] },
+        /not a known option/,
+      ],
+      [
+        "a transitive tag key that is empty",
+        "transitiveTagKeys.0",
+        { ...base, transitiveTagKeys: [""] },
+        /1 to 128/,
+      ],
       ["a source identity of one character", "sourceIdentity", { ...base, sourceIdentity: "x" }, /2 to 64/],
       ["a region with capitals", "region", { ...base, region: "EU-WEST-1" }, /region name/],
       ["an stsClient without send()", "stsClient", { ...base, stsClient: {} }, /STSClient/],
-      ["both stsClient and clientConfig", "clientConfig", { ...base, stsClient: new STSClient({ region: "us-east-1" }), clientConfig: {} }, /cannot be combined/],
-      ["both stsClient and region", "region", { ...base, stsClient: new STSClient({ region: "us-east-1" }), region: "eu-west-1" }, /cannot be combined/],
-      ["clientConfig that is not an object", "clientConfig", { ...base, clientConfig: "endpoint" }, /an object of STSClient configuration/],
+      [
+        "both stsClient and clientConfig",
+        "clientConfig",
+        { ...base, stsClient: new STSClient({ region: "us-east-1" }), clientConfig: {} },
+        /cannot be combined/,
+      ],
+      [
+        "both stsClient and region",
+        "region",
+        { ...base, stsClient: new STSClient({ region: "us-east-1" }), region: "eu-west-1" },
+        /cannot be combined/,
+      ],
+      [
+        "clientConfig that is not an object",
+        "clientConfig",
+        { ...base, clientConfig: "endpoint" },
+        /an object of STSClient configuration/,
+      ],
       ["a clock without sleep()", "clock", { ...base, clock: { now: () => 0 } }, /a Clock/],
       ["a misspelt option", "durationSecs", { ...base, durationSecs: 900 }, /not a known option/],
       ["a PascalCase option", "RoleSessionName", { ...base, RoleSessionName: "x" }, /not a known option/],
-      ["options that are not an object", "", "arn:aws:iam::123456789012:role/Reader" as never, /an options object/],
+      [
+        "options that are not an object",
+        "",
+        "arn:aws:iam::123456789012:role/Reader" as never,
+        /an options object/,
+      ],
     ];
 
     it.each(table)("rejects %s, naming %j, before any network call", (_label, path, options, rule) => {
       const sts = fakeSts(manualClock());
-      const input = typeof options === "object" && !("stsClient" in options) && !("clientConfig" in options) && !("region" in options)
-        ? { ...options, stsClient: sts.client }
-        : options;
+      const input =
+        typeof options === "object" &&
+        !("stsClient" in options) &&
+        !("clientConfig" in options) &&
+        !("region" in options)
+          ? { ...options, stsClient: sts.client }
+          : options;
       let thrown: unknown;
       try {
         assumeRole(input as unknown as AssumeRoleOptions);
@@ -192,14 +283,19 @@ describe("assumeRole", () => {
         }
         throw new Error("did not throw");
       })();
-      expect(error.issues.map((issue) => issue.path).sort()).toEqual(["durationSeconds", "extra", "roleArn", "roleSessionName"]);
+      expect(error.issues.map((issue) => issue.path).sort()).toEqual([
+        "durationSeconds",
+        "extra",
+        "roleArn",
+        "roleSessionName",
+      ]);
       expect(error.message).toMatch(/^Invalid assumeRole options \(4 problems\):/);
     });
 
     it("does not echo the values of fields that may hold secrets", () => {
       const error = (() => {
         try {
-          assumeRole({ roleArn, externalId: "s", clientConfig: "AKIA-with-secret" } as never);
+          assumeRole({ roleArn, externalId: "s", clientConfig: "AKIA-with-secret" });
         } catch (e) {
           return e as Error;
         }

@@ -15,7 +15,12 @@ describe("isRetryableError", () => {
     ["ECONNRESET", withCode("ECONNRESET")],
     ["ECONNREFUSED", withCode("ECONNREFUSED")],
     ["ENOTFOUND", withCode("ENOTFOUND")],
-    ["RequestTimeTooSkewed", sdkError("RequestTimeTooSkewed", 403)],
+    [
+      "a clock-skew error the SDK has corrected",
+      Object.assign(sdkError("RequestTimeTooSkewed", 403), {
+        $metadata: { httpStatusCode: 403, clockSkewCorrected: true },
+      }),
+    ],
     ["a retryable CredentialRefreshError", new CredentialRefreshError("x", { retryable: true })],
   ])("retries %s", (_label, error) => {
     expect(isRetryableError(error)).toBe(true);
@@ -24,6 +29,7 @@ describe("isRetryableError", () => {
   it.each([
     ["AccessDenied", sdkError("AccessDenied", 403)],
     ["ValidationError", sdkError("ValidationError", 400)],
+    ["a clock-skew error not corrected (it would fail the same way)", sdkError("RequestTimeTooSkewed", 403)],
     ["ExpiredTokenException", sdkError("ExpiredTokenException", 400)],
     ["MalformedPolicyDocument", sdkError("MalformedPolicyDocument", 400)],
     ["an abort", Object.assign(new Error("aborted"), { name: "AbortError" })],

@@ -9,7 +9,10 @@ const HOUR = 3_600_000;
 describe("memoizeUntil", () => {
   it("reuses the credentials until their expiration, then fetches new ones", async () => {
     const clock = manualClock();
-    const upstream = scriptedProvider([() => credentialsAt(clock, HOUR, 1), () => credentialsAt(clock, HOUR, 2)]);
+    const upstream = scriptedProvider([
+      () => credentialsAt(clock, HOUR, 1),
+      () => credentialsAt(clock, HOUR, 2),
+    ]);
     const provider = memoizeUntil({ clock })(upstream.provider);
 
     const first = await provider();
@@ -75,7 +78,10 @@ describe("memoizeUntil", () => {
     ["expiring exactly now", 0],
   ])("never returns credentials that arrive %s, and does not cache them", async (_label, ttl) => {
     const clock = manualClock();
-    const upstream = scriptedProvider([() => credentialsAt(clock, ttl, 1), () => credentialsAt(clock, HOUR, 2)]);
+    const upstream = scriptedProvider([
+      () => credentialsAt(clock, ttl, 1),
+      () => credentialsAt(clock, HOUR, 2),
+    ]);
     const provider = memoizeUntil({ clock })(upstream.provider);
 
     const error = await provider().catch((e: unknown) => e);
@@ -177,11 +183,11 @@ describe("memoizeUntil", () => {
   it("survives an upstream that throws synchronously, and tries again next time", async () => {
     const clock = manualClock();
     let calls = 0;
-    const provider = memoizeUntil({ clock })((() => {
+    const provider = memoizeUntil({ clock })(() => {
       calls++;
       if (calls === 1) throw new Error("sync failure");
       return Promise.resolve(credentialsAt(clock, HOUR));
-    }) as never);
+    });
     await expect(provider()).rejects.toThrow("sync failure");
     await expect(provider()).resolves.toMatchObject({ accessKeyId: "ASIATEST00000001" });
   });
@@ -190,7 +196,10 @@ describe("memoizeUntil", () => {
     // The manual clock runs years ahead of Date.now(): an SDK cache keyed on Date.now() would keep
     // the first credentials forever; ours must replace them when *our* clock says they expired.
     const clock = manualClock(Date.UTC(2035, 0, 1));
-    const upstream = scriptedProvider([() => credentialsAt(clock, HOUR, 1), () => credentialsAt(clock, HOUR, 2)]);
+    const upstream = scriptedProvider([
+      () => credentialsAt(clock, HOUR, 1),
+      () => credentialsAt(clock, HOUR, 2),
+    ]);
     const provider = memoizeUntil({ clock })(upstream.provider);
     expect(provider.memoized).toBe(true);
 
@@ -214,7 +223,11 @@ describe("memoizeUntil", () => {
       | { readonly kind: "fail" };
 
     const action: fc.Arbitrary<Action> = fc.oneof(
-      fc.record({ kind: fc.constant("call" as const), callers: fc.integer({ min: 1, max: 5 }), force: fc.boolean() }),
+      fc.record({
+        kind: fc.constant("call" as const),
+        callers: fc.integer({ min: 1, max: 5 }),
+        force: fc.boolean(),
+      }),
       fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 2 * HOUR }) }),
       fc.record({ kind: fc.constant("succeed" as const), ttlMs: fc.integer({ min: -HOUR, max: 2 * HOUR }) }),
       fc.record({ kind: fc.constant("fail" as const) }),
@@ -243,7 +256,8 @@ describe("memoizeUntil", () => {
 
         for (const step of actions) {
           if (step.kind === "call") {
-            for (let i = 0; i < step.callers; i++) observe(provider(step.force ? { forceRefresh: true } : undefined));
+            for (let i = 0; i < step.callers; i++)
+              observe(provider(step.force ? { forceRefresh: true } : undefined));
           } else if (step.kind === "advance") {
             await clock.advance(step.ms);
           } else if (upstream.inFlight > 0) {

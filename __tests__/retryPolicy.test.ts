@@ -1,10 +1,5 @@
 import * as O from "fp-ts/Option";
-import {
-  applyPolicy,
-  defaultRetryStatus,
-  type RetryPolicy,
-  type RetryStatus,
-} from "retry-ts";
+import { applyPolicy, defaultRetryStatus, type RetryPolicy, type RetryStatus } from "retry-ts";
 import { backoffPolicy, defaultRetryPolicy, exponentialBackoff, fullJitter } from "../src";
 
 /** The delays a policy gives, retry after retry, until it stops (or `max` of them). */

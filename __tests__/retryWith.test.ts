@@ -13,7 +13,8 @@ import { manualClock } from "../src/testing";
 import { credentialsAt, scriptedProvider, sdkError, settle } from "./support/scripted";
 
 const HOUR = 3_600_000;
-const everySecond = (retries: number) => RetryPolicyMonoid.concat(constantDelay(1_000), limitRetries(retries));
+const everySecond = (retries: number) =>
+  RetryPolicyMonoid.concat(constantDelay(1_000), limitRetries(retries));
 
 describe("retryWith", () => {
   it("retries a throttled provider after the policy's delays, waiting on the clock", async () => {
@@ -24,7 +25,10 @@ describe("retryWith", () => {
       () => credentialsAt(clock, HOUR),
     ]);
     const events: RetryEvent[] = [];
-    const provider = pipe(upstream.provider, retryWith(everySecond(3), { clock, onRetry: (e) => events.push(e) }));
+    const provider = pipe(
+      upstream.provider,
+      retryWith(everySecond(3), { clock, onRetry: (e) => events.push(e) }),
+    );
 
     let settled = false;
     const result = provider().finally(() => (settled = true));
@@ -91,9 +95,9 @@ describe("retryWith", () => {
     const clock = manualClock();
     const seen: Array<AbortSignal | undefined> = [];
     const controller = new AbortController();
-    const provider = retryWith(everySecond(5), { clock })(async (options) => {
+    const provider = retryWith(everySecond(5), { clock })((options) => {
       seen.push(options?.signal);
-      throw sdkError("Throttling", 400);
+      return Promise.reject(sdkError("Throttling", 400));
     });
     const outcome = provider({ signal: controller.signal }).catch((e: unknown) => e);
     await settle();

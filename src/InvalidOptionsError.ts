@@ -75,7 +75,11 @@ const describeValue = (path: readonly string[], value: unknown): string => {
   if (value === undefined) return " (it is missing)";
   let shown: string;
   try {
-    shown = typeof value === "function" ? "a function" : (JSON.stringify(value) ?? String(value));
+    // Only JSON-able values are shown as JSON; JSON.stringify would give undefined or throw for the rest.
+    shown =
+      typeof value === "function" || typeof value === "symbol" || typeof value === "bigint"
+        ? `a ${typeof value}`
+        : JSON.stringify(value);
   } catch {
     shown = Object.prototype.toString.call(value);
   }
@@ -134,7 +138,7 @@ export const toIssues = (errors: t.Errors): OptionIssue[] => {
  * ```
  * @since 0.1.0
  */
-export const decodeOptions = <A, O>(subject: string, codec: t.Type<A, O, unknown>, input: unknown): A => {
+export const decodeOptions = <A, O>(subject: string, codec: t.Type<A, O>, input: unknown): A => {
   const result = codec.decode(input);
   if (isLeft(result)) throw new InvalidOptionsError(subject, toIssues(result.left));
   return result.right;

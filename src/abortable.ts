@@ -17,7 +17,9 @@ export const abortable = <A>(promise: Promise<A>, signal: AbortSignal | undefine
   if (signal === undefined) return promise;
   if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise<A>((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal));
+    const onAbort = (): void => {
+      reject(abortReason(signal));
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(
       (value) => {

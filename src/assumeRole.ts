@@ -110,8 +110,18 @@ const SessionPolicy = refine(
   "a JSON policy document of at most 2048 characters",
 );
 
-const TagKey = stringOf(1, 128, /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, "1 to 128 letters, digits, spaces and _.:/=+-@");
-const TagValue = stringOf(0, 256, /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "0 to 256 letters, digits, spaces and _.:/=+-@");
+const TagKey = stringOf(
+  1,
+  128,
+  /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u,
+  "1 to 128 letters, digits, spaces and _.:/=+-@",
+);
+const TagValue = stringOf(
+  0,
+  256,
+  /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u,
+  "0 to 256 letters, digits, spaces and _.:/=+-@",
+);
 
 /**
  * The io-ts props shared by every way of assuming a role, so that `refreshingRole` and friends can
@@ -132,7 +142,10 @@ export const assumeRoleProps = {
   externalId: stringOf(2, 1224, /^[\w+=,.@:/-]+$/, "2 to 1224 characters of letters, digits and _+=,.@:/-"),
   policy: SessionPolicy,
   policyArns: arrayOfAtMost(10, PolicyArn),
-  tags: arrayOfAtMost(50, strictOptions("a session tag { key, value }", { key: TagKey, value: TagValue }, {})),
+  tags: arrayOfAtMost(
+    50,
+    strictOptions("a session tag { key, value }", { key: TagKey, value: TagValue }, {}),
+  ),
   transitiveTagKeys: arrayOfAtMost(50, TagKey),
   sourceIdentity: RoleSessionName,
   region: stringOf(1, 64, /^[a-z0-9-]+$/, "an AWS region name such as eu-west-1"),
@@ -154,7 +167,11 @@ const { roleArn, ...optionalAssumeRoleProps } = assumeRoleProps;
  * ```
  * @since 0.1.0
  */
-export const AssumeRoleOptionsCodec = strictOptions("AssumeRoleOptions", { roleArn }, optionalAssumeRoleProps);
+export const AssumeRoleOptionsCodec = strictOptions(
+  "AssumeRoleOptions",
+  { roleArn },
+  optionalAssumeRoleProps,
+);
 
 /**
  * Rules that involve more than one field, shared by everything that assumes a role.

@@ -18,11 +18,7 @@ import * as t from "io-ts";
  * ```
  * @since 0.1.0
  */
-export const refine = <A, O>(
-  base: t.Type<A, O, unknown>,
-  predicate: (a: A) => boolean,
-  rule: string,
-): t.Type<A, O, unknown> =>
+export const refine = <A, O>(base: t.Type<A, O>, predicate: (a: A) => boolean, rule: string): t.Type<A, O> =>
   new t.Type<A, O, unknown>(
     rule,
     (u): u is A => base.is(u) && predicate(u),
@@ -57,7 +53,7 @@ export const strictOptions = <R extends t.Props, O extends t.Props>(
   name: string,
   required: R,
   optional: O,
-): t.Type<t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>>, unknown, unknown> => {
+): t.Type<t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>>, unknown> => {
   type A = t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>>;
   const requiredShape = t.type(required);
   const optionalShape = t.partial(optional);
@@ -100,7 +96,10 @@ const closest = (name: string, known: readonly string[]): string | undefined => 
   let best: { name: string; distance: number } | undefined;
   for (const candidate of known) {
     const distance = candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase());
-    if (distance <= Math.max(2, Math.floor(candidate.length / 4)) && (best === undefined || distance < best.distance)) {
+    if (
+      distance <= Math.max(2, Math.floor(candidate.length / 4)) &&
+      (best === undefined || distance < best.distance)
+    ) {
       best = { name: candidate, distance };
     }
   }
@@ -134,7 +133,7 @@ const editDistance = (a: string, b: string): number => {
  * ```
  * @since 0.1.0
  */
-export const objectCodec = (name: string): t.Type<Record<string, unknown>, Record<string, unknown>, unknown> =>
+export const objectCodec = (name: string): t.Type<Record<string, unknown>, Record<string, unknown>> =>
   new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
     name,
     t.UnknownRecord.is,
@@ -187,12 +186,8 @@ export const RoleSessionName = refine(
  * ```
  * @since 0.1.0
  */
-export const integerIn = (min: number, max: number): t.Type<number, number, unknown> =>
-  refine(
-    t.number,
-    (n) => Number.isInteger(n) && n >= min && n <= max,
-    `an integer from ${min} to ${max}`,
-  );
+export const integerIn = (min: number, max: number): t.Type<number, number> =>
+  refine(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer from ${min} to ${max}`);
 
 /**
  * A finite number of milliseconds, zero or more.
@@ -222,12 +217,7 @@ export const NonNegativeMillis = refine(
  * ```
  * @since 0.1.0
  */
-export const stringOf = (
-  min: number,
-  max: number,
-  pattern: RegExp,
-  rule: string,
-): t.Type<string, string, unknown> =>
+export const stringOf = (min: number, max: number, pattern: RegExp, rule: string): t.Type<string, string> =>
   refine(t.string, (s) => s.length >= min && s.length <= max && pattern.test(s), rule);
 
 /**
@@ -245,7 +235,7 @@ export const stringOf = (
 export const arrayOfAtMost = <C extends t.Mixed>(
   max: number,
   item: C,
-): t.Type<Array<t.TypeOf<C>>, Array<t.OutputOf<C>>, unknown> =>
+): t.Type<Array<t.TypeOf<C>>, Array<t.OutputOf<C>>> =>
   refine(t.array(item), (items) => items.length <= max, `at most ${max} items`);
 
 /**
@@ -263,7 +253,8 @@ export const arrayOfAtMost = <C extends t.Mixed>(
 export const ValidDate = new t.Type<Date, Date, unknown>(
   "a valid Date",
   (u): u is Date => u instanceof Date && !Number.isNaN(u.getTime()),
-  (u, c) => (u instanceof Date && !Number.isNaN(u.getTime()) ? t.success(u) : t.failure(u, c, "a valid Date")),
+  (u, c) =>
+    u instanceof Date && !Number.isNaN(u.getTime()) ? t.success(u) : t.failure(u, c, "a valid Date"),
   (d) => d,
 );
 
@@ -331,7 +322,7 @@ export const ClockCodec = objectWith("a Clock (an object with now() and sleep())
  * ```
  * @since 0.1.0
  */
-export const functionCodec = <F extends (...args: never[]) => unknown>(name: string): t.Type<F, F, unknown> =>
+export const functionCodec = <F extends (...args: never[]) => unknown>(name: string): t.Type<F, F> =>
   new t.Type<F, F, unknown>(
     name,
     (u): u is F => typeof u === "function",

@@ -1,17 +1,12 @@
-import {
-  isClockSkewError,
-  isServerError,
-  isThrottlingError,
-  isTransientError,
-} from "@smithy/core/retry";
+import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import { CredentialRefreshError } from "./CredentialRefreshError";
 
 type SdkErrorLike = Parameters<typeof isTransientError>[0];
 
 /**
- * Whether trying again could succeed: throttling, 5xx, timeouts, network and clock-skew errors, as the
- * SDK's own retry strategy classifies them (`@smithy/core/retry`), so a failure we
- * retry is one the SDK would retry too. Denials (`AccessDenied`), validation errors and aborts are not
+ * Whether trying again could succeed: throttling, 5xx, timeouts, network errors, and clock-skew
+ * errors the SDK has corrected, as the SDK's own retry strategy classifies them (`@smithy/core/retry`),
+ * so a failure we retry is one the SDK would retry too. Denials (`AccessDenied`), validation errors and aborts are not
  * retryable. A {@link CredentialRefreshError} says for itself.
  *
  * @example
@@ -28,12 +23,7 @@ export const isRetryableError = (error: unknown): boolean => {
   if (typeof error !== "object" || error === null) return false;
   const sdkError = error as SdkErrorLike;
   if (sdkError.name === "AbortError") return false;
-  return (
-    isThrottlingError(sdkError) ||
-    isTransientError(sdkError) ||
-    isServerError(sdkError) ||
-    isClockSkewError(sdkError)
-  );
+  return isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError);
 };
 
 /**

@@ -1,9 +1,8 @@
-import * as t from "io-ts";
 import { abortable } from "./abortable";
 import { systemClock, type Clock } from "./Clock";
 import { ClockCodec, strictOptions } from "./codecs";
 import { CredentialRefreshError } from "./CredentialRefreshError";
-import type { CredentialProvider, Credentials, ProviderOptions, ProviderTransform } from "./CredentialProvider";
+import type { CredentialProvider, Credentials, ProviderOptions } from "./CredentialProvider";
 import { decodeOptions } from "./InvalidOptionsError";
 
 /**
@@ -95,8 +94,14 @@ const arrivedExpired = (credentials: Credentials, now: number): CredentialRefres
  * ```
  * @since 0.1.0
  */
-export const memoizeUntil = (options: MemoizeUntilOptions = {}): ((provider: CredentialProvider) => MemoizedProvider) => {
-  const { clock = systemClock } = decodeOptions("memoizeUntil", MemoizeUntilOptionsCodec, options) as MemoizeUntilOptions;
+export const memoizeUntil = (
+  options: MemoizeUntilOptions = {},
+): ((provider: CredentialProvider) => MemoizedProvider) => {
+  const { clock = systemClock } = decodeOptions(
+    "memoizeUntil",
+    MemoizeUntilOptionsCodec,
+    options,
+  ) as MemoizeUntilOptions;
 
   return (provider) => {
     let current: Credentials | undefined;
@@ -125,7 +130,11 @@ export const memoizeUntil = (options: MemoizeUntilOptions = {}): ((provider: Cre
     };
 
     const memoized = async (providerOptions?: ProviderOptions): Promise<Credentials> => {
-      if (providerOptions?.forceRefresh !== true && current !== undefined && isUsableAt(clock.now())(current)) {
+      if (
+        providerOptions?.forceRefresh !== true &&
+        current !== undefined &&
+        isUsableAt(clock.now())(current)
+      ) {
         return current;
       }
       const credentials = await abortable(fetchShared(providerOptions), providerOptions?.signal);

@@ -83,7 +83,10 @@ export const RefreshingRoleOptionsCodec = (() => {
  * ```
  * @since 0.1.0
  */
-export const validateRefreshingRoleOptions = (options: RefreshingRoleOptions, subject = "refreshingRole"): RefreshingRoleOptions => {
+export const validateRefreshingRoleOptions = (
+  options: RefreshingRoleOptions,
+  subject = "refreshingRole",
+): RefreshingRoleOptions => {
   const decoded = decodeOptions(subject, RefreshingRoleOptionsCodec, options) as RefreshingRoleOptions;
   const issues = assumeRoleCrossFieldIssues(decoded);
   const durationMs = (decoded.durationSeconds ?? DEFAULT_DURATION_SECONDS) * 1000;
@@ -121,7 +124,8 @@ export const validateRefreshingRoleOptions = (options: RefreshingRoleOptions, su
  * @since 0.1.0
  */
 export const refreshingRole = (options: RefreshingRoleOptions): MemoizedProvider => {
-  const { expiryBufferMs, retryPolicy, onRetry, ...assumeRoleOptions } = validateRefreshingRoleOptions(options);
+  const { expiryBufferMs, retryPolicy, onRetry, ...assumeRoleOptions } =
+    validateRefreshingRoleOptions(options);
   const clock = assumeRoleOptions.clock;
   return pipe(
     assumeRole(assumeRoleOptions),

@@ -94,7 +94,10 @@ const asRefreshError = (error: unknown, retryable: boolean, attempts: number): C
  * ```
  * @since 0.1.0
  */
-export const retryWith = (policy: RetryPolicy = defaultRetryPolicy, options: RetryOptions = {}): ProviderTransform => {
+export const retryWith = (
+  policy: RetryPolicy = defaultRetryPolicy,
+  options: RetryOptions = {},
+): ProviderTransform => {
   decodeOptions("retryWith", functionCodec("a retry policy (status) => Option<delay>"), policy);
   const {
     clock = systemClock,

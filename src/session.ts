@@ -64,7 +64,10 @@ const identityOf = (value: object): number => {
 /** A key equal for configs that are equal as data, with functions and class instances by identity. */
 const configKey = (value: unknown): string => {
   if (value === null || typeof value !== "object") {
-    return typeof value === "function" ? `f#${identityOf(value)}` : JSON.stringify(value) ?? "u";
+    if (typeof value === "function") return `f#${identityOf(value)}`;
+    // No config at all is the same as an empty one.
+    if (value === undefined) return "{}";
+    return typeof value === "symbol" || typeof value === "bigint" ? String(value) : JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map(configKey).join(",")}]`;
   const prototype: unknown = Object.getPrototypeOf(value);
@@ -115,7 +118,7 @@ export const session = (options: SessionOptions): Session => {
         byConfig = new Map();
         clients.set(ClientClass, byConfig);
       }
-      const key = configKey(config ?? {});
+      const key = configKey(config);
       let client = byConfig.get(key);
       if (client === undefined) {
         const Concrete = ClientClass as unknown as new (config: object) => InstanceType<C>;

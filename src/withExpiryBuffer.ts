@@ -28,11 +28,11 @@ import { decodeOptions } from "./InvalidOptionsError";
 export const withExpiryBuffer = (ms: number): ProviderTransform => {
   decodeOptions("withExpiryBuffer", t.type({ ms: NonNegativeMillis }), { ms });
   return (provider) => async (options) => {
-      const credentials = await provider(options);
-      if (credentials.expiration === undefined) return credentials;
-      return redactSecrets({
-        ...credentials,
-        expiration: new Date(credentials.expiration.getTime() - ms),
-      });
+    const credentials = await provider(options);
+    if (credentials.expiration === undefined) return credentials;
+    return redactSecrets({
+      ...credentials,
+      expiration: new Date(credentials.expiration.getTime() - ms),
+    });
   };
 };

@@ -10,10 +10,10 @@ type Answer = Error | ((input: Record<string, unknown>) => unknown);
 
 /**
  * A stand-in for `STSClient` in unit tests: it records every command and answers from a script (an
- * error to throw, or a function of the input). The real client is exercised over HTTP in the
+ * error to throw, or a function of the input), after an optional gate opens. The real client is exercised over HTTP in the
  * integration tests.
  */
-export const fakeSts = (clock: Clock, script: Answer[] = []) => {
+export const fakeSts = (clock: Clock, script: Answer[] = [], options: { gate?: Promise<void> } = {}) => {
   const sent: SentCommand[] = [];
   let issued = 0;
   const defaultAnswer = (input: Record<string, unknown>) => {
@@ -33,11 +33,14 @@ export const fakeSts = (clock: Clock, script: Answer[] = []) => {
     };
   };
   const client = {
-    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    send: (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       sent.push({ name: command.constructor.name, input: command.input });
       const answer = script.shift() ?? defaultAnswer;
-      if (answer instanceof Error) throw answer;
-      return answer(command.input);
+      // With a gate, every answer waits for it: a slow or hung STS, released when the test says.
+      return (options.gate ?? Promise.resolve()).then(() => {
+        if (answer instanceof Error) throw answer;
+        return answer(command.input);
+      });
     },
   };
   return { client: client as unknown as STSClient, sent };

@@ -13,11 +13,15 @@ export const freePort = (): Promise<number> =>
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() => {
+        if (typeof address === "object" && address) resolve(address.port);
+        else reject(new Error("no port"));
+      });
     });
   });
 
-export const hasMotoServer = (): boolean => spawnSync("moto_server", ["--help"], { stdio: "ignore" }).status === 0;
+export const hasMotoServer = (): boolean =>
+  spawnSync("moto_server", ["--help"], { stdio: "ignore" }).status === 0;
 
 /** Starts `moto_server` on a free loopback port and resolves once it answers HTTP. */
 export const startMoto = async (timeoutMs = 30_000): Promise<{ endpoint: string; process: ChildProcess }> => {
@@ -26,7 +30,7 @@ export const startMoto = async (timeoutMs = 30_000): Promise<{ endpoint: string;
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
+  child.stderr.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);
   });
   const endpoint = `http://127.0.0.1:${port}`;

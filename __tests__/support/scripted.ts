@@ -47,21 +47,24 @@ export const controlledProvider = () => {
       return maxInFlight;
     },
     lastOptions: () => pending[pending.length - 1]?.options,
-    succeed: (credentials: Credentials) => take().resolve(credentials),
-    fail: (error: unknown) => take().reject(error),
+    succeed: (credentials: Credentials) => {
+      take().resolve(credentials);
+    },
+    fail: (error: unknown) => {
+      take().reject(error);
+    },
   };
 };
 
 /** An upstream provider that answers at once from a script of results, one per call. */
 export const scriptedProvider = (script: ReadonlyArray<Credentials | Error | (() => Credentials)>) => {
   let calls = 0;
-  const provider: CredentialProvider = async () => {
+  const provider: CredentialProvider = () => {
     const step = script[Math.min(calls, script.length - 1)];
     calls++;
-    if (step instanceof Error) throw step;
-    if (typeof step === "function") return step();
-    if (step === undefined) throw new Error("empty script");
-    return step;
+    if (step instanceof Error) return Promise.reject(step);
+    if (step === undefined) return Promise.reject(new Error("empty script"));
+    return Promise.resolve(typeof step === "function" ? step() : step);
   };
   return {
     provider,

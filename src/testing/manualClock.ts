@@ -72,7 +72,11 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
     let best: Sleeper | undefined;
     for (const sleeper of sleepers) {
       if (sleeper.wakeAt > until) continue;
-      if (best === undefined || sleeper.wakeAt < best.wakeAt || (sleeper.wakeAt === best.wakeAt && sleeper.order < best.order)) {
+      if (
+        best === undefined ||
+        sleeper.wakeAt < best.wakeAt ||
+        (sleeper.wakeAt === best.wakeAt && sleeper.order < best.order)
+      ) {
         best = sleeper;
       }
     }
