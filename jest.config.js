@@ -10,5 +10,6 @@ module.exports = {
   setupFiles: ["<rootDir>/__tests__/support/env.ts"],
   globalSetup: "<rootDir>/__tests__/support/globalSetup.ts",
   globalTeardown: "<rootDir>/__tests__/support/globalTeardown.ts",
+  reporters: ["default", "<rootDir>/__tests__/support/summaryReporter.cjs"],
   collectCoverageFrom: ["src/**/*.ts"],
 };
