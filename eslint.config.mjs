@@ -28,7 +28,9 @@ export default defineConfig(
   {
     files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { require: "readonly", module: "writable", globalThis: "readonly" } },
+    languageOptions: {
+      globals: { require: "readonly", module: "writable", globalThis: "readonly", process: "readonly" },
+    },
     rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off" },
   },
   {
