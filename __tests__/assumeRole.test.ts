@@ -6,7 +6,7 @@ import {
   RoleSessionName,
   type AssumeRoleOptions,
 } from "../src";
-import { stsClientFor } from "../src/assumeRole";
+import { stsClientFor } from "../src/sts";
 import { manualClock } from "../src/testing";
 import { fakeSts } from "./support/fakeSts";
 import { sdkError } from "./support/scripted";

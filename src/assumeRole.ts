@@ -1,26 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { AssumeRoleCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import { AssumeRoleCommand, type STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import * as t from "io-ts";
-import { isLeft } from "fp-ts/Either";
 import { systemClock, type Clock } from "./Clock";
 import {
   arrayOfAtMost,
   ClockCodec,
   objectWith,
   integerIn,
-  NonEmptyString,
   objectCodec,
   refine,
   RoleArn,
   RoleSessionName,
   stringOf,
   strictOptions,
-  ValidDate,
 } from "./codecs";
-import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
-import { redactSecrets, type CredentialProvider, type Credentials } from "./CredentialProvider";
+import type { CredentialProvider } from "./CredentialProvider";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
-import { attemptsOf, isRetryableError } from "./isRetryableError";
+import { credentialsFromStsResponse, stsClientFor, stsFailure } from "./sts";
 
 /**
  * A session tag passed to STS.
@@ -178,11 +174,11 @@ export const AssumeRoleOptionsCodec = strictOptions(
  *
  * @example
  * ```ts
- * import { assumeRoleCrossFieldIssues } from "aws-refresh-session";
+ * import { assumeRoleCrossFieldIssues } from "./assumeRole";
  *
  * assumeRoleCrossFieldIssues({ stsClient: {}, region: "eu-west-1" }); // one issue: region with stsClient
  * ```
- * @since 0.1.0
+ * @internal
  */
 export const assumeRoleCrossFieldIssues = (options: {
   readonly stsClient?: unknown;
@@ -205,134 +201,17 @@ export const assumeRoleCrossFieldIssues = (options: {
   return issues;
 };
 
-const AssumeRoleResponse = t.intersection([
-  t.type({
-    Credentials: t.type({
-      AccessKeyId: NonEmptyString,
-      SecretAccessKey: NonEmptyString,
-      SessionToken: NonEmptyString,
-      Expiration: ValidDate,
-    }),
-  }),
-  t.partial({ AssumedRoleUser: t.partial({ Arn: t.string }) }),
-]);
-
-/** The account is the fifth field of `arn:aws:sts::123456789012:assumed-role/Name/session`. */
-const accountOf = (arn: string | undefined): string | undefined => {
-  const account = arn?.split(":")[4];
-  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
-};
-
-/**
- * Checks an STS response that should carry credentials and maps it to {@link Credentials}. A response
- * without credentials, or with an unparseable or past expiration, is a {@link CredentialRefreshError}
- * (retryable: it is the server's fault, and the next answer may be right). Paths, never values, are
- * named, so secrets cannot reach the message.
- *
- * @example
- * ```ts
- * import { credentialsFromStsResponse, systemClock } from "aws-refresh-session";
- *
- * const credentials = credentialsFromStsResponse("AssumeRole", response, systemClock.now());
- * ```
- * @since 0.1.0
- */
-export const credentialsFromStsResponse = (action: string, response: unknown, now: number): Credentials => {
-  const decoded = AssumeRoleResponse.decode(response);
-  if (isLeft(decoded)) {
-    const paths = new Set(
-      decoded.left.map((error) =>
-        error.context
-          .map((entry) => entry.key)
-          .filter((key) => key !== "" && !/^\d+$/.test(key))
-          .join("."),
-      ),
-    );
-    throw new CredentialRefreshError(
-      `STS ${action} returned no usable credentials: invalid or missing ${[...paths].join(", ")}`,
-      { retryable: true },
-    );
-  }
-  const { Credentials: issued, AssumedRoleUser } = decoded.right;
-  if (issued.Expiration.getTime() <= now) {
-    throw new CredentialRefreshError(
-      `STS ${action} returned credentials that expired at ${issued.Expiration.toISOString()}, ` +
-        `not after now (${new Date(now).toISOString()}); check this machine's clock`,
-      { retryable: true },
-    );
-  }
-  const accountId = accountOf(AssumedRoleUser?.Arn);
-  return redactSecrets({
-    accessKeyId: issued.AccessKeyId,
-    secretAccessKey: issued.SecretAccessKey,
-    sessionToken: issued.SessionToken,
-    expiration: issued.Expiration,
-    ...(accountId === undefined ? {} : { accountId }),
-  });
-};
-
-/**
- * Wraps a failed STS call in a {@link CredentialRefreshError} that says whether it is worth retrying
- * and how many attempts the STS client made. An abort is passed through untouched: the caller asked
- * for it.
- *
- * @example
- * ```ts
- * import { stsFailure } from "aws-refresh-session";
- *
- * try {
- *   await stsClient.send(command);
- * } catch (error) {
- *   throw stsFailure("AssumeRole", "arn:aws:iam::123456789012:role/Reader", error);
- * }
- * ```
- * @since 0.1.0
- */
-export const stsFailure = (action: string, subject: string, error: unknown): unknown => {
-  if (error instanceof CredentialRefreshError) return error;
-  if ((error as { name?: unknown } | null)?.name === "AbortError") return error;
-  return new CredentialRefreshError(`STS ${action} for ${subject} failed: ${describeError(error)}`, {
-    retryable: isRetryableError(error),
-    attempts: attemptsOf(error),
-    cause: error,
-  });
-};
-
-/**
- * Builds the STS client a provider uses: the one given, or one made from `clientConfig` that makes a
- * single attempt per call unless told otherwise, so that {@link retryWith} is the one place retries
- * happen.
- *
- * @example
- * ```ts
- * import { stsClientFor } from "aws-refresh-session";
- *
- * const client = stsClientFor({ region: "eu-west-1" });
- * ```
- * @since 0.1.0
- */
-export const stsClientFor = (options: {
-  readonly stsClient?: STSClient;
-  readonly clientConfig?: STSClientConfig;
-  readonly region?: string;
-}): STSClient =>
-  options.stsClient ??
-  new STSClient({
-    ...options.clientConfig,
-    ...(options.region === undefined ? {} : { region: options.region }),
-    maxAttempts: options.clientConfig?.maxAttempts ?? 1,
-  });
-
 /**
  * A session name that is valid, stable for the provider's life, and tells sessions apart in CloudTrail.
  *
  * @example
  * ```ts
- * import { defaultSessionName, systemClock } from "aws-refresh-session";
+ * import { defaultSessionName } from "./assumeRole";
+ * import { systemClock } from "./Clock";
  *
  * defaultSessionName(systemClock); // "aws-refresh-session-1767225600000-1a2b3c4d"
  * ```
- * @since 0.1.0
+ * @internal
  */
 export const defaultSessionName = (clock: Clock): string =>
   `aws-refresh-session-${Math.floor(clock.now())}-${randomUUID().slice(0, 8)}`;

@@ -41,7 +41,21 @@ export interface RefreshingRoleOptions extends AssumeRoleOptions {
   readonly onRetry?: RetryOptions["onRetry"];
 }
 
-/** Five minutes: the SDK's own window, and still only a third of the shortest (900 s) session. */
+/**
+ * The default of `expiryBufferMs`: five minutes, the SDK's own window, and still only a third of the
+ * shortest (900 s) session.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_EXPIRY_BUFFER_MS, refreshingRole } from "aws-refresh-session";
+ *
+ * const twiceAsCautious = refreshingRole({
+ *   roleArn: "arn:aws:iam::123456789012:role/Reader",
+ *   expiryBufferMs: 2 * DEFAULT_EXPIRY_BUFFER_MS,
+ * });
+ * ```
+ * @since 0.1.0
+ */
 export const DEFAULT_EXPIRY_BUFFER_MS = 5 * 60_000;
 /** STS's own default session length. */
 const DEFAULT_DURATION_SECONDS = 3_600;
