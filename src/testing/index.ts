@@ -3,4 +3,14 @@
  *
  * @packageDocumentation
  */
+export {
+  localSts,
+  type FaultSchedule,
+  type IssuedCredentials,
+  type LocalSts,
+  type LocalStsOptions,
+  type StsAction,
+  type StsFault,
+  type StsRequestRecord,
+} from "./localSts";
 export { manualClock, type ManualClock } from "./manualClock";
