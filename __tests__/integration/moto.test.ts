@@ -1,4 +1,11 @@
 import { inspect } from "node:util";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import {
   constantDelay,
@@ -118,5 +125,48 @@ describeWithMoto("against moto's STS over real HTTP", () => {
     expect(issued.sessionToken!.length).toBeGreaterThan(10);
     aws.destroy();
     sts.client.destroy();
+  });
+
+  it("drives S3 through a client from session(): create a bucket, put and get an object", async () => {
+    const aws = session({
+      region,
+      roleArn,
+      roleSessionName: "s3-writer",
+      clientConfig: { endpoint: motoEndpoint, credentials: callerCredentials },
+    });
+    const s3 = aws.client(S3Client, { endpoint: motoEndpoint, forcePathStyle: true });
+    const Bucket = `aws-refresh-session-${Date.now()}`;
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: "hello.txt", Body: "refreshed hello" }));
+    const object = await s3.send(new GetObjectCommand({ Bucket, Key: "hello.txt" }));
+    expect(await object.Body?.transformToString()).toBe("refreshed hello");
+    const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
+    expect(Buckets.map((bucket) => bucket.Name)).toContain(Bucket);
+    aws.destroy();
+  });
+
+  it("chains roles: a refreshingRole whose caller credentials are another refreshingRole", async () => {
+    const first = refreshingRole({
+      roleArn: "arn:aws:iam::123456789012:role/hop-one",
+      roleSessionName: "hop-one",
+      region,
+      clientConfig: { endpoint: motoEndpoint, credentials: callerCredentials },
+    });
+    const second = refreshingRole({
+      roleArn: "arn:aws:iam::123456789012:role/hop-two",
+      roleSessionName: "hop-two",
+      region,
+      clientConfig: { endpoint: motoEndpoint, credentials: first },
+    });
+    const asFirst = new STSClient({ region, endpoint: motoEndpoint, credentials: first });
+    const asSecond = new STSClient({ region, endpoint: motoEndpoint, credentials: second });
+    expect((await asFirst.send(new GetCallerIdentityCommand({}))).Arn).toBe(
+      "arn:aws:sts::123456789012:assumed-role/hop-one/hop-one",
+    );
+    expect((await asSecond.send(new GetCallerIdentityCommand({}))).Arn).toBe(
+      "arn:aws:sts::123456789012:assumed-role/hop-two/hop-two",
+    );
+    asFirst.destroy();
+    asSecond.destroy();
   });
 });

@@ -1,0 +1,18 @@
+import type { STSClient } from "@aws-sdk/client-sts";
+
+/**
+ * Records, for every request a client sends, the access key id it was signed with (read from the
+ * Authorization header after signing): what the server will see, not what we meant to send.
+ */
+export const recordSignedKeys = (client: STSClient, into: string[]): void => {
+  client.middlewareStack.addRelativeTo(
+    (next) => (args) => {
+      const authorization = String(
+        (args.request as { headers: Record<string, string> }).headers.authorization,
+      );
+      into.push(/Credential=([^/]+)\//.exec(authorization)?.[1] ?? "unsigned");
+      return next(args);
+    },
+    { relation: "after", toMiddleware: "httpSigningMiddleware", name: "recordSignedKey" },
+  );
+};
