@@ -1,0 +1,209 @@
+/**
+ * The demo: a long-running worker whose credentials refresh underneath it.
+ *
+ *   npm run demo
+ *
+ * For about 20 seconds (DEMO_SECONDS), concurrent workers keep calling STS GetCallerIdentity through
+ * three clients built by one session(). With no configuration it starts the local STS from
+ * aws-refresh-session/testing, which issues 6-second credentials and rejects any request signed with
+ * expired ones, so you see several refreshes. With ROLE_ARN set (and caller credentials where the SDK
+ * finds them: environment, ~/.aws, instance role) it runs against the real STS; real sessions last at
+ * least 15 minutes, so set DEMO_SECONDS accordingly to see them refresh.
+ *
+ * It exits with a non-zero code if any request failed or, against the local STS, if the figures are not
+ * the expected ones: refreshes >= 3 and STS calls = refreshes + 1.
+ */
+import {
+  AssumeRoleCommand,
+  GetCallerIdentityCommand,
+  STSClient,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from "@aws-sdk/client-sts";
+import type { FinalizeRequestMiddleware } from "@smithy/types";
+import { session, type Credentials } from "aws-refresh-session";
+import { localSts, type LocalSts } from "aws-refresh-session/testing";
+
+const seconds = Number(process.env.DEMO_SECONDS ?? 20);
+const workers = Number(process.env.DEMO_WORKERS ?? 25);
+const region = process.env.AWS_REGION ?? "us-east-1";
+const realRoleArn = process.env.ROLE_ARN;
+
+type Middleware = FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes>;
+
+const redact = (accessKeyId: string | undefined): string =>
+  accessKeyId ? `****${accessKeyId.slice(-4)}` : "none";
+const since = (start: number): string => `${((Date.now() - start) / 1000).toFixed(1).padStart(5)}s`;
+
+interface Stats {
+  requests: number;
+  failures: number;
+  stsCalls: number;
+  longestCredentialWaitMs: number;
+  keysSeen: string[];
+}
+
+/** Counts AssumeRole calls as they go out, whichever STS answers them. */
+const countAssumeRole = (client: STSClient, stats: Stats): void => {
+  const count: Middleware = (next, context) => (args) => {
+    if (context.commandName === AssumeRoleCommand.name) stats.stsCalls++;
+    return next(args);
+  };
+  client.middlewareStack.add(count, { step: "finalizeRequest", name: "demoCountAssumeRole" });
+};
+
+/**
+ * Times the signing step of each request, which is where a client waits for credentials, and notes
+ * which access key signed it: a refresh is a change of key.
+ */
+const observeSigning = (client: STSClient, stats: Stats): void => {
+  // One context object travels with each request through every middleware.
+  const started = new WeakMap<object, number>();
+  const before: Middleware = (next, context) => (args) => {
+    started.set(context, performance.now());
+    return next(args);
+  };
+  const after: Middleware = (next, context) => (args) => {
+    const start = started.get(context);
+    if (start !== undefined) {
+      stats.longestCredentialWaitMs = Math.max(stats.longestCredentialWaitMs, performance.now() - start);
+    }
+    const authorization = String((args.request as { headers: Record<string, string> }).headers.authorization);
+    const key = /Credential=([^/]+)\//.exec(authorization)?.[1];
+    if (key !== undefined && !stats.keysSeen.includes(key)) stats.keysSeen.push(key);
+    return next(args);
+  };
+  client.middlewareStack.addRelativeTo(before, {
+    relation: "before",
+    toMiddleware: "httpSigningMiddleware",
+    name: "demoSigningStart",
+  });
+  client.middlewareStack.addRelativeTo(after, {
+    relation: "after",
+    toMiddleware: "httpSigningMiddleware",
+    name: "demoSigningEnd",
+  });
+};
+
+async function main(): Promise<void> {
+  const stats: Stats = { requests: 0, failures: 0, stsCalls: 0, longestCredentialWaitMs: 0, keysSeen: [] };
+  let sts: LocalSts | undefined;
+  let stsClient: STSClient;
+  let endpoint: string | undefined;
+  let roleArn: string;
+
+  if (realRoleArn === undefined) {
+    sts = await localSts({ credentialLifetimeMs: 6_000 });
+    endpoint = sts.endpoint;
+    roleArn = "arn:aws:iam::123456789012:role/demo-worker";
+    stsClient = new STSClient({ region, endpoint, credentials: sts.rootCredentials, maxAttempts: 1 });
+    console.log(`local STS on ${endpoint}: 6-second credentials, refreshed 1.5 s before they expire`);
+  } else {
+    roleArn = realRoleArn;
+    stsClient = new STSClient({ region, maxAttempts: 1 });
+    console.log(`real STS in ${region}, assuming ${roleArn}`);
+  }
+  countAssumeRole(stsClient, stats);
+
+  const aws = session({
+    region,
+    roleArn,
+    roleSessionName: "aws-refresh-session-demo",
+    stsClient,
+    ...(sts === undefined ? {} : { expiryBufferMs: 1_500 }),
+  });
+  const clientConfig = endpoint === undefined ? {} : { endpoint };
+  const clients: [STSClient, ...STSClient[]] = [
+    aws.client(STSClient, clientConfig),
+    aws.client(STSClient, { ...clientConfig, maxAttempts: 2 }),
+    aws.client(STSClient, { ...clientConfig, maxAttempts: 3 }),
+  ];
+  clients.forEach((client) => {
+    observeSigning(client, stats);
+  });
+
+  const start = Date.now();
+  const deadline = start + seconds * 1000;
+  let current: Credentials | undefined;
+  const progress = (): string => {
+    const nextRefreshMs = (current?.expiration?.getTime() ?? Date.now()) - Date.now();
+    return (
+      `[${since(start)}] requests ${stats.requests} | failures ${stats.failures} | ` +
+      `refreshes ${Math.max(0, stats.keysSeen.length - 1)} | next refresh in ${(Math.max(0, nextRefreshMs) / 1000).toFixed(1)}s | ` +
+      `key ${redact(current?.accessKeyId)}`
+    );
+  };
+  // The credentials call is a cache hit: it shows what the workers are using right now.
+  const show = (): void => {
+    aws.credentials().then(
+      (credentials) => {
+        current = credentials;
+        if (process.stdout.isTTY) process.stdout.write(`\r${progress()}   `);
+        else console.log(progress());
+      },
+      () => undefined,
+    );
+  };
+  const ticker = setInterval(show, process.stdout.isTTY ? 200 : 2_000);
+
+  const worker = async (client: STSClient): Promise<void> => {
+    while (Date.now() < deadline) {
+      try {
+        await client.send(new GetCallerIdentityCommand({}));
+        stats.requests++;
+      } catch (error) {
+        stats.failures++;
+        if (stats.failures <= 5)
+          console.error(`\nrequest failed: ${(error as Error).name}: ${(error as Error).message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  await Promise.all(
+    Array.from({ length: workers }, (_, id) => worker(clients[id % clients.length] ?? clients[0])),
+  );
+  clearInterval(ticker);
+  if (process.stdout.isTTY) process.stdout.write(`\r${progress()}   \n`);
+
+  const refreshes = Math.max(0, stats.keysSeen.length - 1);
+  console.log("\nsummary");
+  console.log(
+    `  duration                    ${((Date.now() - start) / 1000).toFixed(1)} s, ${workers} concurrent workers, 3 clients`,
+  );
+  console.log(`  requests                    ${stats.requests}`);
+  console.log(`  failures                    ${stats.failures}`);
+  console.log(`  refreshes                   ${refreshes}`);
+  console.log(`  STS calls                   ${stats.stsCalls}`);
+  console.log(
+    `  longest wait for credentials ${stats.longestCredentialWaitMs.toFixed(1)} ms (signing included)`,
+  );
+  if (sts !== undefined) {
+    const rejected = Object.entries(sts.rejections);
+    console.log(
+      `  rejected by STS             ${rejected.length === 0 ? "none" : rejected.map(([code, n]) => `${code} x${n}`).join(", ")}`,
+    );
+  }
+
+  aws.destroy();
+  stsClient.destroy();
+  await sts?.close();
+
+  const problems: string[] = [];
+  if (stats.failures > 0) problems.push(`${stats.failures} requests failed`);
+  if (sts !== undefined) {
+    if (refreshes < 3) problems.push(`only ${refreshes} refreshes (expected at least 3)`);
+    if (stats.stsCalls !== refreshes + 1)
+      problems.push(`${stats.stsCalls} STS calls for ${refreshes} refreshes (expected refreshes + 1)`);
+  }
+  if (problems.length > 0) {
+    console.error(`\ndemo: FAILED: ${problems.join("; ")}`);
+    process.exitCode = 1;
+  } else {
+    console.log(`\ndemo: OK: 0 failures, ${refreshes} refreshes, ${stats.stsCalls} STS calls`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
