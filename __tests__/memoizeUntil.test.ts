@@ -53,7 +53,7 @@ describe("memoizeUntil", () => {
     expect(upstream.maxInFlight).toBe(1);
   });
 
-  it("does not cache a failure: every waiting caller gets it, and the next call tries again", async () => {
+  it("does not cache a failure: every waiting caller gets it, typed, and the next call tries again", async () => {
     const clock = manualClock();
     const upstream = controlledProvider();
     const provider = memoizeUntil({ clock })(upstream.provider);
@@ -62,9 +62,12 @@ describe("memoizeUntil", () => {
     const waiting = [provider(), provider(), provider()];
     await settle();
     upstream.fail(failure);
-    for (const result of await Promise.allSettled(waiting)) {
-      expect(result).toEqual({ status: "rejected", reason: failure });
-    }
+    const reasons = (await Promise.allSettled(waiting)).map((result) =>
+      result.status === "rejected" ? (result.reason as CredentialRefreshError) : undefined,
+    );
+    expect(new Set(reasons).size).toBe(1);
+    expect(reasons[0]).toBeInstanceOf(CredentialRefreshError);
+    expect(reasons[0]?.cause).toBe(failure);
 
     const retry = provider();
     await settle();

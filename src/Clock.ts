@@ -27,9 +27,27 @@ export interface Clock {
   now(): number;
   /**
    * Resolves after `ms` milliseconds; rejects with the signal's reason if `signal` aborts first.
-   * A non-positive `ms` resolves on the next turn.
+   * A non-positive `ms` resolves on the next turn. With `{ background: true }` the wait does not keep
+   * the process alive: for work nobody awaits, such as a refresh ahead of expiry.
    */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal, options?: SleepOptions): Promise<void>;
+}
+
+/**
+ * Options of {@link Clock.sleep}.
+ *
+ * @example
+ * ```ts
+ * import { systemClock, type SleepOptions } from "aws-refresh-session";
+ *
+ * const background: SleepOptions = { background: true };
+ * void systemClock.sleep(60_000, undefined, background).then(() => console.log("only if still running"));
+ * ```
+ * @since 0.1.0
+ */
+export interface SleepOptions {
+  /** Nobody awaits this wait: it must not keep the process alive. Default false. */
+  readonly background?: boolean;
 }
 
 /**
@@ -51,9 +69,10 @@ export const abortReason = (signal: AbortSignal): unknown =>
 /**
  * The real clock: `Date.now()` and `setTimeout`.
  *
- * Its sleeps keep the process alive on purpose: somebody is awaiting them (a retry back-off under a
- * caller's request), so letting Node exit mid-wait would drop that caller's work on the floor.
- * Background work that nobody awaits is scheduled elsewhere, with unref'd timers.
+ * Its sleeps keep the process alive by default, on purpose: somebody is awaiting them (a retry
+ * back-off under a caller's request), so letting Node exit mid-wait would drop that caller's work on the
+ * floor. Background waits (`{ background: true }`) use unref'd timers, so a program that is done exits
+ * at once.
  *
  * @example
  * ```ts
@@ -68,7 +87,7 @@ export const abortReason = (signal: AbortSignal): unknown =>
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
+  sleep: (ms, signal, options) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
         reject(abortReason(signal));
@@ -85,6 +104,7 @@ export const systemClock: Clock = {
         },
         Math.max(0, ms),
       );
+      if (options?.background === true) timer.unref();
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };

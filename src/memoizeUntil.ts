@@ -1,9 +1,8 @@
-import { abortable } from "./abortable";
-import { systemClock, type Clock } from "./Clock";
+import type { Clock } from "./Clock";
 import { ClockCodec, strictOptions } from "./codecs";
-import { CredentialRefreshError } from "./CredentialRefreshError";
-import type { CredentialProvider, Credentials, ProviderOptions } from "./CredentialProvider";
+import type { CredentialProvider, Credentials } from "./CredentialProvider";
 import { decodeOptions } from "./InvalidOptionsError";
+import { refreshAhead } from "./refreshAhead";
 
 /**
  * Options of {@link memoizeUntil}.
@@ -57,13 +56,6 @@ export const isUsableAt =
   (credentials: Credentials): boolean =>
     credentials.expiration === undefined || credentials.expiration.getTime() > now;
 
-const arrivedExpired = (credentials: Credentials, now: number): CredentialRefreshError =>
-  new CredentialRefreshError(
-    `the credential source returned credentials that expire at ${credentials.expiration?.toISOString()}, ` +
-      `not after now (${new Date(now).toISOString()}): is its lifetime shorter than the expiry buffer?`,
-    { retryable: true },
-  );
-
 /**
  * Caches the last credentials until their `expiration`, as read from the clock.
  *
@@ -97,52 +89,7 @@ const arrivedExpired = (credentials: Credentials, now: number): CredentialRefres
 export const memoizeUntil = (
   options: MemoizeUntilOptions = {},
 ): ((provider: CredentialProvider) => MemoizedProvider) => {
-  const { clock = systemClock } = decodeOptions(
-    "memoizeUntil",
-    MemoizeUntilOptionsCodec,
-    options,
-  ) as MemoizeUntilOptions;
-
-  return (provider) => {
-    let current: Credentials | undefined;
-    let inFlight: Promise<Credentials> | undefined;
-
-    const fetchShared = (providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
-      if (inFlight !== undefined) return inFlight;
-      // The shared call must not die with one caller's signal; each caller races its own instead.
-      const { signal: _callerSignal, ...upstreamOptions } = providerOptions ?? {};
-      const call: Promise<Credentials> = Promise.resolve()
-        .then(() => provider(upstreamOptions))
-        .then((credentials) => {
-          const now = clock.now();
-          if (!isUsableAt(now)(credentials)) throw arrivedExpired(credentials, now);
-          current = credentials;
-          return credentials;
-        })
-        .finally(() => {
-          if (inFlight === call) inFlight = undefined;
-        });
-      // Every caller may have stopped waiting (aborted) by the time the call fails; the failure is
-      // theirs to see, never an unhandled rejection.
-      call.catch(() => undefined);
-      inFlight = call;
-      return call;
-    };
-
-    const memoized = async (providerOptions?: ProviderOptions): Promise<Credentials> => {
-      if (
-        providerOptions?.forceRefresh !== true &&
-        current !== undefined &&
-        isUsableAt(clock.now())(current)
-      ) {
-        return current;
-      }
-      const credentials = await abortable(fetchShared(providerOptions), providerOptions?.signal);
-      // Time may have moved on while this caller waited for the shared call.
-      const now = clock.now();
-      if (!isUsableAt(now)(credentials)) throw arrivedExpired(credentials, now);
-      return credentials;
-    };
-    return Object.assign(memoized, { memoized: true as const });
-  };
+  const { clock } = decodeOptions("memoizeUntil", MemoizeUntilOptionsCodec, options) as MemoizeUntilOptions;
+  // One implementation of caching: refreshAhead with no advisory window is exactly this rule.
+  return refreshAhead(clock === undefined ? {} : { clock });
 };
