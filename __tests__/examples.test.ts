@@ -20,7 +20,7 @@ const runExample = async (name: string, env: Record<string, string> = {}) => {
 describe("examples", () => {
   it("testing-with-manual-clock.ts runs six simulated hours against the local STS", async () => {
     await expect(runExample("testing-with-manual-clock.ts")).resolves.toContain(
-      "ok: 360 runs over 6 simulated hours, 7 STS calls, 0 rejected",
+      "ok: 360 runs over 6 simulated hours, 8 STS calls, 0 rejected",
     );
   }, 60_000);
 

@@ -7,24 +7,50 @@ const roleArn = "arn:aws:iam::123456789012:role/Worker";
 const MINUTE = 60_000;
 
 describe("refreshingRole", () => {
-  it("makes one STS call for many concurrent callers and refreshes expiryBufferMs before STS's expiration", async () => {
+  it("makes one STS call for many concurrent callers, then refreshes in the background ahead of the deadline", async () => {
     const clock = manualClock();
     const sts = fakeSts(clock);
-    const credentials = refreshingRole({ roleArn, stsClient: sts.client, clock, durationSeconds: 3600 });
+    const credentials = refreshingRole({
+      roleArn,
+      stsClient: sts.client,
+      clock,
+      durationSeconds: 3600,
+      random: () => 0,
+    });
 
     const first = await Promise.all(Array.from({ length: 100 }, () => credentials()));
     expect(sts.sent).toHaveLength(1);
     expect(new Set(first.map((c) => c.accessKeyId)).size).toBe(1);
-    // STS said 60 minutes; with the default 5-minute buffer they count as expired after 55.
-    expect(first[0]?.expiration).toEqual(new Date(clock.now() + 55 * MINUTE));
+    // STS said 60 minutes; the deadline is 10 minutes before, the advisory window opens 15 before.
+    expect(first[0]?.expiration).toEqual(new Date(clock.now() + 50 * MINUTE));
 
-    await clock.advance(55 * MINUTE - 1);
+    await clock.advance(45 * MINUTE - 1);
     await credentials();
     expect(sts.sent).toHaveLength(1);
-    await clock.advance(1);
-    const second = await credentials();
+    await clock.advance(1); // the window opens; with random() = 0 the refresh starts at once
     expect(sts.sent).toHaveLength(2);
-    expect(second.accessKeyId).not.toBe(first[0]?.accessKeyId);
+    const second = await credentials();
+    expect(second.accessKeyId).toBe("ASIAFAKE00000002");
+    credentials.dispose();
+  });
+
+  it("scales its default windows down for short sessions", async () => {
+    const clock = manualClock();
+    const sts = fakeSts(clock);
+    const credentials = refreshingRole({
+      roleArn,
+      stsClient: sts.client,
+      clock,
+      durationSeconds: 900,
+      random: () => 0,
+    });
+    // 900 s: the deadline a sixth (150 s) and the window a quarter (225 s) before expiry.
+    expect((await credentials()).expiration).toEqual(new Date(clock.now() + 750_000));
+    await clock.advance(675_000 - 1);
+    expect(sts.sent).toHaveLength(1);
+    await clock.advance(1);
+    expect(sts.sent).toHaveLength(2);
+    credentials.dispose();
   });
 
   it("retries a throttled STS with back-off on the clock, then serves the credentials", async () => {
@@ -85,6 +111,20 @@ describe("refreshingRole", () => {
     ],
     ["a retry policy that is not a function", { retryPolicy: 3 }, "retryPolicy", /retry policy/],
     ["an unknown option", { bufferMs: 1 }, "bufferMs", /not a known option/],
+    [
+      "an advisory window shorter than the buffer",
+      { expiryBufferMs: 600_000, advisoryRefreshMs: 300_000 },
+      "advisoryRefreshMs",
+      /not be shorter than expiryBufferMs/,
+    ],
+    [
+      "an advisory window as long as the session",
+      { durationSeconds: 900, advisoryRefreshMs: 900_000 },
+      "advisoryRefreshMs",
+      /shorter than the session/,
+    ],
+    ["an attempt timeout of 0", { attemptTimeoutMs: 0 }, "attemptTimeoutMs", /above 0/],
+    ["a logger without warn()", { logger: { debug() {}, info() {}, error() {} } }, "logger", /a logger/],
   ])("rejects %s at construction", (_label, extra, path, rule) => {
     const sts = fakeSts(manualClock());
     let thrown: unknown;

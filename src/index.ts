@@ -12,7 +12,7 @@ export {
   type AssumeRoleOptions,
   type SessionTag,
 } from "./assumeRole";
-export { abortReason, systemClock, type Clock } from "./Clock";
+export { abortReason, systemClock, type Clock, type SleepOptions } from "./Clock";
 export {
   arrayOfAtMost,
   ClockCodec,
@@ -45,7 +45,14 @@ export { decodeOptions, InvalidOptionsError, toIssues, type OptionIssue } from "
 export { attemptsOf, isRetryableError } from "./isRetryableError";
 export { isUsableAt, memoizeUntil, type MemoizedProvider, type MemoizeUntilOptions } from "./memoizeUntil";
 export {
-  DEFAULT_EXPIRY_BUFFER_MS,
+  refreshAhead,
+  type RefreshAheadOptions,
+  type RefreshEvent,
+  type RefreshingProvider,
+  type RefreshReason,
+} from "./refreshAhead";
+export {
+  defaultRefreshWindows,
   refreshingRole,
   RefreshingRoleOptionsCodec,
   validateRefreshingRoleOptions,
@@ -69,3 +76,4 @@ export {
 export { retryWith, type RetryEvent, type RetryOptions } from "./retryWith";
 export { session, type Session, type SessionOptions } from "./session";
 export { withExpiryBuffer } from "./withExpiryBuffer";
+export { withTimeout, type WithTimeoutOptions } from "./withTimeout";

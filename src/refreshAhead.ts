@@ -219,16 +219,11 @@ const logLine = (event: RefreshEvent): ["debug" | "warn" | "error", string] => {
  * ```
  * @since 0.1.0
  */
-export const refreshAhead = (options: RefreshAheadOptions = {}): ((provider: CredentialProvider) => RefreshingProvider) => {
+export const refreshAhead = (
+  options: RefreshAheadOptions = {},
+): ((provider: CredentialProvider) => RefreshingProvider) => {
   const decoded = decodeOptions("refreshAhead", RefreshAheadCodec, options) as RefreshAheadOptions;
-  const {
-    windowMs = 0,
-    jitter = 0.5,
-    random = Math.random,
-    clock = systemClock,
-    onEvent,
-    logger,
-  } = decoded;
+  const { windowMs = 0, jitter = 0.5, random = Math.random, clock = systemClock, onEvent, logger } = decoded;
   const retryPolicy = decoded.retryPolicy ?? backgroundRetryPolicy(random);
 
   return (provider) => {
@@ -285,11 +280,17 @@ export const refreshAhead = (options: RefreshAheadOptions = {}): ((provider: Cre
       }
       current = credentials;
       retryStatus = defaultRetryStatus;
-      emit({ type: "refresh-success", reason, expiration: credentials.expiration, durationMs: now - startedAt });
+      emit({
+        type: "refresh-success",
+        reason,
+        expiration: credentials.expiration,
+        durationMs: now - startedAt,
+      });
       const deadline = deadlineOf(credentials);
       if (windowMs > 0 && Number.isFinite(deadline)) {
-        const windowStart = deadline - windowMs;
-        wakeAt(windowStart + random() * windowMs * jitter);
+        // Credentials shorter-lived than the window open it at once: spread over what is left of it.
+        const windowStart = Math.max(now, deadline - windowMs);
+        wakeAt(windowStart + random() * (deadline - windowStart) * jitter);
       } else {
         wakeAt(Number.POSITIVE_INFINITY);
       }
@@ -326,7 +327,10 @@ export const refreshAhead = (options: RefreshAheadOptions = {}): ((provider: Cre
       throw refreshError;
     };
 
-    const fetchShared = (reason: RefreshReason, providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
+    const fetchShared = (
+      reason: RefreshReason,
+      providerOptions: ProviderOptions | undefined,
+    ): Promise<Credentials> => {
       if (inFlight !== undefined) return inFlight;
       // The shared call must not die with one caller's signal; each caller races its own instead.
       const { signal: _callerSignal, ...upstreamOptions } = providerOptions ?? {};

@@ -1,5 +1,5 @@
 import { refreshingRole, validateRefreshingRoleOptions, type RefreshingRoleOptions } from "./refreshingRole";
-import type { MemoizedProvider } from "./memoizeUntil";
+import type { RefreshingProvider } from "./refreshAhead";
 
 /**
  * Options of {@link session}: a role to assume, and the region the clients talk to.
@@ -38,15 +38,20 @@ export interface Session {
   /** The region the clients are built for (`undefined`: the SDK resolves it from the environment). */
   readonly region: string | undefined;
   /** The shared, self-refreshing credentials: give them to clients built elsewhere too. */
-  readonly credentials: MemoizedProvider;
+  readonly credentials: RefreshingProvider;
   /**
    * A client of `ClientClass` that uses the shared credentials and the session's region; `config` may
    * override anything, the region included. The same class with an equal config gives the same
    * client back, so asking for it per request costs nothing.
    */
   client<C extends ClientClass>(ClientClass: C, config?: ConfigOf<C>): InstanceType<C>;
-  /** Destroys every client this session built (closing their sockets) and forgets them. */
+  /**
+   * Stops the credentials' background refresh, destroys every client this session built (closing
+   * their sockets) and forgets them.
+   */
   destroy(): void;
+  /** `destroy()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Identity of non-plain values (functions, class instances) inside a client config, for cache keys. */
@@ -109,6 +114,14 @@ export const session = (options: SessionOptions): Session => {
   const credentials = refreshingRole(validated);
   const clients = new Map<unknown, Map<string, unknown>>();
 
+  const destroy = (): void => {
+    credentials.dispose();
+    for (const byConfig of clients.values()) {
+      for (const client of byConfig.values()) (client as { destroy?: () => void }).destroy?.();
+    }
+    clients.clear();
+  };
+
   return {
     region,
     credentials,
@@ -131,11 +144,10 @@ export const session = (options: SessionOptions): Session => {
       }
       return client as InstanceType<C>;
     },
-    destroy(): void {
-      for (const byConfig of clients.values()) {
-        for (const client of byConfig.values()) (client as { destroy?: () => void }).destroy?.();
-      }
-      clients.clear();
+    destroy,
+    [Symbol.asyncDispose]: () => {
+      destroy();
+      return Promise.resolve();
     },
   };
 };

@@ -5,6 +5,7 @@ import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { systemClock, type Clock } from "../Clock";
 import { redactSecrets, type Credentials } from "../CredentialProvider";
+import type { ManualClock } from "./manualClock";
 
 /**
  * The STS actions the local STS answers.
@@ -174,6 +175,8 @@ export interface LocalSts {
   inject(fault: StsFault, schedule?: FaultSchedule): void;
   /** Drops every queued fault: the outage is over. */
   clearFaults(): void;
+  /** Resolves when no request is being worked on (requests waiting on latency or hung are not). */
+  idle(): Promise<void>;
   /** Answers every hung request with a reset, stops listening and frees the port. */
   close(): Promise<void>;
 }
@@ -277,6 +280,21 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
   const faults: Array<{ fault: StsFault; remaining: number; action: StsAction | undefined }> = [];
   const sockets = new Set<Socket>();
   let closed = false;
+  /** Requests being worked on: not those waiting on the clock (latency) or hung on purpose. */
+  let busy = 0;
+  let onIdle: Array<() => void> = [];
+  const setBusy = (delta: number): void => {
+    busy += delta;
+    if (busy === 0) {
+      const waiting = onIdle;
+      onIdle = [];
+      for (const resolve of waiting) resolve();
+    }
+  };
+  const idle = (): Promise<void> =>
+    busy === 0 ? Promise.resolve() : new Promise((resolve) => onIdle.push(resolve));
+  // A manual clock waits for our answers before it moves time on (see ManualClock.settleWith).
+  const unregister = (clock as Partial<ManualClock>).settleWith?.(idle);
 
   const takeFault = (action: string): StsFault | undefined => {
     const index = faults.findIndex((entry) =>
@@ -447,6 +465,47 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    let working = true;
+    setBusy(1);
+    const pause = (): void => {
+      if (working) {
+        working = false;
+        setBusy(-1);
+      }
+    };
+    const resume = (): void => {
+      if (!working) {
+        working = true;
+        setBusy(1);
+      }
+    };
+    try {
+      await answer(request, response, pause, resume);
+    } catch (error) {
+      const stsError =
+        error instanceof StsError
+          ? error
+          : new StsError(500, "InternalFailure", "An internal error occurred", "Receiver");
+      rejections[stsError.code] = (rejections[stsError.code] ?? 0) + 1;
+      if (!response.headersSent && !response.destroyed) {
+        send(
+          response,
+          stsError.status,
+          `<ErrorResponse xmlns="${NS}"><Error><Type>${stsError.type}</Type><Code>${stsError.code}</Code>` +
+            `<Message>${xmlEscape(stsError.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+        );
+      }
+    } finally {
+      pause();
+    }
+  };
+
+  const answer = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    pause: () => void,
+    resume: () => void,
+  ): Promise<void> => {
     const body = await readBody(request);
     const params = Object.fromEntries(new URLSearchParams(body));
     const action = params.Action ?? "";
@@ -466,7 +525,10 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
 
     let fault = takeFault(action);
     if (fault?.kind === "latency") {
+      // Waiting on the clock is not work: a manual clock must be free to move while we wait.
+      pause();
       await clock.sleep(fault.ms);
+      resume();
       fault = undefined;
       if (closed) return;
     }
@@ -477,6 +539,7 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
         return;
       case "hang":
         record("fault:hang");
+        pause();
         return;
       case "malformed":
         record("fault:malformed");
@@ -532,20 +595,7 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
   };
 
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      const stsError =
-        error instanceof StsError
-          ? error
-          : new StsError(500, "InternalFailure", "An internal error occurred", "Receiver");
-      rejections[stsError.code] = (rejections[stsError.code] ?? 0) + 1;
-      if (response.headersSent || response.destroyed) return;
-      send(
-        response,
-        stsError.status,
-        `<ErrorResponse xmlns="${NS}"><Error><Type>${stsError.type}</Type><Code>${stsError.code}</Code>` +
-          `<Message>${xmlEscape(stsError.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-      );
-    });
+    void handle(request, response);
   });
   server.on("connection", (socket) => {
     sockets.add(socket);
@@ -573,9 +623,11 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
     clearFaults() {
       faults.length = 0;
     },
+    idle,
     async close() {
       if (closed) return;
       closed = true;
+      unregister?.();
       faults.length = 0;
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => {

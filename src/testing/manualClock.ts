@@ -27,6 +27,12 @@ export interface ManualClock extends Clock {
   advanceTo(epochMs: number): Promise<void>;
   /** Sleeps that have not woken yet. */
   readonly pendingSleeps: number;
+  /**
+   * Registers work that must finish before time moves on: `advance` awaits `hook()` after each
+   * wake-up. Real I/O takes no time on a manual clock, so a server driven by it (the local STS
+   * registers itself) finishes answering before a timeout can fall due. Returns an unregister function.
+   */
+  settleWith(hook: () => Promise<unknown>): () => void;
 }
 
 interface Sleeper {
@@ -39,7 +45,9 @@ interface Sleeper {
  * Lets every callback already queued (and the ones they queue) run. `setImmediate` fires after the
  * microtask queue drains, so one turn settles any chain of resolved promises.
  */
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** One pass of the event loop's timers phase as well, for I/O callbacks that land there. */
+const nextLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
  * A manual {@link Clock} starting at `start` (epoch ms; default 2030-01-01T00:00:00Z, a fixed instant so
@@ -67,6 +75,16 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
   let now = start;
   let order = 0;
   const sleepers: Sleeper[] = [];
+  const settlers = new Set<() => Promise<unknown>>();
+
+  const settle = async (): Promise<void> => {
+    await nextTurn();
+    if (settlers.size === 0) return;
+    await Promise.all([...settlers].map((hook) => hook()));
+    // The answers are on their way back: let the clients read them before time moves.
+    await nextLoop();
+    await nextTurn();
+  };
 
   const nextDue = (until: number): Sleeper | undefined => {
     let best: Sleeper | undefined;
@@ -128,6 +146,10 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
     advanceTo,
     get pendingSleeps() {
       return sleepers.length;
+    },
+    settleWith(hook) {
+      settlers.add(hook);
+      return () => settlers.delete(hook);
     },
   };
 };
