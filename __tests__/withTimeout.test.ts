@@ -44,7 +44,7 @@ describe("withTimeout", () => {
         new Promise((_, reject) => {
           seen = options;
           options?.signal?.addEventListener("abort", () => {
-            reject(options.signal?.reason);
+            reject(options.signal?.reason as Error);
           });
         }),
     );
