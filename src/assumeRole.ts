@@ -5,6 +5,7 @@ import { systemClock, type Clock } from "./Clock";
 import {
   arrayOfAtMost,
   ClockCodec,
+  functionCodec,
   objectWith,
   integerIn,
   objectCodec,
@@ -14,6 +15,8 @@ import {
   stringOf,
   strictOptions,
 } from "./codecs";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
 import type { CredentialProvider } from "./CredentialProvider";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
 import { credentialsFromStsResponse, stsClientFor, stsFailure } from "./sts";
@@ -84,7 +87,53 @@ export interface AssumeRoleOptions {
   readonly clientConfig?: STSClientConfig;
   /** The clock that decides whether a response's expiration is already past. Default: {@link systemClock}. */
   readonly clock?: Clock;
+  /**
+   * The caller's credentials: static keys or any provider, such as another `refreshingRole` (role
+   * chaining, which AWS caps at one-hour sessions) or the SDK's `fromNodeProviderChain()` or
+   * `fromIni()`. Default: the SDK's default chain. Not with `stsClient` or `clientConfig.credentials`.
+   */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /**
+   * Multi-factor authentication for roles that require it: `tokenCode` is asked for a fresh 6-digit
+   * code at each refresh (never on a cache hit); a code that is not 6 digits fails the refresh before
+   * STS is called.
+   */
+  readonly mfa?: MfaOptions;
 }
+
+/**
+ * The MFA device and where its codes come from.
+ *
+ * @example
+ * ```ts
+ * import type { MfaOptions } from "aws-refresh-session";
+ *
+ * const mfa: MfaOptions = {
+ *   serialNumber: "arn:aws:iam::123456789012:mfa/alice",
+ *   tokenCode: () => promptForCode(),
+ * };
+ * ```
+ * @since 0.1.0
+ */
+export interface MfaOptions {
+  /** The MFA device: an ARN such as `arn:aws:iam::123456789012:mfa/alice`, or a hardware serial. */
+  readonly serialNumber: string;
+  /** Gives the current code of the device; asked once per refresh. */
+  readonly tokenCode: () => string | Promise<string>;
+}
+
+/**
+ * Marks providers that act as an assumed role, so that a role assumed with them as the caller (role
+ * chaining) is held to AWS's one-hour cap when it is built, not when STS refuses it.
+ */
+export const ROLE_SESSION = Symbol.for("aws-refresh-session.roleSession");
+
+/** The longest session AWS allows for a role assumed by another role's session. */
+export const CHAINED_SESSION_MAX_SECONDS = 3_600;
+
+/** Whether `credentials` is one of our providers that acts as an assumed role. */
+export const isRoleSession = (credentials: unknown): boolean =>
+  typeof credentials === "function" && (credentials as unknown as Record<symbol, unknown>)[ROLE_SESSION] === true;
 
 const PolicyArn = refine(
   t.string,
@@ -148,6 +197,26 @@ export const assumeRoleProps = {
   stsClient: objectWith("an STSClient (an object with send())", ["send"]),
   clientConfig: objectCodec("an object of STSClient configuration"),
   clock: ClockCodec,
+  credentials: t.union(
+    [
+      functionCodec<AwsCredentialIdentityProvider>("a credential provider"),
+      t.type({ accessKeyId: t.string, secretAccessKey: t.string }),
+    ],
+    "a credential provider, or { accessKeyId, secretAccessKey, sessionToken? }",
+  ),
+  mfa: strictOptions(
+    "MfaOptions",
+    {
+      serialNumber: stringOf(
+        9,
+        256,
+        /^(arn:aws[a-z-]*:iam::\d{12}:mfa\/[\w+=,.@/-]+|[\w+=/:,.@-]+)$/,
+        "an MFA device ARN (arn:aws:iam::123456789012:mfa/name) or serial number, 9 to 256 characters",
+      ),
+      tokenCode: functionCodec<() => string | Promise<string>>("a function () => string | Promise<string>"),
+    },
+    {},
+  ),
 } as const;
 
 const { roleArn, ...optionalAssumeRoleProps } = assumeRoleProps;
@@ -184,8 +253,34 @@ export const assumeRoleCrossFieldIssues = (options: {
   readonly stsClient?: unknown;
   readonly clientConfig?: unknown;
   readonly region?: unknown;
+  readonly credentials?: unknown;
+  readonly durationSeconds?: number;
 }): OptionIssue[] => {
   const issues: OptionIssue[] = [];
+  if (options.credentials !== undefined && options.stsClient !== undefined) {
+    issues.push({
+      path: "credentials",
+      rule: "cannot be combined with stsClient: the client you pass has its own credentials",
+    });
+  }
+  const callerInConfig = (options.clientConfig as { credentials?: unknown } | undefined)?.credentials;
+  if (options.credentials !== undefined && callerInConfig !== undefined) {
+    issues.push({
+      path: "credentials",
+      rule: "cannot be combined with clientConfig.credentials: give the caller's credentials once",
+    });
+  }
+  const caller = options.credentials ?? callerInConfig;
+  if (
+    isRoleSession(caller) &&
+    options.durationSeconds !== undefined &&
+    options.durationSeconds > CHAINED_SESSION_MAX_SECONDS
+  ) {
+    issues.push({
+      path: "durationSeconds",
+      rule: `at most ${CHAINED_SESSION_MAX_SECONDS} when the caller is itself an assumed role: AWS caps chained role sessions at one hour (got ${options.durationSeconds})`,
+    });
+  }
   if (options.stsClient !== undefined && options.clientConfig !== undefined) {
     issues.push({
       path: "clientConfig",
@@ -216,6 +311,26 @@ export const assumeRoleCrossFieldIssues = (options: {
 export const defaultSessionName = (clock: Clock): string =>
   `aws-refresh-session-${Math.floor(clock.now())}-${randomUUID().slice(0, 8)}`;
 
+/** Asks for an MFA code and checks its shape, so a bad code never reaches STS (where it would count as a failed sign-in). */
+const mfaCode = async (mfa: MfaOptions): Promise<string> => {
+  let code: unknown;
+  try {
+    code = await mfa.tokenCode();
+  } catch (error) {
+    throw new CredentialRefreshError(`the MFA token code could not be had: ${describeError(error)}`, {
+      retryable: false,
+      cause: error,
+    });
+  }
+  if (typeof code !== "string" || !/^\d{6}$/.test(code)) {
+    throw new CredentialRefreshError(
+      `the MFA token code must be 6 digits (got ${typeof code === "string" ? `${code.length} characters` : typeof code}); STS was not called`,
+      { retryable: false },
+    );
+  }
+  return code;
+};
+
 /**
  * A provider that makes one STS `AssumeRole` call each time it is called: no caching, no retries.
  * Compose it with {@link retryWith}, {@link withExpiryBuffer} and {@link memoizeUntil}, or use
@@ -244,7 +359,12 @@ export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {
   if (crossField.length > 0) throw new InvalidOptionsError("assumeRole", crossField);
 
   const clock = decoded.clock ?? systemClock;
-  const client = stsClientFor(decoded);
+  const client = stsClientFor(
+    decoded.credentials === undefined
+      ? decoded
+      : { ...decoded, clientConfig: { ...decoded.clientConfig, credentials: decoded.credentials } },
+  );
+  const { mfa } = decoded;
   const input = {
     RoleArn: decoded.roleArn,
     RoleSessionName: decoded.roleSessionName ?? defaultSessionName(clock),
@@ -258,9 +378,10 @@ export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {
   };
 
   return async (providerOptions) => {
+    const mfaInput = mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa) };
     let response: unknown;
     try {
-      response = await client.send(new AssumeRoleCommand(input), {
+      response = await client.send(new AssumeRoleCommand({ ...input, ...mfaInput }), {
         ...(providerOptions?.signal === undefined ? {} : { abortSignal: providerOptions.signal }),
       });
     } catch (error) {

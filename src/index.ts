@@ -9,9 +9,19 @@ export {
   assumeRole,
   AssumeRoleOptionsCodec,
   assumeRoleProps,
+  CHAINED_SESSION_MAX_SECONDS,
   type AssumeRoleOptions,
+  type MfaOptions,
   type SessionTag,
 } from "./assumeRole";
+export {
+  assumeRoleWithWebIdentity,
+  AssumeRoleWithWebIdentityOptionsCodec,
+  webIdentityFromEnv,
+  webIdentityProps,
+  type AssumeRoleWithWebIdentityOptions,
+  type WebIdentityTokenSource,
+} from "./assumeRoleWithWebIdentity";
 export { abortReason, systemClock, type Clock, type SleepOptions } from "./Clock";
 export {
   arrayOfAtMost,
@@ -53,6 +63,11 @@ export {
 } from "./refreshAhead";
 export {
   defaultRefreshWindows,
+  refreshing,
+  refreshPolicyProps,
+  type RefreshPolicyOptions,
+} from "./refreshing";
+export {
   refreshingRole,
   RefreshingRoleOptionsCodec,
   validateRefreshingRoleOptions,
@@ -74,6 +89,8 @@ export {
   type RetryStatus,
 } from "./retryPolicy";
 export { retryWith, type RetryEvent, type RetryOptions } from "./retryWith";
-export { session, type Session, type SessionOptions } from "./session";
+export { session, type Session, type SessionOptions, type SourceSessionOptions } from "./session";
+export { containerCredentials, type ContainerCredentialsOptions } from "./containerCredentials";
+export { CredentialsCodec, fromFunction } from "./fromFunction";
 export { withExpiryBuffer } from "./withExpiryBuffer";
 export { withTimeout, type WithTimeoutOptions } from "./withTimeout";

@@ -1,22 +1,25 @@
-import { pipe } from "fp-ts/function";
-import type { RetryPolicy } from "retry-ts";
 import {
   assumeRole,
   assumeRoleCrossFieldIssues,
   assumeRoleProps,
+  ROLE_SESSION,
   type AssumeRoleOptions,
 } from "./assumeRole";
-import type { Logger } from "@smithy/types";
-import { functionCodec, NonNegativeMillis, objectWith, refine, strictOptions } from "./codecs";
-import { decodeOptions, InvalidOptionsError } from "./InvalidOptionsError";
-import { refreshAhead, type RefreshAheadOptions, type RefreshingProvider } from "./refreshAhead";
-import { defaultRetryPolicy, type Random } from "./retryPolicy";
-import { retryWith, type RetryOptions } from "./retryWith";
-import { withExpiryBuffer } from "./withExpiryBuffer";
-import { withTimeout } from "./withTimeout";
+import {
+  assumeRoleWithWebIdentity,
+  webIdentityIssues,
+  webIdentityProps,
+  type AssumeRoleWithWebIdentityOptions,
+} from "./assumeRoleWithWebIdentity";
+import { strictOptions } from "./codecs";
+import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
+import type { RefreshingProvider } from "./refreshAhead";
+import { refreshPipeline, refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
 
 /**
- * Options of {@link refreshingRole}: those of {@link assumeRole}, plus the refresh policy.
+ * Options of {@link refreshingRole}: those of {@link assumeRole}, plus the refresh policy. With
+ * `webIdentityToken` or `webIdentityTokenFile`, the role is assumed with a web identity instead (see
+ * {@link assumeRoleWithWebIdentity}).
  *
  * @example
  * ```ts
@@ -33,66 +36,14 @@ import { withTimeout } from "./withTimeout";
  * ```
  * @since 0.1.0
  */
-export interface RefreshingRoleOptions extends AssumeRoleOptions {
-  /**
-   * The mandatory deadline: credentials count as expired this long before STS's expiration, so a
-   * request signed with them still arrives in time. From then on callers wait for a refresh. Must be
-   * shorter than the session. Default: 10 minutes, or a sixth of a shorter session.
-   */
-  readonly expiryBufferMs?: number;
-  /**
-   * The advisory window opens this long before STS's expiration: one background refresh starts at a
-   * random moment in its first half, while callers keep getting the current credentials. Must be
-   * longer than `expiryBufferMs` and shorter than the session. Default: 15 minutes, or a quarter of a
-   * shorter session.
-   */
-  readonly advisoryRefreshMs?: number;
-  /** How long one STS attempt may take before it is abandoned and retried. Default: 5 seconds. */
-  readonly attemptTimeoutMs?: number;
-  /** When to retry a failed STS call within one refresh. Default: {@link defaultRetryPolicy}. */
-  readonly retryPolicy?: RetryPolicy;
-  /** Told before each retry of an STS call. */
-  readonly onRetry?: RetryOptions["onRetry"];
-  /** The random source of the refresh moment's jitter. Default `Math.random`. */
-  readonly random?: Random;
-  /** Hears refresh events; see {@link RefreshEvent}. */
-  readonly onEvent?: RefreshAheadOptions["onEvent"];
-  /** An SDK-style logger (`console` will do) that gets one line per refresh event. */
-  readonly logger?: Logger;
+export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyOptions {
+  /** Assume the role with this web identity token (or function giving one) instead of credentials. */
+  readonly webIdentityToken?: string | (() => string | Promise<string>);
+  /** Assume the role with the web identity token in this file, read again at each refresh. */
+  readonly webIdentityTokenFile?: string;
+  /** With a web identity: the OAuth 2.0 provider id, for non-OIDC providers. */
+  readonly providerId?: string;
 }
-
-/** STS's own default session length. */
-const DEFAULT_DURATION_SECONDS = 3_600;
-
-/**
- * The default refresh timeline for credentials that last `durationSeconds`: botocore's windows
- * (refresh from 15 minutes before expiry, must refresh 10 minutes before) for sessions of an hour or
- * more, scaled down for shorter ones (a quarter and a sixth of the session) so that 900-second
- * credentials are still used for three quarters of their life.
- *
- * Why these and not the SDK's 5 minutes: the SDK refreshes on a caller's request, so that request
- * waits. Here the refresh happens in the background ahead of the deadline; SDK clients see a provider
- * marked `memoized` and call it per request (a cache hit) instead of running their own 5-minute window,
- * so no client ever blocks while the current credentials last.
- *
- * @example
- * ```ts
- * import { defaultRefreshWindows } from "aws-refresh-session";
- *
- * defaultRefreshWindows(3600); // { advisoryRefreshMs: 900000, expiryBufferMs: 600000 }
- * defaultRefreshWindows(900); // { advisoryRefreshMs: 225000, expiryBufferMs: 150000 }
- * ```
- * @since 0.1.0
- */
-export const defaultRefreshWindows = (
-  durationSeconds: number = DEFAULT_DURATION_SECONDS,
-): { readonly advisoryRefreshMs: number; readonly expiryBufferMs: number } => ({
-  advisoryRefreshMs: Math.min(15 * 60_000, (durationSeconds * 1000) / 4),
-  expiryBufferMs: Math.min(10 * 60_000, (durationSeconds * 1000) / 6),
-});
-
-/** Five seconds: STS answers in well under a second; a connection that says nothing for 5 s is hung. */
-const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
 
 /**
  * The io-ts codec of {@link RefreshingRoleOptions}. Unknown option names are errors.
@@ -110,19 +61,15 @@ export const RefreshingRoleOptionsCodec = (() => {
   return strictOptions(
     "RefreshingRoleOptions",
     { roleArn },
-    {
-      ...optional,
-      expiryBufferMs: NonNegativeMillis,
-      advisoryRefreshMs: NonNegativeMillis,
-      attemptTimeoutMs: refine(NonNegativeMillis, (ms) => ms > 0, "a number of milliseconds above 0"),
-      retryPolicy: functionCodec("a retry policy (status) => Option<delay>"),
-      onRetry: functionCodec("a function (event) => void"),
-      random: functionCodec("a function () => number in [0, 1)"),
-      onEvent: functionCodec("a function (event) => void"),
-      logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
-    },
+    { ...optional, ...refreshPolicyProps, ...webIdentityProps },
   );
 })();
+
+/** Options that only make sense when assuming a role with credentials, not with a web identity. */
+const NOT_WITH_WEB_IDENTITY = ["externalId", "tags", "transitiveTagKeys", "sourceIdentity", "mfa", "credentials"] as const;
+
+const usesWebIdentity = (options: RefreshingRoleOptions): boolean =>
+  options.webIdentityToken !== undefined || options.webIdentityTokenFile !== undefined;
 
 /**
  * Checks `options` as {@link refreshingRole} would, throwing an {@link InvalidOptionsError} naming
@@ -141,28 +88,16 @@ export const validateRefreshingRoleOptions = (
   subject = "refreshingRole",
 ): RefreshingRoleOptions => {
   const decoded = decodeOptions(subject, RefreshingRoleOptionsCodec, options) as RefreshingRoleOptions;
-  const issues = assumeRoleCrossFieldIssues(decoded);
-  const durationMs = (decoded.durationSeconds ?? DEFAULT_DURATION_SECONDS) * 1000;
-  const defaults = defaultRefreshWindows(decoded.durationSeconds);
-  const bufferMs = decoded.expiryBufferMs ?? defaults.expiryBufferMs;
-  const advisoryMs = decoded.advisoryRefreshMs ?? Math.max(defaults.advisoryRefreshMs, bufferMs);
-  if (bufferMs >= durationMs) {
-    issues.push({
-      path: "expiryBufferMs",
-      rule: `must be shorter than the session (${durationMs} ms from durationSeconds), else every credential would arrive expired (got ${bufferMs})`,
-    });
-  }
-  if (decoded.advisoryRefreshMs !== undefined && advisoryMs >= durationMs) {
-    issues.push({
-      path: "advisoryRefreshMs",
-      rule: `must be shorter than the session (${durationMs} ms from durationSeconds) (got ${advisoryMs})`,
-    });
-  }
-  if (decoded.advisoryRefreshMs !== undefined && advisoryMs < bufferMs) {
-    issues.push({
-      path: "advisoryRefreshMs",
-      rule: `must not be shorter than expiryBufferMs (${bufferMs}): the advisory window opens before the deadline (got ${advisoryMs})`,
-    });
+  const issues: OptionIssue[] = [...assumeRoleCrossFieldIssues(decoded), ...refreshPolicyIssues(decoded)];
+  if (usesWebIdentity(decoded)) {
+    issues.push(...webIdentityIssues(decoded));
+    for (const key of NOT_WITH_WEB_IDENTITY) {
+      if (decoded[key] !== undefined) {
+        issues.push({ path: key, rule: "is for assuming a role with credentials, not with a web identity" });
+      }
+    }
+  } else if (decoded.providerId !== undefined) {
+    issues.push({ path: "providerId", rule: "goes with webIdentityToken or webIdentityTokenFile" });
   }
   if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
   return decoded;
@@ -171,7 +106,8 @@ export const validateRefreshingRoleOptions = (
 /**
  * The ready-made pipeline: credentials for an IAM role that refresh themselves ahead of expiry.
  *
- * It is
+ * It is {@link refreshing} applied to {@link assumeRole} (or, given a web identity token, to
+ * {@link assumeRoleWithWebIdentity}):
  *
  * ```ts
  * pipe(
@@ -187,7 +123,7 @@ export const validateRefreshingRoleOptions = (
  * credentials while a background refresh runs in the advisory window; failures there are retried
  * while the current credentials last; and expired credentials are never returned. Give it to any AWS
  * SDK v3 client as `credentials`, and to as many clients as you like; `dispose()` stops its background
- * work.
+ * work. It can itself be the `credentials` of another `refreshingRole` (role chaining).
  *
  * ```text
  * issued ............ STS expiry - advisoryRefreshMs ...... STS expiry - expiryBufferMs ...... STS expiry
@@ -210,32 +146,31 @@ export const validateRefreshingRoleOptions = (
  * @since 0.1.0
  */
 export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider => {
+  const validated = validateRefreshingRoleOptions(options);
   const {
-    expiryBufferMs,
-    advisoryRefreshMs,
-    attemptTimeoutMs = DEFAULT_ATTEMPT_TIMEOUT_MS,
-    retryPolicy = defaultRetryPolicy,
-    onRetry,
-    random,
-    onEvent,
-    logger,
-    ...assumeRoleOptions
-  } = validateRefreshingRoleOptions(options);
-  const defaults = defaultRefreshWindows(assumeRoleOptions.durationSeconds);
-  const bufferMs = expiryBufferMs ?? defaults.expiryBufferMs;
-  const advisoryMs = advisoryRefreshMs ?? Math.max(defaults.advisoryRefreshMs, bufferMs);
-  const clockOption = assumeRoleOptions.clock === undefined ? {} : { clock: assumeRoleOptions.clock };
-  return pipe(
-    assumeRole(assumeRoleOptions),
-    withTimeout(attemptTimeoutMs, clockOption),
-    retryWith(retryPolicy, { ...clockOption, ...(onRetry === undefined ? {} : { onRetry }) }),
-    withExpiryBuffer(bufferMs),
-    refreshAhead({
-      ...clockOption,
-      windowMs: advisoryMs - bufferMs,
-      ...(random === undefined ? {} : { random }),
-      ...(onEvent === undefined ? {} : { onEvent }),
-      ...(logger === undefined ? {} : { logger }),
-    }),
-  );
+    expiryBufferMs: _expiryBufferMs,
+    advisoryRefreshMs: _advisoryRefreshMs,
+    attemptTimeoutMs: _attemptTimeoutMs,
+    retryPolicy: _retryPolicy,
+    onRetry: _onRetry,
+    random: _random,
+    onEvent: _onEvent,
+    logger: _logger,
+    webIdentityToken,
+    webIdentityTokenFile,
+    providerId,
+    ...roleOptions
+  } = validated;
+  const source = usesWebIdentity(validated)
+    ? assumeRoleWithWebIdentity({
+        ...(roleOptions as Omit<AssumeRoleWithWebIdentityOptions, "webIdentityToken" | "webIdentityTokenFile">),
+        ...(webIdentityTokenFile === undefined
+          ? { webIdentityToken: webIdentityToken ?? "" }
+          : { webIdentityTokenFile }),
+        ...(providerId === undefined ? {} : { providerId }),
+      })
+    : assumeRole(roleOptions);
+  const provider = refreshPipeline(source, validated);
+  // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
+  return Object.assign(provider, { [ROLE_SESSION]: true });
 };

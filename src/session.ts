@@ -1,4 +1,8 @@
+import type { CredentialProvider } from "./CredentialProvider";
+import { refreshing, type RefreshPolicyOptions } from "./refreshing";
 import { refreshingRole, validateRefreshingRoleOptions, type RefreshingRoleOptions } from "./refreshingRole";
+import { stringOf } from "./codecs";
+import { decodeOptions } from "./InvalidOptionsError";
 import type { RefreshingProvider } from "./refreshAhead";
 
 /**
@@ -12,9 +16,26 @@ import type { RefreshingProvider } from "./refreshAhead";
  * ```
  * @since 0.1.0
  */
-export interface SessionOptions extends RefreshingRoleOptions {
+export type SessionOptions = (RefreshingRoleOptions | SourceSessionOptions) & {
   /** The region of the clients, and of STS unless `stsClient` is given. */
   readonly region?: string;
+};
+
+/**
+ * Options of a {@link session} whose credentials come from a source other than a role: container
+ * credentials, a custom function, a web identity provider built by hand.
+ *
+ * @example
+ * ```ts
+ * import { containerCredentials, type SourceSessionOptions } from "aws-refresh-session";
+ *
+ * const options: SourceSessionOptions = { source: containerCredentials(), logger: console };
+ * ```
+ * @since 0.1.0
+ */
+export interface SourceSessionOptions extends RefreshPolicyOptions {
+  /** Where the credentials come from; refreshed with {@link refreshing}. */
+  readonly source: CredentialProvider;
 }
 
 /** Anything built like an AWS SDK v3 client: `new ClientClass(config)`, with an optional `destroy()`. */
@@ -105,13 +126,23 @@ const configKey = (value: unknown): string => {
  * @since 0.1.0
  */
 export const session = (options: SessionOptions): Session => {
-  const { region, ...roleOptions } = options;
-  // The region is the clients'; STS uses it too, unless the caller brought an STS client of its own.
-  const validated = validateRefreshingRoleOptions(
-    roleOptions.stsClient === undefined && region !== undefined ? { ...roleOptions, region } : roleOptions,
-    "session",
-  );
-  const credentials = refreshingRole(validated);
+  const { region, ...rest } = options;
+  if (region !== undefined) {
+    decodeOptions("session", stringOf(1, 64, /^[a-z0-9-]+$/, "an AWS region name such as eu-west-1"), region);
+  }
+  let credentials: RefreshingProvider;
+  if ("source" in rest) {
+    const { source, ...policy } = rest;
+    credentials = refreshing(source, policy);
+  } else {
+    // The region is the clients'; STS uses it too, unless the caller brought an STS client of its own.
+    const roleOptions = rest;
+    const validated = validateRefreshingRoleOptions(
+      roleOptions.stsClient === undefined && region !== undefined ? { ...roleOptions, region } : roleOptions,
+      "session",
+    );
+    credentials = refreshingRole(validated);
+  }
   const clients = new Map<unknown, Map<string, unknown>>();
 
   const destroy = (): void => {
