@@ -47,6 +47,8 @@ interface Stats {
   /** Refreshes that ran in the background while callers were served. */
   backgroundRefreshes: number;
   keysSeen: string[];
+  /** Credentials obtained: the first and every refresh (refresh-success events). */
+  credentialsObtained: number;
 }
 
 /** Counts AssumeRole calls as they go out, whichever STS answers them. */
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
     blockingRefreshes: 0,
     backgroundRefreshes: 0,
     keysSeen: [],
+    credentialsObtained: 0,
   };
   let sts: LocalSts | undefined;
   let stsClient: STSClient;
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
     roleSessionName: "aws-refresh-session-demo",
     stsClient,
     onEvent: (event) => {
+      if (event.type === "refresh-success") stats.credentialsObtained++;
       if (event.type !== "refresh-start") return;
       if (event.reason === "advisory") stats.backgroundRefreshes++;
       else stats.blockingRefreshes++;
@@ -162,7 +166,7 @@ async function main(): Promise<void> {
     const nextRefreshMs = (current?.expiration?.getTime() ?? Date.now()) - Date.now();
     return (
       `[${since(start)}] requests ${stats.requests} | failures ${stats.failures} | ` +
-      `refreshes ${Math.max(0, stats.keysSeen.length - 1)} | next refresh in ${(Math.max(0, nextRefreshMs) / 1000).toFixed(1)}s | ` +
+      `refreshes ${Math.max(0, stats.credentialsObtained - 1)} | next refresh in ${(Math.max(0, nextRefreshMs) / 1000).toFixed(1)}s | ` +
       `key ${redact(current?.accessKeyId)}`
     );
   };
@@ -198,7 +202,7 @@ async function main(): Promise<void> {
   clearInterval(ticker);
   if (process.stdout.isTTY) process.stdout.write(`\r${progress()}   \n`);
 
-  const refreshes = Math.max(0, stats.keysSeen.length - 1);
+  const refreshes = Math.max(0, stats.credentialsObtained - 1);
   console.log("\nsummary");
   console.log(
     `  duration                    ${((Date.now() - start) / 1000).toFixed(1)} s, ${workers} concurrent workers, 3 clients`,
@@ -206,6 +210,7 @@ async function main(): Promise<void> {
   console.log(`  requests                    ${stats.requests}`);
   console.log(`  failures                    ${stats.failures}`);
   console.log(`  refreshes                   ${refreshes}`);
+  console.log(`  access keys seen signing    ${stats.keysSeen.length}`);
   console.log(`  STS calls                   ${stats.stsCalls}`);
   console.log(`  refreshes callers waited for ${stats.blockingRefreshes} (the first credentials)`);
   console.log(`  refreshes in the background  ${stats.backgroundRefreshes}`);
@@ -230,6 +235,9 @@ async function main(): Promise<void> {
     if (refreshes < 3) problems.push(`only ${refreshes} refreshes (expected at least 3)`);
     if (stats.blockingRefreshes !== 1)
       problems.push(`callers waited for ${stats.blockingRefreshes} refreshes (expected only the first)`);
+    // Every set but the last must have signed requests (the last may arrive as the workers stop).
+    if (stats.keysSeen.length < refreshes)
+      problems.push(`only ${stats.keysSeen.length} keys signed requests`);
     if (stats.stsCalls !== refreshes + 1)
       problems.push(`${stats.stsCalls} STS calls for ${refreshes} refreshes (expected refreshes + 1)`);
   }
