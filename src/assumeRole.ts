@@ -133,7 +133,8 @@ export const CHAINED_SESSION_MAX_SECONDS = 3_600;
 
 /** Whether `credentials` is one of our providers that acts as an assumed role. */
 export const isRoleSession = (credentials: unknown): boolean =>
-  typeof credentials === "function" && (credentials as unknown as Record<symbol, unknown>)[ROLE_SESSION] === true;
+  typeof credentials === "function" &&
+  (credentials as unknown as Record<symbol, unknown>)[ROLE_SESSION] === true;
 
 const PolicyArn = refine(
   t.string,
@@ -378,7 +379,8 @@ export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {
   };
 
   return async (providerOptions) => {
-    const mfaInput = mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa) };
+    const mfaInput =
+      mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa) };
     let response: unknown;
     try {
       response = await client.send(new AssumeRoleCommand({ ...input, ...mfaInput }), {

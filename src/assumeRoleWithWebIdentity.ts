@@ -22,7 +22,10 @@ import { credentialsFromStsResponse, stsClientFor, stsFailure } from "./sts";
  * @since 0.1.0
  */
 export type WebIdentityTokenSource =
-  | { readonly webIdentityToken: string | (() => string | Promise<string>); readonly webIdentityTokenFile?: never }
+  | {
+      readonly webIdentityToken: string | (() => string | Promise<string>);
+      readonly webIdentityTokenFile?: never;
+    }
   | { readonly webIdentityTokenFile: string; readonly webIdentityToken?: never };
 
 /**
@@ -74,8 +77,17 @@ export const webIdentityProps = {
   providerId: stringOf(4, 2048, /^\S+$/, "an OAuth 2.0 provider id such as www.amazon.com"),
 } as const;
 
-const { roleArn, roleSessionName, durationSeconds, policy, policyArns, region, stsClient, clientConfig, clock } =
-  assumeRoleProps;
+const {
+  roleArn,
+  roleSessionName,
+  durationSeconds,
+  policy,
+  policyArns,
+  region,
+  stsClient,
+  clientConfig,
+  clock,
+} = assumeRoleProps;
 
 /**
  * The io-ts codec of {@link AssumeRoleWithWebIdentityOptions}. Unknown option names are errors.
@@ -114,10 +126,17 @@ export const webIdentityIssues = (options: {
   readonly webIdentityTokenFile?: unknown;
 }): OptionIssue[] => {
   if (options.webIdentityToken !== undefined && options.webIdentityTokenFile !== undefined) {
-    return [{ path: "webIdentityTokenFile", rule: "give either webIdentityToken or webIdentityTokenFile, not both" }];
+    return [
+      {
+        path: "webIdentityTokenFile",
+        rule: "give either webIdentityToken or webIdentityTokenFile, not both",
+      },
+    ];
   }
   if (options.webIdentityToken === undefined && options.webIdentityTokenFile === undefined) {
-    return [{ path: "webIdentityToken", rule: "give webIdentityToken or webIdentityTokenFile (it is missing)" }];
+    return [
+      { path: "webIdentityToken", rule: "give webIdentityToken or webIdentityTokenFile (it is missing)" },
+    ];
   }
   return [];
 };
@@ -140,7 +159,9 @@ const readToken = async (source: WebIdentityTokenSource): Promise<string> => {
     });
   }
   if (token.length === 0) {
-    throw new CredentialRefreshError("the web identity token is empty; STS was not called", { retryable: true });
+    throw new CredentialRefreshError("the web identity token is empty; STS was not called", {
+      retryable: true,
+    });
   }
   return token;
 };

@@ -11,7 +11,8 @@ const ExpirationFromAny = new t.Type<Date, Date, unknown>(
   "an expiration: a Date, an ISO 8601 string, or epoch milliseconds",
   (u): u is Date => ValidDate.is(u),
   (u, c) => {
-    const date = u instanceof Date ? u : typeof u === "string" || typeof u === "number" ? new Date(u) : undefined;
+    const date =
+      u instanceof Date ? u : typeof u === "string" || typeof u === "number" ? new Date(u) : undefined;
     return date !== undefined && ValidDate.is(date) ? t.success(date) : t.failure(u, c);
   },
   (d) => d,
@@ -63,7 +64,11 @@ export const fromFunction = (
   fetchCredentials: () => unknown,
   options: { readonly name?: string } = {},
 ): CredentialProvider => {
-  decodeOptions("fromFunction", functionCodec("a function () => credentials | Promise<credentials>"), fetchCredentials);
+  decodeOptions(
+    "fromFunction",
+    functionCodec("a function () => credentials | Promise<credentials>"),
+    fetchCredentials,
+  );
   const name = options.name ?? "the custom credential source";
   return async () => {
     let result: unknown;
@@ -71,16 +76,20 @@ export const fromFunction = (
       result = await fetchCredentials();
     } catch (error) {
       if (error instanceof CredentialRefreshError) throw error;
-      throw new CredentialRefreshError(`${name} failed: ${describeError(error)}`, { retryable: true, cause: error });
+      throw new CredentialRefreshError(`${name} failed: ${describeError(error)}`, {
+        retryable: true,
+        cause: error,
+      });
     }
     const decoded = CredentialsCodec.decode(result);
     if (isLeft(decoded)) {
       const paths = new Set(
-        decoded.left.map((error) =>
-          error.context
-            .map((entry) => entry.key)
-            .filter((key) => key !== "" && !/^\d+$/.test(key))
-            .join(".") || "(result)",
+        decoded.left.map(
+          (error) =>
+            error.context
+              .map((entry) => entry.key)
+              .filter((key) => key !== "" && !/^\d+$/.test(key))
+              .join(".") || "(result)",
         ),
       );
       throw new CredentialRefreshError(

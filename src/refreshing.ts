@@ -2,7 +2,15 @@ import type { Logger } from "@smithy/types";
 import { pipe } from "fp-ts/function";
 import type { RetryPolicy } from "retry-ts";
 import type { Clock } from "./Clock";
-import { ClockCodec, functionCodec, integerIn, NonNegativeMillis, objectWith, refine, strictOptions } from "./codecs";
+import {
+  ClockCodec,
+  functionCodec,
+  integerIn,
+  NonNegativeMillis,
+  objectWith,
+  refine,
+  strictOptions,
+} from "./codecs";
 import type { CredentialProvider } from "./CredentialProvider";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
 import { refreshAhead, type RefreshAheadOptions, type RefreshingProvider } from "./refreshAhead";
@@ -117,7 +125,10 @@ export const refreshPolicyProps = {
 const windowsOf = (options: RefreshPolicyOptions): { advisoryMs: number; bufferMs: number } => {
   const defaults = defaultRefreshWindows(options.durationSeconds);
   const bufferMs = options.expiryBufferMs ?? defaults.expiryBufferMs;
-  return { bufferMs, advisoryMs: options.advisoryRefreshMs ?? Math.max(defaults.advisoryRefreshMs, bufferMs) };
+  return {
+    bufferMs,
+    advisoryMs: options.advisoryRefreshMs ?? Math.max(defaults.advisoryRefreshMs, bufferMs),
+  };
 };
 
 /**
@@ -155,7 +166,10 @@ export const refreshPolicyIssues = (options: RefreshPolicyOptions): OptionIssue[
  *
  * @internal
  */
-export const refreshPipeline = (source: CredentialProvider, options: RefreshPolicyOptions): RefreshingProvider => {
+export const refreshPipeline = (
+  source: CredentialProvider,
+  options: RefreshPolicyOptions,
+): RefreshingProvider => {
   const { advisoryMs, bufferMs } = windowsOf(options);
   const { clock, onRetry, random, onEvent, logger } = options;
   const clockOption = clock === undefined ? {} : { clock };
@@ -204,7 +218,10 @@ const RefreshPolicyCodec = strictOptions("RefreshPolicyOptions", {}, refreshPoli
  * ```
  * @since 0.1.0
  */
-export const refreshing = (source: CredentialProvider, options: RefreshPolicyOptions = {}): RefreshingProvider => {
+export const refreshing = (
+  source: CredentialProvider,
+  options: RefreshPolicyOptions = {},
+): RefreshingProvider => {
   decodeOptions("refreshing", functionCodec("a credential provider"), source);
   const decoded = decodeOptions("refreshing", RefreshPolicyCodec, options) as RefreshPolicyOptions;
   const issues = refreshPolicyIssues(decoded);

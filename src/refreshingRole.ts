@@ -14,7 +14,12 @@ import {
 import { strictOptions } from "./codecs";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
 import type { RefreshingProvider } from "./refreshAhead";
-import { refreshPipeline, refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
+import {
+  refreshPipeline,
+  refreshPolicyIssues,
+  refreshPolicyProps,
+  type RefreshPolicyOptions,
+} from "./refreshing";
 
 /**
  * Options of {@link refreshingRole}: those of {@link assumeRole}, plus the refresh policy. With
@@ -66,7 +71,14 @@ export const RefreshingRoleOptionsCodec = (() => {
 })();
 
 /** Options that only make sense when assuming a role with credentials, not with a web identity. */
-const NOT_WITH_WEB_IDENTITY = ["externalId", "tags", "transitiveTagKeys", "sourceIdentity", "mfa", "credentials"] as const;
+const NOT_WITH_WEB_IDENTITY = [
+  "externalId",
+  "tags",
+  "transitiveTagKeys",
+  "sourceIdentity",
+  "mfa",
+  "credentials",
+] as const;
 
 const usesWebIdentity = (options: RefreshingRoleOptions): boolean =>
   options.webIdentityToken !== undefined || options.webIdentityTokenFile !== undefined;
@@ -163,7 +175,10 @@ export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvid
   } = validated;
   const source = usesWebIdentity(validated)
     ? assumeRoleWithWebIdentity({
-        ...(roleOptions as Omit<AssumeRoleWithWebIdentityOptions, "webIdentityToken" | "webIdentityTokenFile">),
+        ...(roleOptions as Omit<
+          AssumeRoleWithWebIdentityOptions,
+          "webIdentityToken" | "webIdentityTokenFile"
+        >),
         ...(webIdentityTokenFile === undefined
           ? { webIdentityToken: webIdentityToken ?? "" }
           : { webIdentityTokenFile }),
