@@ -228,6 +228,9 @@ export const refreshAhead = (
 
   return (provider) => {
     let current: Credentials | undefined;
+    /** `current`, resolved: what every cache hit returns. */
+    let currentPromise: Promise<Credentials> | undefined;
+    let currentDeadline = Number.NEGATIVE_INFINITY;
     let inFlight: Promise<Credentials> | undefined;
     /** When the background refresh of `current` is due; Infinity when none is. */
     let refreshAt = Number.POSITIVE_INFINITY;
@@ -279,6 +282,8 @@ export const refreshAhead = (
         );
       }
       current = credentials;
+      currentPromise = Promise.resolve(credentials);
+      currentDeadline = deadlineOf(credentials);
       retryStatus = defaultRetryStatus;
       emit({
         type: "refresh-success",
@@ -360,14 +365,9 @@ export const refreshAhead = (
       return call;
     };
 
-    const refreshing = async (providerOptions?: ProviderOptions): Promise<Credentials> => {
+    const waitForFresh = async (providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
       const now = clock.now();
       const forced = providerOptions?.forceRefresh === true;
-      if (!forced && current !== undefined && usableAt(current, now)) {
-        // A safety net for timers that fired late or not at all (a suspended laptop, a busy loop).
-        if (now >= refreshAt) startBackgroundRefresh();
-        return current;
-      }
       if (current !== undefined && !usableAt(current, now) && reportedExpired !== current) {
         reportedExpired = current;
         emit({ type: "expired", expiration: new Date(deadlineOf(current)) });
@@ -383,6 +383,20 @@ export const refreshAhead = (
         );
       }
       return credentials;
+    };
+
+    // The hot path is not an async function: a cache hit returns one promise, resolved once per set
+    // of credentials, instead of making a new one per call.
+    const refreshing = (providerOptions?: ProviderOptions): Promise<Credentials> => {
+      if (providerOptions?.forceRefresh !== true && currentPromise !== undefined) {
+        const now = clock.now();
+        if (currentDeadline > now) {
+          // A safety net for timers that fired late or not at all (a suspended laptop, a busy loop).
+          if (now >= refreshAt) startBackgroundRefresh();
+          return currentPromise;
+        }
+      }
+      return waitForFresh(providerOptions);
     };
 
     const dispose = (): void => {

@@ -39,6 +39,74 @@ interface Sleeper {
   readonly wakeAt: number;
   readonly order: number;
   readonly wake: () => void;
+  cancelled: boolean;
+}
+
+const before = (a: Sleeper, b: Sleeper): boolean => a.wakeAt < b.wakeAt || (a.wakeAt === b.wakeAt && a.order < b.order);
+
+/**
+ * The sleepers, earliest first, in a binary heap: a simulation of thousands of providers (each with a
+ * background timer) must not scan them all at every wake-up. Aborted sleepers are dropped lazily.
+ */
+class SleeperHeap {
+  private readonly items: Sleeper[] = [];
+  active = 0;
+
+  push(sleeper: Sleeper): void {
+    const items = this.items;
+    items.push(sleeper);
+    this.active++;
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const [child, up] = [items[i] as Sleeper, items[parent] as Sleeper];
+      if (!before(child, up)) break;
+      items[i] = up;
+      items[parent] = child;
+      i = parent;
+    }
+  }
+
+  /** The earliest live sleeper due at or before `until`, removed; undefined if none. */
+  popDue(until: number): Sleeper | undefined {
+    for (;;) {
+      const top = this.items[0];
+      if (top === undefined) return undefined;
+      if (!top.cancelled && top.wakeAt > until) return undefined;
+      this.removeTop();
+      if (!top.cancelled) {
+        this.active--;
+        return top;
+      }
+    }
+  }
+
+  cancel(sleeper: Sleeper): void {
+    if (!sleeper.cancelled) {
+      sleeper.cancelled = true;
+      this.active--;
+    }
+  }
+
+  private removeTop(): void {
+    const items = this.items;
+    const last = items.pop();
+    if (last === undefined || items.length === 0) return;
+    items[0] = last;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < items.length && before(items[left] as Sleeper, items[smallest] as Sleeper)) smallest = left;
+      if (right < items.length && before(items[right] as Sleeper, items[smallest] as Sleeper)) smallest = right;
+      if (smallest === i) return;
+      const swap = items[i] as Sleeper;
+      items[i] = items[smallest] as Sleeper;
+      items[smallest] = swap;
+      i = smallest;
+    }
+  }
 }
 
 /**
@@ -74,7 +142,7 @@ const nextLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolv
 export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock => {
   let now = start;
   let order = 0;
-  const sleepers: Sleeper[] = [];
+  const sleepers = new SleeperHeap();
   const settlers = new Set<() => Promise<unknown>>();
 
   const settle = async (): Promise<void> => {
@@ -86,25 +154,9 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
     await nextTurn();
   };
 
-  const nextDue = (until: number): Sleeper | undefined => {
-    let best: Sleeper | undefined;
-    for (const sleeper of sleepers) {
-      if (sleeper.wakeAt > until) continue;
-      if (
-        best === undefined ||
-        sleeper.wakeAt < best.wakeAt ||
-        (sleeper.wakeAt === best.wakeAt && sleeper.order < best.order)
-      ) {
-        best = sleeper;
-      }
-    }
-    return best;
-  };
-
   const advanceTo = async (target: number): Promise<void> => {
     await settle();
-    for (let due = nextDue(target); due !== undefined; due = nextDue(target)) {
-      sleepers.splice(sleepers.indexOf(due), 1);
+    for (let due = sleepers.popDue(target); due !== undefined; due = sleepers.popDue(target)) {
       now = Math.max(now, due.wakeAt);
       due.wake();
       await settle();
@@ -127,8 +179,7 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
           return;
         }
         const onAbort = (): void => {
-          const index = sleepers.indexOf(sleeper);
-          if (index >= 0) sleepers.splice(index, 1);
+          sleepers.cancel(sleeper);
           reject(abortReason(signal as AbortSignal));
         };
         const sleeper: Sleeper = {
@@ -138,6 +189,7 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
             signal?.removeEventListener("abort", onAbort);
             resolve();
           },
+          cancelled: false,
         };
         sleepers.push(sleeper);
         signal?.addEventListener("abort", onAbort, { once: true });
@@ -145,7 +197,7 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
     advance: (ms) => advanceTo(now + Math.max(0, ms)),
     advanceTo,
     get pendingSleeps() {
-      return sleepers.length;
+      return sleepers.active;
     },
     settleWith(hook) {
       settlers.add(hook);
