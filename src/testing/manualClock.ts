@@ -42,7 +42,8 @@ interface Sleeper {
   cancelled: boolean;
 }
 
-const before = (a: Sleeper, b: Sleeper): boolean => a.wakeAt < b.wakeAt || (a.wakeAt === b.wakeAt && a.order < b.order);
+const before = (a: Sleeper, b: Sleeper): boolean =>
+  a.wakeAt < b.wakeAt || (a.wakeAt === b.wakeAt && a.order < b.order);
 
 /**
  * The sleepers, earliest first, in a binary heap: a simulation of thousands of providers (each with a
@@ -99,7 +100,8 @@ class SleeperHeap {
       const right = left + 1;
       let smallest = i;
       if (left < items.length && before(items[left] as Sleeper, items[smallest] as Sleeper)) smallest = left;
-      if (right < items.length && before(items[right] as Sleeper, items[smallest] as Sleeper)) smallest = right;
+      if (right < items.length && before(items[right] as Sleeper, items[smallest] as Sleeper))
+        smallest = right;
       if (smallest === i) return;
       const swap = items[i] as Sleeper;
       items[i] = items[smallest] as Sleeper;
