@@ -1,0 +1,68 @@
+/**
+ * 5. Fleet: 10,000 processes started in the same second, each with one-hour credentials and the
+ * default refresh timeline, simulated for 6 hours on one manual clock. Peak STS calls in any one
+ * second after the first cycle, with the default jitter and with none.
+ */
+import { pipe } from "fp-ts/function";
+import { defaultRefreshWindows, refreshAhead, withExpiryBuffer, type Credentials } from "../src";
+import { manualClock } from "../src/testing";
+
+const PROCESSES = 10_000;
+const HOURS = 6;
+
+export interface FleetResult {
+  readonly processes: number;
+  readonly hours: number;
+  readonly jittered: { peakPerSecond: number; peakShare: number; stsCalls: number };
+  readonly unjittered: { peakPerSecond: number; peakShare: number; stsCalls: number };
+}
+
+const simulate = async (jitter: number): Promise<{ peakPerSecond: number; stsCalls: number }> => {
+  const start = Date.UTC(2030, 0, 1);
+  const clock = manualClock(start);
+  const { advisoryRefreshMs, expiryBufferMs } = defaultRefreshWindows(3600);
+  const perSecond = new Map<number, number>();
+  let calls = 0;
+  const source = (): Promise<Credentials> => {
+    calls++;
+    const second = Math.floor((clock.now() - start) / 1000);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    return Promise.resolve({
+      accessKeyId: "A",
+      secretAccessKey: "s",
+      expiration: new Date(clock.now() + 3_600_000),
+    });
+  };
+  const startTimes = Array.from({ length: PROCESSES }, () => start + Math.floor(Math.random() * 1000)).sort(
+    (a, b) => a - b,
+  );
+  const providers = [];
+  for (const at of startTimes) {
+    await clock.advanceTo(at);
+    const provider = pipe(
+      source,
+      withExpiryBuffer(expiryBufferMs),
+      refreshAhead({ clock, windowMs: advisoryRefreshMs - expiryBufferMs, jitter }),
+    );
+    providers.push(provider);
+    void provider();
+  }
+  for (let hour = 1; hour <= HOURS; hour++) await clock.advanceTo(start + hour * 3_600_000);
+  providers.forEach((provider) => {
+    provider.dispose();
+  });
+  // After the first cycle: every second past the start-up second.
+  const peak = Math.max(...[...perSecond.entries()].filter(([second]) => second > 1).map(([, n]) => n));
+  return { peakPerSecond: peak, stsCalls: calls };
+};
+
+export const fleet = async (): Promise<FleetResult> => {
+  const jittered = await simulate(0.5);
+  const unjittered = await simulate(0);
+  return {
+    processes: PROCESSES,
+    hours: HOURS,
+    jittered: { ...jittered, peakShare: jittered.peakPerSecond / PROCESSES },
+    unjittered: { ...unjittered, peakShare: unjittered.peakPerSecond / PROCESSES },
+  };
+};

@@ -1,0 +1,72 @@
+/**
+ * 1. Hot path: nanoseconds per awaited call of a warm provider. Ours (the whole refreshingRole
+ * pipeline) against the SDK's `memoize` from @smithy/property-provider with the SDK's 5-minute window,
+ * and against the floor: an async function that returns a held object. Rounds interleave the
+ * contenders in rotating order; each sample is the median time of a batch of 1,000 awaited calls.
+ */
+import { memoize } from "@smithy/property-provider";
+import type { AwsCredentialIdentity } from "@smithy/types";
+import { refreshingRole } from "../src";
+import { stats, stubSts, type Stats } from "./support";
+
+const BATCH = 1_000;
+
+export interface HotPathResult {
+  readonly nsPerCall: Record<"ours" | "memoize" | "floor", Stats>;
+  readonly rounds: number;
+}
+
+export const hotPath = async (rounds = 9): Promise<HotPathResult> => {
+  const { Bench } = await import("tinybench");
+  const held: AwsCredentialIdentity = {
+    accessKeyId: "ASIAHELD",
+    secretAccessKey: "held",
+    sessionToken: "held",
+    expiration: new Date(Date.now() + 3_600_000),
+  };
+  // The floor is by definition an async function that returns a held object: nothing to await.
+  // eslint-disable-next-line @typescript-eslint/require-await
+  const floor = async (): Promise<AwsCredentialIdentity> => held;
+  const sdkMemoize = memoize(
+    () => Promise.resolve({ ...held }),
+    (credentials) =>
+      credentials.expiration !== undefined && credentials.expiration.getTime() - Date.now() < 300_000,
+    (credentials) => credentials.expiration !== undefined,
+  );
+  const sts = stubSts(() => Date.now());
+  const ours = refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/bench", stsClient: sts.client });
+  await Promise.all([sdkMemoize(), ours()]);
+
+  const contenders: Array<[keyof HotPathResult["nsPerCall"], () => Promise<unknown>]> = [
+    ["ours", ours],
+    ["memoize", sdkMemoize],
+    ["floor", floor],
+  ];
+  const samples: Record<string, number[]> = { ours: [], memoize: [], floor: [] };
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({ time: 250, warmupTime: 50 });
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length] ?? contenders[0]);
+    for (const entry of order) {
+      if (entry === undefined) continue;
+      const [name, provider] = entry;
+      bench.add(name, async () => {
+        for (let i = 0; i < BATCH; i++) await provider();
+      });
+    }
+    await bench.run();
+    for (const task of bench.tasks) {
+      const p50 = (task.result as { latency?: { p50?: number } } | undefined)?.latency?.p50;
+      if (p50 !== undefined) samples[task.name]?.push((p50 * 1e6) / BATCH);
+    }
+  }
+  ours.dispose();
+  if (sts.sends !== 1) throw new Error(`the warm pipeline called STS ${sts.sends} times`);
+  return {
+    rounds,
+    nsPerCall: {
+      ours: stats(samples.ours ?? []),
+      memoize: stats(samples.memoize ?? []),
+      floor: stats(samples.floor ?? []),
+    },
+  };
+};

@@ -1,0 +1,167 @@
+/**
+ * npm run bench: every comparison in one process, side by side with the SDK's own answers. Prints a
+ * table of medians (with min and max where there are rounds) and ratios, and writes the same as JSON
+ * to bench/results.json. Nothing here is filtered or hard-coded: what is printed is what was measured.
+ */
+import { writeFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { blockedCallers } from "./blockedCallers";
+import { concurrency } from "./concurrency";
+import { fleet } from "./fleet";
+import { hotPath } from "./hotPath";
+import { memory } from "./memory";
+import { sharedClients } from "./sharedClients";
+import type { Stats } from "./support";
+
+const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
+const range = (s: Stats, digits = 1): string =>
+  `${fmt(s.median, digits)} [${fmt(s.min, digits)}–${fmt(s.max, digits)}]`;
+
+interface Row {
+  readonly benchmark: string;
+  readonly ours: string;
+  readonly sdk: string;
+  readonly ratio: string;
+  readonly target: string;
+  readonly met: boolean;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log("1/6 hot path...");
+  const hot = await hotPath();
+  log("2/6 shared clients (local STS over HTTP)...");
+  const shared = await sharedClients();
+  log("3/6 concurrency...");
+  const conc = await concurrency();
+  log("4/6 blocked callers (local STS, 200 ms per refresh)...");
+  const blocked = await blockedCallers();
+  log("5/6 fleet simulation...");
+  const fleetResult = await fleet();
+  log("6/6 memory...");
+  const mem = await memory();
+
+  const vsMemoize = hot.nsPerCall.ours.median / hot.nsPerCall.memoize.median;
+  const vsFloor = hot.nsPerCall.ours.median / hot.nsPerCall.floor.median;
+  const rows: Row[] = [
+    {
+      benchmark: "1. hot path, ns per awaited call (vs memoize)",
+      ours: range(hot.nsPerCall.ours),
+      sdk: `memoize ${range(hot.nsPerCall.memoize)}`,
+      ratio: `${fmt(vsMemoize, 2)}x`,
+      target: "<= 0.8x",
+      met: vsMemoize <= 0.8,
+    },
+    {
+      benchmark: "1. hot path, ns per awaited call (vs floor)",
+      ours: range(hot.nsPerCall.ours),
+      sdk: `floor ${range(hot.nsPerCall.floor)}`,
+      ratio: `${fmt(vsFloor, 2)}x`,
+      target: "<= 1.6x",
+      met: vsFloor <= 1.6,
+    },
+    {
+      benchmark: "2. STS calls per refresh cycle, 10 clients",
+      ours: fmt(shared.stsCallsPerCycle.ours, 2),
+      sdk: `fromTemporaryCredentials ${fmt(shared.stsCallsPerCycle.sdk, 2)}`,
+      ratio: `${fmt(shared.stsCallsPerCycle.ours / shared.stsCallsPerCycle.sdk, 2)}x`,
+      target: "1",
+      met: shared.stsCallsPerCycle.ours === 1,
+    },
+    {
+      benchmark: "3. upstream calls, 10,000 callers, cold cache",
+      ours: `${conc.cold.ours.upstreamCalls} (p99 ${range(conc.cold.ours.p99Ms)} ms)`,
+      sdk: `memoize ${conc.cold.memoize.upstreamCalls} (p99 ${range(conc.cold.memoize.p99Ms)} ms)`,
+      ratio: `${fmt(conc.cold.ours.p99Ms.median / conc.cold.memoize.p99Ms.median, 2)}x p99`,
+      target: "1 call",
+      met: conc.cold.ours.upstreamCalls === 1,
+    },
+    {
+      benchmark: "3. upstream calls, 10,000 callers, expired cache",
+      ours: `${conc.expired.ours.upstreamCalls} (p99 ${range(conc.expired.ours.p99Ms)} ms)`,
+      sdk: `memoize ${conc.expired.memoize.upstreamCalls} (p99 ${range(conc.expired.memoize.p99Ms)} ms)`,
+      ratio: `${fmt(conc.expired.ours.p99Ms.median / conc.expired.memoize.p99Ms.median, 2)}x p99`,
+      target: "1 call",
+      met: conc.expired.ours.upstreamCalls === 1,
+    },
+    {
+      benchmark: "4. of 1,000 requests, waited for a 200 ms STS",
+      ours: `${blocked.ours.waited} (p99 wait ${fmt(blocked.ours.p99WaitMs, 3)} ms)`,
+      sdk: `fromTemporaryCredentials ${blocked.sdk.waited} (p99 wait ${fmt(blocked.sdk.p99WaitMs, 1)} ms)`,
+      ratio: "",
+      target: "0, p99 < 1 ms",
+      met: blocked.ours.waited === 0 && blocked.ours.p99WaitMs < 1,
+    },
+    {
+      benchmark: "5. fleet of 10,000, peak STS calls in a second",
+      ours: `${fleetResult.jittered.peakPerSecond} (${fmt(fleetResult.jittered.peakShare * 100, 2)}%) with jitter`,
+      sdk: `${fleetResult.unjittered.peakPerSecond} (${fmt(fleetResult.unjittered.peakShare * 100, 0)}%) without`,
+      ratio: `${fmt(fleetResult.jittered.peakPerSecond / fleetResult.unjittered.peakPerSecond, 3)}x`,
+      target: "<= 2% of fleet",
+      met: fleetResult.jittered.peakShare <= 0.02,
+    },
+    {
+      benchmark: "6. heap per provider; growth over 100k refreshes",
+      ours: `${(mem.bytesPerProvider / 1024).toFixed(1)} KiB; ${(mem.heapGrowthBytes / 1024).toFixed(0)} KiB`,
+      sdk: "",
+      ratio: "",
+      target: "bounded",
+      met: mem.heapGrowthBytes < 2 * 1024 * 1024,
+    },
+  ];
+
+  const widths = {
+    benchmark: Math.max(...rows.map((r) => r.benchmark.length), 9),
+    ours: Math.max(...rows.map((r) => r.ours.length), 4),
+    sdk: Math.max(...rows.map((r) => r.sdk.length), 10),
+    ratio: Math.max(...rows.map((r) => r.ratio.length), 5),
+    target: Math.max(...rows.map((r) => r.target.length), 6),
+  };
+  const line = (cells: string[]) => cells.join(" | ");
+  console.log(
+    line([
+      "benchmark".padEnd(widths.benchmark),
+      "ours".padEnd(widths.ours),
+      "comparison".padEnd(widths.sdk),
+      "ratio".padEnd(widths.ratio),
+      "target".padEnd(widths.target),
+      "met",
+    ]),
+  );
+  for (const row of rows) {
+    console.log(
+      line([
+        row.benchmark.padEnd(widths.benchmark),
+        row.ours.padEnd(widths.ours),
+        row.sdk.padEnd(widths.sdk),
+        row.ratio.padEnd(widths.ratio),
+        row.target.padEnd(widths.target),
+        row.met ? "yes" : "NO",
+      ]),
+    );
+  }
+  const environment = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    platform: `${process.platform} ${process.arch}`,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  console.log(
+    `\n${environment.node}, ${environment.cpus} x ${environment.cpuModel}, ${environment.durationSeconds} s`,
+  );
+  await writeFile(
+    join(__dirname, "results.json"),
+    `${JSON.stringify({ environment, rows, raw: { hotPath: hot, sharedClients: shared, concurrency: conc, blockedCallers: blocked, fleet: fleetResult, memory: mem } }, null, 2)}\n`,
+  );
+  console.log("written to bench/results.json");
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
