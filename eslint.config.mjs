@@ -5,13 +5,21 @@ import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  { ignores: ["dist/", "coverage/", "node_modules/", "docs/api/"] },
+  { ignores: ["dist/", "coverage/", "node_modules/", "docs/api/", ".readme/"] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "*.mjs", "__tests__/support/*.cjs"] },
+        projectService: {
+          allowDefaultProject: [
+            "*.js",
+            "*.mjs",
+            "__tests__/support/*.cjs",
+            "scripts/*.mjs",
+            "scripts/*.d.ts",
+          ],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -29,7 +37,13 @@ export default defineConfig(
     files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
-      globals: { require: "readonly", module: "writable", globalThis: "readonly", process: "readonly" },
+      globals: {
+        require: "readonly",
+        module: "writable",
+        globalThis: "readonly",
+        process: "readonly",
+        console: "readonly",
+      },
     },
     rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off" },
   },

@@ -89,7 +89,14 @@ export {
   type RetryStatus,
 } from "./retryPolicy";
 export { retryWith, type RetryEvent, type RetryOptions } from "./retryWith";
-export { session, type Session, type SessionOptions, type SourceSessionOptions } from "./session";
+export {
+  session,
+  type ClientClass,
+  type ConfigOf,
+  type Session,
+  type SessionOptions,
+  type SourceSessionOptions,
+} from "./session";
 export { containerCredentials, type ContainerCredentialsOptions } from "./containerCredentials";
 export { CredentialsCodec, fromFunction } from "./fromFunction";
 export { withExpiryBuffer } from "./withExpiryBuffer";

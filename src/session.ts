@@ -38,9 +38,33 @@ export interface SourceSessionOptions extends RefreshPolicyOptions {
   readonly source: CredentialProvider;
 }
 
-/** Anything built like an AWS SDK v3 client: `new ClientClass(config)`, with an optional `destroy()`. */
-type ClientClass = abstract new (...args: never[]) => unknown;
-type ConfigOf<C extends ClientClass> = NonNullable<ConstructorParameters<C>[0]>;
+/**
+ * Anything built like an AWS SDK v3 client: `new ClientClass(config)`, with an optional `destroy()`.
+ *
+ * @example
+ * ```ts
+ * import { S3Client } from "@aws-sdk/client-s3";
+ * import type { ClientClass } from "aws-refresh-session";
+ *
+ * const clientClass: ClientClass = S3Client;
+ * ```
+ * @since 0.1.0
+ */
+export type ClientClass = abstract new (...args: never[]) => unknown;
+
+/**
+ * The configuration a client class takes.
+ *
+ * @example
+ * ```ts
+ * import type { S3Client } from "@aws-sdk/client-s3";
+ * import type { ConfigOf } from "aws-refresh-session";
+ *
+ * const config: ConfigOf<typeof S3Client> = { forcePathStyle: true };
+ * ```
+ * @since 0.1.0
+ */
+export type ConfigOf<C extends ClientClass> = NonNullable<ConstructorParameters<C>[0]>;
 
 /**
  * Credentials that refresh themselves, a region, and the clients built with them.

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Checks the package as users get it: the packed tarball passes publint and "are the types wrong",
+# installs into a scratch project beside @aws-sdk/client-s3 with one copy of every shared SDK package,
+# and loads with both `import` and `require`. Prints the packed and installed sizes.
+set -euo pipefail
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$root"
+
+echo "== build"
+npm run --silent build
+
+echo "== pack"
+npm pack --json --pack-destination "$work" > "$work/pack.json" 2>/dev/null
+tarball="$work/$(node -p 'require(process.argv[1])[0].filename' "$work/pack.json")"
+node -e '
+  const [p] = require(process.argv[1]);
+  console.log(`${p.filename}: ${p.entryCount} files, packed ${(p.size / 1024).toFixed(1)} KiB, unpacked ${(p.unpackedSize / 1024).toFixed(1)} KiB`);
+' "$work/pack.json"
+
+echo "== publint"
+npx --no-install publint --strict "$root"
+
+echo "== are the types wrong"
+npx --no-install attw "$tarball"
+
+echo "== install into a scratch project beside @aws-sdk/client-s3"
+s3_version=$(node -p 'require("@aws-sdk/client-s3/package.json").version')
+mkdir "$work/app"
+cd "$work/app"
+npm init -y > /dev/null
+npm install --no-audit --no-fund --loglevel=error "@aws-sdk/client-s3@$s3_version" > /dev/null
+before=$(du -sk node_modules | cut -f1)
+npm install --no-audit --no-fund --loglevel=error "$tarball" > /dev/null
+after=$(du -sk node_modules | cut -f1)
+echo "install size beside @aws-sdk/client-s3: $((after - before)) KiB added (node_modules: ${before} KiB -> ${after} KiB)"
+
+echo "== one copy of each shared @aws-sdk/* and @smithy/* package"
+npm ls --all --json > "$work/ls.json" 2> /dev/null || true
+node -e '
+  const tree = require(process.argv[1]);
+  const versions = new Map();
+  const walk = (deps) => {
+    for (const [name, info] of Object.entries(deps ?? {})) {
+      if (/^@(aws-sdk|smithy)\//.test(name) && info.version) {
+        if (!versions.has(name)) versions.set(name, new Set());
+        versions.get(name).add(info.version);
+      }
+      walk(info.dependencies);
+    }
+  };
+  walk(tree.dependencies);
+  const duplicated = [...versions].filter(([, v]) => v.size > 1);
+  for (const [name, v] of duplicated) console.error(`  ${name}: ${[...v].join(", ")}`);
+  console.log(`${versions.size} @aws-sdk/* and @smithy/* packages, ${duplicated.length} with more than one version`);
+  if (duplicated.length > 0) process.exit(1);
+' "$work/ls.json"
+
+echo "== require"
+node -e '
+  const main = require("aws-refresh-session");
+  const testing = require("aws-refresh-session/testing");
+  const fp = require("aws-refresh-session/fp");
+  for (const [name, value] of [["refreshingRole", main.refreshingRole], ["session", main.session], ["manualClock", testing.manualClock], ["localSts", testing.localSts], ["toProvider", fp.toProvider]]) {
+    if (typeof value !== "function") { console.error(`require: ${name} is ${typeof value}`); process.exit(1); }
+  }
+  console.log(`require: ${Object.keys(main).length} + ${Object.keys(testing).length} + ${Object.keys(fp).length} exports`);
+'
+
+echo "== import"
+node --input-type=module -e '
+  import { refreshingRole, session } from "aws-refresh-session";
+  import { manualClock, localSts } from "aws-refresh-session/testing";
+  import { toProvider } from "aws-refresh-session/fp";
+  import { createRequire } from "node:module";
+  const require = createRequire(import.meta.url);
+  for (const value of [refreshingRole, session, manualClock, localSts, toProvider]) {
+    if (typeof value !== "function") { console.error("import: missing export"); process.exit(1); }
+  }
+  // One implementation for both: no second copy of the library behind `import`.
+  if (refreshingRole !== require("aws-refresh-session").refreshingRole) { console.error("import and require differ"); process.exit(1); }
+  const sts = await localSts();
+  const credentials = refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/packaged", region: "us-east-1", clientConfig: { endpoint: sts.endpoint, credentials: sts.rootCredentials } });
+  const issued = await credentials();
+  credentials.dispose();
+  await sts.close();
+  console.log(`import: works, and assumed a role against the local STS (${issued.accessKeyId.slice(0, 4)}...)`);
+'
+
+echo "== npm audit --omit=dev"
+cd "$root"
+if audit=$(npm audit --omit=dev 2>&1); then
+  echo "$audit" | tail -n 1
+elif echo "$audit" | grep -q "audit endpoint returned an error"; then
+  echo "npm audit: NOT RUN: the registry refused the audit request on this machine:"
+  echo "$audit" | grep -m1 -E "audit|405" | sed 's/^/  /'
+else
+  echo "$audit"
+  exit 1
+fi
