@@ -52,7 +52,7 @@ export {
   type CredentialRefreshErrorOptions,
 } from "./CredentialRefreshError";
 export { decodeOptions, InvalidOptionsError, toIssues, type OptionIssue } from "./InvalidOptionsError";
-export { attemptsOf, isRetryableError } from "./isRetryableError";
+export { asCredentialRefreshError, attemptsOf, isRetryableError } from "./isRetryableError";
 export { isUsableAt, memoizeUntil, type MemoizedProvider, type MemoizeUntilOptions } from "./memoizeUntil";
 export {
   refreshAhead,

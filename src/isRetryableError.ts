@@ -1,5 +1,5 @@
 import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
-import { CredentialRefreshError } from "./CredentialRefreshError";
+import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
 
 type SdkErrorLike = Parameters<typeof isTransientError>[0];
 
@@ -44,3 +44,24 @@ export const attemptsOf = (error: unknown): number => {
   const attempts = (error as { $metadata?: { attempts?: unknown } } | null)?.$metadata?.attempts;
   return typeof attempts === "number" && attempts > 0 ? attempts : 1;
 };
+
+/**
+ * Any thrown value as a {@link CredentialRefreshError}: one already is; anything else is wrapped, with
+ * `retryable` and `attempts` read from it and the original as `cause`.
+ *
+ * @example
+ * ```ts
+ * import { asCredentialRefreshError } from "aws-refresh-session";
+ *
+ * asCredentialRefreshError(Object.assign(new Error("Rate exceeded"), { name: "Throttling" })).retryable; // true
+ * ```
+ * @since 0.1.0
+ */
+export const asCredentialRefreshError = (error: unknown): CredentialRefreshError =>
+  error instanceof CredentialRefreshError
+    ? error
+    : new CredentialRefreshError(describeError(error), {
+        retryable: isRetryableError(error),
+        attempts: attemptsOf(error),
+        cause: error,
+      });

@@ -4,10 +4,10 @@ import { applyPolicy, defaultRetryStatus, type RetryPolicy, type RetryStatus } f
 import { abortable } from "./abortable";
 import { systemClock, type Clock } from "./Clock";
 import { ClockCodec, functionCodec, NonNegativeMillis, objectWith, refine, strictOptions } from "./codecs";
-import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
+import { CredentialRefreshError } from "./CredentialRefreshError";
 import type { CredentialProvider, Credentials, ProviderOptions } from "./CredentialProvider";
 import { decodeOptions } from "./InvalidOptionsError";
-import { attemptsOf, isRetryableError } from "./isRetryableError";
+import { asCredentialRefreshError } from "./isRetryableError";
 import type { Random } from "./retryPolicy";
 import * as t from "io-ts";
 
@@ -145,15 +145,6 @@ const backgroundRetryPolicy =
     const delay = Math.min(30_000, 1_000 * 2 ** status.iterNumber);
     return O.some(Math.floor(delay / 2 + (random() * delay) / 2));
   };
-
-const asRefreshError = (error: unknown): CredentialRefreshError =>
-  error instanceof CredentialRefreshError
-    ? error
-    : new CredentialRefreshError(describeError(error), {
-        retryable: isRetryableError(error),
-        attempts: attemptsOf(error),
-        cause: error,
-      });
 
 const logLine = (event: RefreshEvent): ["debug" | "warn" | "error", string] => {
   switch (event.type) {
@@ -303,7 +294,7 @@ export const refreshAhead = (
     };
 
     const onFailure = (error: unknown, reason: RefreshReason): never => {
-      const refreshError = asRefreshError(error);
+      const refreshError = asCredentialRefreshError(error);
       const now = clock.now();
       if (current !== undefined && usableAt(current, now)) {
         const deadline = deadlineOf(current);

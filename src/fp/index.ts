@@ -16,8 +16,8 @@ import type {
   ProviderOptions,
   ProviderTransform,
 } from "../CredentialProvider";
-import { CredentialRefreshError, describeError } from "../CredentialRefreshError";
-import { isRetryableError, attemptsOf } from "../isRetryableError";
+import type { CredentialRefreshError } from "../CredentialRefreshError";
+import { asCredentialRefreshError } from "../isRetryableError";
 
 /**
  * Why credentials could not be had. Every failure is a {@link CredentialRefreshError} with
@@ -74,14 +74,7 @@ const origins = new WeakMap<CredentialsTask, CredentialProvider>();
  * ```
  * @since 0.1.0
  */
-export const toCredentialError = (error: unknown): CredentialError =>
-  error instanceof CredentialRefreshError
-    ? error
-    : new CredentialRefreshError(describeError(error), {
-        retryable: isRetryableError(error),
-        attempts: attemptsOf(error),
-        cause: error,
-      });
+export const toCredentialError = (error: unknown): CredentialError => asCredentialRefreshError(error);
 
 /**
  * A provider as a task; `options` are passed to each call.
