@@ -125,13 +125,41 @@ export interface MfaOptions {
 /**
  * Marks providers that act as an assumed role, so that a role assumed with them as the caller (role
  * chaining) is held to AWS's one-hour cap when it is built, not when STS refuses it.
+ *
+ * @example
+ * ```ts
+ * import { ROLE_SESSION } from "./assumeRole";
+ *
+ * const marked = Object.assign(provider, { [ROLE_SESSION]: true });
+ * ```
+ * @internal
  */
 export const ROLE_SESSION = Symbol.for("aws-refresh-session.roleSession");
 
-/** The longest session AWS allows for a role assumed by another role's session. */
+/**
+ * The longest session, in seconds, AWS allows for a role assumed by another role's session.
+ *
+ * @example
+ * ```ts
+ * import { CHAINED_SESSION_MAX_SECONDS, refreshingRole } from "aws-refresh-session";
+ *
+ * const hop = refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/hop", credentials: previousHop, durationSeconds: CHAINED_SESSION_MAX_SECONDS });
+ * ```
+ * @since 0.1.0
+ */
 export const CHAINED_SESSION_MAX_SECONDS = 3_600;
 
-/** Whether `credentials` is one of our providers that acts as an assumed role. */
+/**
+ * Whether `credentials` is one of our providers that acts as an assumed role.
+ *
+ * @example
+ * ```ts
+ * import { isRoleSession } from "./assumeRole";
+ *
+ * isRoleSession(refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/hop" })); // true
+ * ```
+ * @internal
+ */
 export const isRoleSession = (credentials: unknown): boolean =>
   typeof credentials === "function" &&
   (credentials as unknown as Record<symbol, unknown>)[ROLE_SESSION] === true;
