@@ -249,6 +249,28 @@ describe("refreshAhead", () => {
     provider.dispose();
   });
 
+  it("reports a listener that throws as a warning, and refreshes all the same", async () => {
+    const clock = manualClock(0);
+    const upstream = source(clock, 10 * MINUTE);
+    const emitWarning = jest.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    try {
+      const provider = refreshAhead({
+        clock,
+        onEvent: () => {
+          throw new Error("metrics backend down");
+        },
+      })(upstream.provider);
+      await expect(provider()).resolves.toMatchObject({ accessKeyId: "ASIATEST00000001" });
+      expect(emitWarning).toHaveBeenCalledWith(
+        "aws-refresh-session: the onEvent listener threw: Error: metrics backend down",
+        { code: "AWS_REFRESH_SESSION_LISTENER" },
+      );
+      provider.dispose();
+    } finally {
+      emitWarning.mockRestore();
+    }
+  });
+
   it("rejects bad options at construction", () => {
     expect(() => refreshAhead({ windowMs: -1 })).toThrow(InvalidOptionsError);
     expect(() => refreshAhead({ jitter: 2 })).toThrow(/jitter: a number from 0 to 1/);

@@ -8,6 +8,7 @@ import { CredentialRefreshError } from "./CredentialRefreshError";
 import type { CredentialProvider, Credentials, ProviderOptions } from "./CredentialProvider";
 import { decodeOptions } from "./InvalidOptionsError";
 import { asCredentialRefreshError } from "./isRetryableError";
+import { safeListener } from "./safeListener";
 import type { Random } from "./retryPolicy";
 import * as t from "io-ts";
 
@@ -146,7 +147,9 @@ const backgroundRetryPolicy =
     return O.some(Math.floor(delay / 2 + (random() * delay) / 2));
   };
 
-const logLine = (event: RefreshEvent): ["debug" | "warn" | "error", string] => {
+type LogLevel = "debug" | "warn" | "error";
+
+const logLine = (event: RefreshEvent): [LogLevel, string] => {
   switch (event.type) {
     case "refresh-start":
       return ["debug", `aws-refresh-session: refreshing credentials (${event.reason})`];
@@ -230,12 +233,16 @@ export const refreshAhead = (
     let disposed = false;
     let reportedExpired: Credentials | undefined;
 
+    const log =
+      logger === undefined
+        ? undefined
+        : safeListener("logger", (level: LogLevel, line: string) => {
+            logger[level](line);
+          });
+    const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
     const emit = (event: RefreshEvent): void => {
-      if (logger !== undefined) {
-        const [level, line] = logLine(event);
-        logger[level](line);
-      }
-      onEvent?.(event);
+      if (log !== undefined) log(...logLine(event));
+      notify?.(event);
     };
     const deadlineOf = (credentials: Credentials): number =>
       credentials.expiration?.getTime() ?? Number.POSITIVE_INFINITY;

@@ -7,6 +7,7 @@ import type { ProviderTransform } from "./CredentialProvider";
 import { decodeOptions } from "./InvalidOptionsError";
 import { attemptsOf, isRetryableError } from "./isRetryableError";
 import { defaultRetryPolicy } from "./retryPolicy";
+import { safeListener } from "./safeListener";
 
 /**
  * What {@link RetryOptions.onRetry} hears before each wait.
@@ -102,8 +103,9 @@ export const retryWith = (
   const {
     clock = systemClock,
     isRetryable = isRetryableError,
-    onRetry,
+    onRetry: listener,
   } = decodeOptions("retryWith", RetryOptionsCodec, options) as RetryOptions;
+  const onRetry = listener === undefined ? undefined : safeListener("onRetry", listener);
 
   return (provider) => async (providerOptions) => {
     let status = defaultRetryStatus;
