@@ -231,6 +231,18 @@ describe("localSts", () => {
     });
   });
 
+  it("rejects bad options at construction, without echoing a secret", async () => {
+    await expect(localSts({ accountId: "123", port: 70_000 })).rejects.toThrow(
+      /accountId: a 12-digit[\s\S]*port: an integer from 0 to 65535/,
+    );
+    const error = await localSts({
+      rootCredentials: { accessKeyId: "nope", secretAccessKey: "hush-hush" },
+    }).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/rootCredentials.accessKeyId: an access key id starting AKIA/);
+    expect(String(error)).not.toContain("hush-hush");
+    sts = await localSts();
+  });
+
   it("frees its port on close()", async () => {
     sts = await localSts();
     const { endpoint } = sts;

@@ -35,6 +35,10 @@ describe("manualClock", () => {
     expect(times).toEqual([10, 20]);
   });
 
+  it("rejects a start that is not a finite number", () => {
+    expect(() => manualClock(Number.NaN)).toThrow(/start: a finite number of epoch milliseconds/);
+  });
+
   it("resolves a sleep of 0 ms without an advance", async () => {
     await expect(manualClock().sleep(0)).resolves.toBeUndefined();
   });

@@ -3,7 +3,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
+import * as t from "io-ts";
 import { systemClock, type Clock } from "../Clock";
+import {
+  ClockCodec,
+  functionCodec,
+  integerIn,
+  NonEmptyString,
+  NonNegativeMillis,
+  refine,
+  strictOptions,
+} from "../codecs";
+import { decodeOptions } from "../InvalidOptionsError";
 import { redactSecrets, type Credentials } from "../CredentialProvider";
 import type { ManualClock } from "./manualClock";
 
@@ -181,6 +192,26 @@ export interface LocalSts {
   close(): Promise<void>;
 }
 
+const LocalStsOptionsCodec = strictOptions(
+  "LocalStsOptions",
+  {},
+  {
+    clock: ClockCodec,
+    accountId: refine(t.string, (s) => /^\d{12}$/.test(s), "a 12-digit AWS account id"),
+    credentialLifetimeMs: refine(NonNegativeMillis, (ms) => ms > 0, "a number of milliseconds above 0"),
+    rootCredentials: strictOptions(
+      "root credentials",
+      {
+        accessKeyId: refine(t.string, (s) => /^AKIA[A-Z0-9]{12,}$/.test(s), "an access key id starting AKIA"),
+        secretAccessKey: NonEmptyString,
+      },
+      {},
+    ),
+    verifyWebIdentityToken: functionCodec("a function (token) => boolean"),
+    port: integerIn(0, 65_535),
+  },
+);
+
 const NS = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 const xmlEscape = (value: string): string =>
@@ -258,6 +289,7 @@ const parseAmzDate = (value: string): Date | undefined => {
  * @since 0.1.0
  */
 export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts> => {
+  decodeOptions("localSts", LocalStsOptionsCodec, options);
   const clock = options.clock ?? systemClock;
   const accountId = options.accountId ?? "123456789012";
   const rootCredentials = redactSecrets({

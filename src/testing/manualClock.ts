@@ -1,4 +1,5 @@
 import { abortReason, type Clock } from "../Clock";
+import { InvalidOptionsError } from "../InvalidOptionsError";
 
 /**
  * A {@link Clock} that moves only when told, for tests: `sleep` waits until `advance` has moved time
@@ -142,6 +143,11 @@ const nextLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolv
  * @since 0.1.0
  */
 export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock => {
+  if (!Number.isFinite(start)) {
+    throw new InvalidOptionsError("manualClock", [
+      { path: "start", rule: `a finite number of epoch milliseconds (got ${String(start)})` },
+    ]);
+  }
   let now = start;
   let order = 0;
   const sleepers = new SleeperHeap();
