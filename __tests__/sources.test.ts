@@ -13,6 +13,7 @@ import {
   fromFunction,
   InvalidOptionsError,
   refreshing,
+  type RefreshEvent,
   refreshingRole,
   session,
   webIdentityFromEnv,
@@ -22,6 +23,24 @@ import { fakeSts } from "./support/fakeSts";
 
 const region = "us-east-1";
 const HOUR = 3_600_000;
+
+/**
+ * An onEvent listener and a way to wait for the next background refresh to succeed: a refresh that
+ * reads a file or calls an endpoint does real I/O, which a manual clock cannot see.
+ */
+const backgroundRefreshes = () => {
+  let waiting: Array<() => void> = [];
+  return {
+    onEvent: (event: RefreshEvent) => {
+      if (event.type === "refresh-success" && event.reason === "advisory") {
+        const resolve = waiting;
+        waiting = [];
+        for (const done of resolve) done();
+      }
+    },
+    next: () => new Promise<void>((resolve) => waiting.push(resolve)),
+  };
+};
 
 describe("MFA", () => {
   const mfaRole = "arn:aws:iam::123456789012:role/needs-mfa";
@@ -208,12 +227,14 @@ describe("web identity", () => {
     });
     const tokenFile = join(dir, "token");
     await writeFile(tokenFile, "good-token-one\n");
+    const refreshes = backgroundRefreshes();
     const credentials = refreshingRole({
       roleArn: "arn:aws:iam::123456789012:role/pod",
       roleSessionName: "pod",
       region,
       clock,
       random: () => 0,
+      onEvent: refreshes.onEvent,
       webIdentityTokenFile: tokenFile,
       clientConfig: { endpoint: sts.endpoint },
     });
@@ -222,7 +243,9 @@ describe("web identity", () => {
       "arn:aws:sts::123456789012:assumed-role/pod/pod",
     );
     await writeFile(tokenFile, "good-token-two\n"); // the platform rotates it
+    const refreshed = refreshes.next();
     await clock.advance(45 * 60_000); // the background refresh
+    await refreshed;
     await credentials();
     expect(tokens).toEqual(["good-token-one", "good-token-two"]);
     expect(sts.counts.AssumeRoleWithWebIdentity).toBe(2);
@@ -328,23 +351,21 @@ describe("container credentials", () => {
     const dir = await mkdtemp(join(tmpdir(), "ars-ct-"));
     const tokenFile = join(dir, "token");
     await writeFile(tokenFile, "token-one");
-    // Every manual-clock step waits for the endpoint's answers, as it does for the local STS.
-    clock.settleWith(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    const refreshes = backgroundRefreshes();
     const credentials = refreshing(
       containerCredentials({
         awsContainerCredentialsFullUri: endpoint,
         awsContainerAuthorizationTokenFile: tokenFile,
       }),
-      {
-        clock,
-        random: () => 0,
-      },
+      { clock, random: () => 0, onEvent: refreshes.onEvent },
     );
     expect((await credentials()).accessKeyId).toBe("ASIACONTAINER1");
     await credentials();
     expect(served).toBe(1);
     await writeFile(tokenFile, "token-two");
-    await clock.advance(45 * 60_000); // the background refresh
+    const refreshed = refreshes.next();
+    await clock.advance(45 * 60_000); // the background refresh, which reads the file and calls the endpoint
+    await refreshed;
     expect((await credentials()).accessKeyId).toBe("ASIACONTAINER2");
     expect(seen).toEqual(["token-one", "token-two"]);
     credentials.dispose();

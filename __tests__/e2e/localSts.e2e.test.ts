@@ -17,15 +17,15 @@ describe("session() against the local STS, end to end", () => {
   });
 
   it("with a real clock: 50 concurrent workers over several refresh cycles, none rejected, one STS call per refresh", async () => {
-    // Credentials live 1.2 s: the deadline 0.4 s before expiry, the advisory window 0.7 s before, so a
-    // background refresh every 0.5 to 0.65 s.
-    sts = await localSts({ credentialLifetimeMs: 1_200 });
+    // Credentials live 3 s: the deadline 1.5 s before expiry (room for a request to arrive on a busy
+    // machine), the advisory window 2.5 s before, so a background refresh every 0.5 to 1 s.
+    sts = await localSts({ credentialLifetimeMs: 3_000 });
     const aws = session({
       region,
       roleArn,
       roleSessionName: "e2e-real-clock",
-      expiryBufferMs: 400,
-      advisoryRefreshMs: 700,
+      expiryBufferMs: 1_500,
+      advisoryRefreshMs: 2_500,
       clientConfig: { endpoint: sts.endpoint, credentials: sts.rootCredentials },
     });
     const clients = [
@@ -38,16 +38,16 @@ describe("session() against the local STS, end to end", () => {
       recordSignedKeys(client, signedWith);
     });
 
-    const runUntil = Date.now() + 3_500;
+    const runUntil = Date.now() + 4_000;
     let requests = 0;
-    let failures = 0;
+    const failures: string[] = [];
     const worker = async (id: number) => {
       while (Date.now() < runUntil) {
         try {
           await clients[id % clients.length]!.send(new GetCallerIdentityCommand({}));
           requests++;
-        } catch {
-          failures++;
+        } catch (error) {
+          failures.push(`${(error as Error).name}: ${(error as Error).message}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -56,7 +56,7 @@ describe("session() against the local STS, end to end", () => {
     aws.destroy();
 
     const keysUsed = new Set(signedWith);
-    expect(failures).toBe(0);
+    expect(failures).toEqual([]);
     expect(sts.rejections).toEqual({});
     expect(requests).toBeGreaterThan(500);
     expect(keysUsed.size).toBeGreaterThanOrEqual(4); // the first credentials and at least 3 refreshes

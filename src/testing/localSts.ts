@@ -325,8 +325,21 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
   };
   const idle = (): Promise<void> =>
     busy === 0 ? Promise.resolve() : new Promise((resolve) => onIdle.push(resolve));
-  // A manual clock waits for our answers before it moves time on (see ManualClock.settleWith).
-  const unregister = (clock as Partial<ManualClock>).settleWith?.(idle);
+  /** Requests received so far: a change means a request came in while we looked away. */
+  let arrivals = 0;
+  // A manual clock waits for our answers before it moves time on (see ManualClock.settleWith). A
+  // request can still be on its way (the client signing it, the socket connecting) when we are idle,
+  // so wait until a whole turn of the event loop brings no new request and leaves nothing in hand.
+  const quiet = async (): Promise<void> => {
+    for (let turns = 0; turns < 50; turns++) {
+      const seen = arrivals;
+      await idle();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (seen === arrivals && busy === 0) return;
+    }
+  };
+  const unregister = (clock as Partial<ManualClock>).settleWith?.(quiet);
 
   const takeFault = (action: string): StsFault | undefined => {
     const index = faults.findIndex((entry) =>
@@ -497,6 +510,7 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    arrivals++;
     let working = true;
     setBusy(1);
     const pause = (): void => {
