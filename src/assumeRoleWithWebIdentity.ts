@@ -77,16 +77,16 @@ export const webIdentityProps = {
   providerId: stringOf(4, 2048, /^\S+$/, "an OAuth 2.0 provider id such as www.amazon.com"),
 } as const;
 
+// Everything of assumeRole's options but what only goes with credentials.
 const {
   roleArn,
-  roleSessionName,
-  durationSeconds,
-  policy,
-  policyArns,
-  region,
-  stsClient,
-  clientConfig,
-  clock,
+  externalId: _externalId,
+  tags: _tags,
+  transitiveTagKeys: _transitiveTagKeys,
+  sourceIdentity: _sourceIdentity,
+  mfa: _mfa,
+  credentials: _credentials,
+  ...sharedProps
 } = assumeRoleProps;
 
 /**
@@ -104,14 +104,7 @@ export const AssumeRoleWithWebIdentityOptionsCodec = strictOptions(
   "AssumeRoleWithWebIdentityOptions",
   { roleArn },
   {
-    roleSessionName,
-    durationSeconds,
-    policy,
-    policyArns,
-    region,
-    stsClient,
-    clientConfig,
-    clock,
+    ...sharedProps,
     ...webIdentityProps,
   },
 );
