@@ -193,12 +193,51 @@ describe("assumeRole", () => {
         /at most 10/,
       ],
       ["a policy ARN that is a role", "policyArns.0", { ...base, policyArns: [roleArn] }, /IAM policy ARN/],
-      ["a policy that is not JSON", "policy", { ...base, policy: "allow everything" }, /JSON policy/],
+      [
+        "a policy that is not JSON",
+        "policy",
+        { ...base, policy: "allow everything" },
+        /it is not valid JSON$/,
+      ],
       [
         "a policy over 2048 characters",
         "policy",
         { ...base, policy: JSON.stringify({ x: "y".repeat(2050) }) },
-        /JSON policy/,
+        /it has 2058 characters, over STS's limit of 2048$/,
+      ],
+      [
+        "a policy that is a JSON array",
+        "policy",
+        { ...base, policy: "[]" },
+        /it is JSON, but not an object$/,
+      ],
+      [
+        "a role name of 65 characters",
+        "roleArn",
+        { roleArn: `arn:aws:iam::123456789012:role/${"r".repeat(65)}` },
+        /its role name has 65 characters, and IAM allows at most 64/,
+      ],
+      [
+        "static caller credentials with a number as session token",
+        "credentials.sessionToken",
+        {
+          ...base,
+          region: "us-east-1",
+          credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s", sessionToken: 5 },
+        },
+        /^a non-empty string \(got 5\)$/,
+      ],
+      [
+        "static caller credentials without a secret key",
+        "credentials.secretAccessKey",
+        { ...base, region: "us-east-1", credentials: { accessKeyId: "AKIAEXAMPLE" } },
+        /a non-empty string/,
+      ],
+      [
+        "caller credentials that are a string",
+        "credentials",
+        { ...base, region: "us-east-1", credentials: "AKIAEXAMPLE:secret" },
+        /^a credential provider, or \{ accessKeyId, secretAccessKey, sessionToken\? \}$/,
       ],
       ["51 tags", "tags", { ...base, tags: Array(51).fill({ key: "k", value: "v" }) }, /at most 50/],
       ["a tag without a value", "tags.0.value", { ...base, tags: [{ key: "team" }] }, /0 to 256/],
@@ -272,6 +311,23 @@ describe("assumeRole", () => {
       expect(issue?.rule).toMatch(rule);
       expect((thrown as Error).message).toContain(path === "" ? "(options)" : `${path}:`);
       expect(sts.sent).toHaveLength(0);
+    });
+
+    it("accepts a role name of 64 characters under a path, and static credentials with an undefined token", () => {
+      const sts = fakeSts(manualClock());
+      expect(() =>
+        assumeRole({
+          roleArn: `arn:aws:iam::123456789012:role/team/ops/${"r".repeat(64)}`,
+          stsClient: sts.client,
+        }),
+      ).not.toThrow();
+      expect(() =>
+        assumeRole({
+          roleArn,
+          region: "us-east-1",
+          credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s", sessionToken: undefined },
+        }),
+      ).not.toThrow();
     });
 
     it("names every bad field at once", () => {

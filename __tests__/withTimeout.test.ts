@@ -1,5 +1,12 @@
-import { CredentialRefreshError, InvalidOptionsError, withTimeout, type ProviderOptions } from "../src";
+import {
+  assumeRole,
+  CredentialRefreshError,
+  InvalidOptionsError,
+  withTimeout,
+  type ProviderOptions,
+} from "../src";
 import { manualClock } from "../src/testing";
+import { fakeSts } from "./support/fakeSts";
 import { controlledProvider, credentialsAt, settle } from "./support/scripted";
 
 describe("withTimeout", () => {
@@ -58,5 +65,47 @@ describe("withTimeout", () => {
 
   it("rejects a negative timeout at construction", () => {
     expect(() => withTimeout(-1)).toThrow(InvalidOptionsError);
+  });
+});
+
+describe("withTimeout's message", () => {
+  const hang = () => new Promise<never>(() => undefined);
+
+  it("names the source: given, carried by our sources, or a generic one", async () => {
+    const clock = manualClock();
+    const sts = fakeSts(clock, [], { gate: new Promise(() => undefined) });
+    const role = assumeRole({
+      roleArn: "arn:aws:iam::123456789012:role/Reader",
+      stsClient: sts.client,
+      clock,
+    });
+    const messages: string[] = [];
+    for (const provider of [
+      withTimeout(5_000, { clock, name: "the vault" })(hang),
+      withTimeout(5_000, { clock })(role),
+      withTimeout(5_000, { clock })(hang),
+    ]) {
+      const outcome = provider().then(
+        () => "answered",
+        (e: unknown) => (e as Error).message,
+      );
+      await clock.advance(5_000);
+      messages.push(await outcome);
+    }
+    expect(messages).toEqual([
+      "the vault did not answer within 5000 ms",
+      "STS AssumeRole for arn:aws:iam::123456789012:role/Reader did not answer within 5000 ms",
+      "the credential source did not answer within 5000 ms",
+    ]);
+  });
+
+  it("rejects a timeout a timer cannot wait, 0, NaN and Infinity at construction", () => {
+    for (const ms of [2 ** 31, 0, NaN, Infinity]) {
+      expect(() => withTimeout(ms)).toThrow(InvalidOptionsError);
+    }
+    expect(() => withTimeout(2 ** 31)).toThrow(
+      /ms: at most 2147483647 ms, the longest a timer can wait \(about 24\.8 days\) \(got 2147483648\)/,
+    );
+    expect(() => withTimeout(2 ** 31 - 1)).not.toThrow();
   });
 });

@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+import { MAX_TIMER_MS } from "./codecs";
 
 /**
  * A source of time and of waiting.
@@ -27,7 +28,8 @@ export interface Clock {
   now(): number;
   /**
    * Resolves after `ms` milliseconds; rejects with the signal's reason if `signal` aborts first.
-   * A non-positive `ms` resolves on the next turn. With `{ background: true }` the wait does not keep
+   * A non-positive `ms` resolves on the next turn; a wait longer than a timer can make (2^31 - 1 ms)
+   * is made in steps. With `{ background: true }` the wait does not keep
    * the process alive: for work nobody awaits, such as a refresh ahead of expiry.
    */
   sleep(ms: number, signal?: AbortSignal, options?: SleepOptions): Promise<void>;
@@ -47,7 +49,7 @@ export interface Clock {
  */
 export interface SleepOptions {
   /** Nobody awaits this wait: it must not keep the process alive. Default false. */
-  readonly background?: boolean;
+  readonly background?: boolean | undefined;
 }
 
 /**
@@ -93,18 +95,28 @@ export const systemClock: Clock = {
         reject(abortReason(signal));
         return;
       }
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = (): void => {
         clearTimeout(timer);
         reject(abortReason(signal as AbortSignal));
       };
-      const timer = setTimeout(
-        () => {
+      // setTimeout takes at most 2^31 - 1 ms (a longer wait fires after 1 ms, with a warning), so a
+      // longer wait is made in steps of at most that.
+      let remaining = Number.isNaN(ms) ? 0 : Math.max(0, ms);
+      const step = (): void => {
+        const wait = Math.min(remaining, MAX_TIMER_MS);
+        remaining -= wait;
+        timer = setTimeout(() => {
+          if (remaining > 0) {
+            step();
+            return;
+          }
           signal?.removeEventListener("abort", onAbort);
           resolve();
-        },
-        Math.max(0, ms),
-      );
-      if (options?.background === true) timer.unref();
+        }, wait);
+        if (options?.background === true) timer.unref();
+      };
+      step();
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };

@@ -1,5 +1,7 @@
 import * as t from "io-ts";
 import { isLeft } from "fp-ts/Either";
+import { UnknownOption } from "./codecs";
+import { looksLikeKeyOrToken } from "./secretText";
 
 /**
  * One problem with the options a provider was built from.
@@ -57,7 +59,7 @@ export class InvalidOptionsError extends TypeError {
 }
 
 /**
- * Fields whose values are never repeated in an error message: they can carry secrets or tokens.
+ * Known fields whose values are never repeated in an error message: they can carry secrets or tokens.
  */
 const SECRET_FIELDS = new Set([
   "secretAccessKey",
@@ -70,21 +72,74 @@ const SECRET_FIELDS = new Set([
   "policy",
 ]);
 
-const describeValue = (path: readonly string[], value: unknown): string => {
-  if (path.some((segment) => SECRET_FIELDS.has(segment))) return "";
-  if (value === undefined) return " (it is missing)";
-  let shown: string;
-  try {
-    // Only JSON-able values are shown as JSON; JSON.stringify would give undefined or throw for the rest.
-    shown =
-      typeof value === "function" || typeof value === "symbol" || typeof value === "bigint"
-        ? `a ${typeof value}`
-        : JSON.stringify(value);
-  } catch {
-    shown = Object.prototype.toString.call(value);
+/** Names that look like they hold a secret, whatever the option: `SecretAccessKey`, `password`, `aws_session_token`... */
+const SECRET_NAME =
+  /secret|token|passw|pwd|credential|private|auth|cookie|signature|bearer|api_?key|access_?key$/i;
+
+/** Whether the value at `path` may be a secret because of where it is: an unknown name is no promise. */
+const isSecretPath = (path: readonly string[]): boolean =>
+  path.some((segment) => SECRET_FIELDS.has(segment) || SECRET_NAME.test(segment));
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+/**
+ * A value as it can safely be shown: numbers as written (`NaN`, `Infinity`, never JSON's `null`),
+ * strings quoted unless they look like a key or token, and anything bigger by its kind only, since an
+ * object or array may hold secrets further down.
+ */
+const showValue = (value: unknown): string => {
+  switch (typeof value) {
+    case "string": {
+      if (looksLikeKeyOrToken(value))
+        return `a string of ${plural(value.length, "character")}, not shown: it looks like a key or token`;
+      const quoted = JSON.stringify(value);
+      return quoted.length > 80 ? `${quoted.slice(0, 77)}...` : quoted;
+    }
+    case "number":
+      return Object.is(value, -0) ? "-0" : String(value);
+    case "bigint":
+      return `${String(value)}n`;
+    case "boolean":
+      return String(value);
+    case "undefined":
+      return "undefined";
+    case "function":
+      return "a function";
+    case "symbol":
+      return "a symbol";
+    default:
+      break;
   }
-  return ` (got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown})`;
+  if (value === null) return "null";
+  try {
+    if (Array.isArray(value)) return `an array of ${plural(value.length, "item")}`;
+    if (value instanceof Date) {
+      return Number.isNaN(value.getTime()) ? "an invalid Date" : `the Date ${value.toISOString()}`;
+    }
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === null) return "an object";
+    const constructorName = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof constructorName === "string" && /^[A-Za-z_$][\w$]{0,40}$/.test(constructorName)
+      ? `an object of class ${constructorName}`
+      : "an object";
+  } catch {
+    // A proxy or an object with throwing getters: its kind is all we can say.
+    return "an object";
+  }
 };
+
+const describeValue = (path: readonly string[], value: unknown, known: boolean): string => {
+  if (value === undefined) return " (it is missing)";
+  // The value of an unknown option is never shown: the name is what is wrong, and a misspelt
+  // `SecretAccessKey` holds exactly what must not be repeated.
+  if (!known) return "";
+  if (isSecretPath(path)) return typeof value === "string" ? "" : ` (got ${showValue(value)})`;
+  return ` (got ${showValue(value)})`;
+};
+
+/** A path segment as it can be shown: an option named with a key or token is not repeated either. */
+const showSegment = (segment: string): string =>
+  looksLikeKeyOrToken(segment) ? `<a name of ${plural(segment.length, "character")}>` : segment;
 
 /** io-ts adds a context entry per member of an intersection or union; those keys are not paths. */
 const isStructural = (type: t.Decoder<unknown, unknown>): boolean =>
@@ -115,8 +170,10 @@ export const toIssues = (errors: t.Errors): OptionIssue[] => {
       if (parent && entry && !isStructural(parent.type) && entry.key !== "") segments.push(entry.key);
     }
     const last = error.context[error.context.length - 1];
-    const rule = (error.message ?? last?.type.name ?? "invalid") + describeValue(segments, error.value);
-    const path = segments.join(".");
+    const known = last?.type !== UnknownOption;
+    const rule =
+      (error.message ?? last?.type.name ?? "invalid") + describeValue(segments, error.value, known);
+    const path = segments.map(showSegment).join(".");
     const key = `${path}\u0000${rule}`;
     if (!seen.has(key)) {
       seen.add(key);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AssumeRoleCommand, type STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import { isLeft } from "fp-ts/Either";
 import * as t from "io-ts";
 import { systemClock, type Clock } from "./Clock";
 import {
@@ -8,18 +9,21 @@ import {
   functionCodec,
   objectWith,
   integerIn,
+  NonEmptyString,
   objectCodec,
   refine,
   RoleArn,
   RoleSessionName,
   stringOf,
   strictOptions,
+  ValidDate,
 } from "./codecs";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
 import type { CredentialProvider } from "./CredentialProvider";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
-import { credentialsFromStsResponse, stsClientFor, stsFailure } from "./sts";
+import { nameSource } from "./sourceName";
+import { credentialsFromStsResponse, recordRawAnswer, stsClientFor, stsFailure, type RawAnswer } from "./sts";
 
 /**
  * A session tag passed to STS.
@@ -57,48 +61,48 @@ export interface AssumeRoleOptions {
   /** The role to assume. */
   readonly roleArn: string;
   /** Shown in CloudTrail. Default: `aws-refresh-session-<time>-<random>`, fixed for the provider's life. */
-  readonly roleSessionName?: string;
+  readonly roleSessionName?: string | undefined;
   /** Lifetime of each set of credentials, 900 to 43200 seconds (capped by the role's maximum). Default: STS's 3600. */
-  readonly durationSeconds?: number;
+  readonly durationSeconds?: number | undefined;
   /** The external ID the role's trust policy asks for, 2 to 1224 characters. */
-  readonly externalId?: string;
+  readonly externalId?: string | undefined;
   /** An inline session policy (JSON) that narrows the role's permissions. */
-  readonly policy?: string;
+  readonly policy?: string | undefined;
   /** Managed policies that narrow the role's permissions, at most 10. */
-  readonly policyArns?: readonly string[];
+  readonly policyArns?: readonly string[] | undefined;
   /** Session tags, at most 50. */
-  readonly tags?: readonly SessionTag[];
+  readonly tags?: readonly SessionTag[] | undefined;
   /** Keys of `tags` that pass on to roles chained from this session. */
-  readonly transitiveTagKeys?: readonly string[];
+  readonly transitiveTagKeys?: readonly string[] | undefined;
   /** A source identity, 2 to 64 characters of letters, digits and `_+=,.@-`. */
-  readonly sourceIdentity?: string;
+  readonly sourceIdentity?: string | undefined;
   /** The region of the STS endpoint, for the client this provider builds. */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /**
    * An STS client to use instead of building one. Its own retry strategy stays in force and its
    * attempts are counted in errors; see the README on retries.
    */
-  readonly stsClient?: STSClient;
+  readonly stsClient?: STSClient | undefined;
   /**
    * Configuration of the STS client this provider builds: `endpoint`, the caller's `credentials`, and
    * so on. Unless it sets `maxAttempts`, the client makes one attempt per call and leaves retrying to
    * {@link retryWith}, so that the two never multiply.
    */
-  readonly clientConfig?: STSClientConfig;
+  readonly clientConfig?: STSClientConfig | undefined;
   /** The clock that decides whether a response's expiration is already past. Default: {@link systemClock}. */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /**
    * The caller's credentials: static keys or any provider, such as another `refreshingRole` (role
    * chaining, which AWS caps at one-hour sessions) or the SDK's `fromNodeProviderChain()` or
    * `fromIni()`. Default: the SDK's default chain. Not with `stsClient` or `clientConfig.credentials`.
    */
-  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /**
    * Multi-factor authentication for roles that require it: `tokenCode` is asked for a fresh 6-digit
    * code at each refresh (never on a cache hit); a code that is not 6 digits fails the refresh before
    * STS is called.
    */
-  readonly mfa?: MfaOptions;
+  readonly mfa?: MfaOptions | undefined;
 }
 
 /**
@@ -170,18 +174,34 @@ const PolicyArn = refine(
   "an IAM policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess",
 );
 
-const SessionPolicy = refine(
-  t.string,
-  (s) => {
-    if (s.length === 0 || s.length > 2048) return false;
-    try {
-      const parsed: unknown = JSON.parse(s);
-      return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
-    } catch {
-      return false;
-    }
+const POLICY_RULE = "a JSON policy document (an object), at most 2048 characters";
+
+const policyProblem = (policy: string): string | undefined => {
+  if (policy.length === 0) return `${POLICY_RULE}; it is empty`;
+  if (policy.length > 2048) {
+    return `${POLICY_RULE}; it has ${policy.length} characters, over STS's limit of 2048`;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(policy);
+  } catch {
+    return `${POLICY_RULE}; it is not valid JSON`;
+  }
+  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+    ? undefined
+    : `${POLICY_RULE}; it is JSON, but not an object`;
+};
+
+// The policy's text is never shown (it is a secret field): each message says what is wrong with it.
+const SessionPolicy = new t.Type<string, string, unknown>(
+  POLICY_RULE,
+  (u): u is string => typeof u === "string" && policyProblem(u) === undefined,
+  (u, c) => {
+    if (typeof u !== "string") return t.failure(u, c, `${POLICY_RULE}, as a string`);
+    const problem = policyProblem(u);
+    return problem === undefined ? t.success(u) : t.failure(u, c, problem);
   },
-  "a JSON policy document of at most 2048 characters",
+  (s) => s,
 );
 
 const TagKey = stringOf(
@@ -195,6 +215,45 @@ const TagValue = stringOf(
   256,
   /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u,
   "0 to 256 letters, digits, spaces and _.:/=+-@",
+);
+
+const CALLER_RULE = "a credential provider, or { accessKeyId, secretAccessKey, sessionToken? }";
+
+/** `codec`, or a field given as `undefined`: the same as leaving it out. */
+const optional = <A>(codec: t.Type<A, A>): t.Type<A | undefined, A | undefined> =>
+  refine(t.unknown, (u) => u === undefined || codec.is(u), codec.name) as t.Type<
+    A | undefined,
+    A | undefined
+  >;
+
+/** Static keys as the SDK's signer uses them: checked now, not inside the signer at the first request. */
+const StaticCredentials = t.intersection([
+  t.type({ accessKeyId: NonEmptyString, secretAccessKey: NonEmptyString }),
+  t.partial({
+    sessionToken: optional(NonEmptyString),
+    expiration: optional(ValidDate),
+    accountId: optional(t.string),
+    credentialScope: optional(t.string),
+  }),
+]);
+
+/** The caller: a provider (checked when it answers, by the SDK), or static keys (checked now). */
+const CallerCredentials = new t.Type<
+  AwsCredentialIdentity | AwsCredentialIdentityProvider,
+  AwsCredentialIdentity | AwsCredentialIdentityProvider,
+  unknown
+>(
+  CALLER_RULE,
+  (u): u is AwsCredentialIdentity | AwsCredentialIdentityProvider =>
+    typeof u === "function" || StaticCredentials.is(u),
+  (u, c) => {
+    if (typeof u === "function") return t.success(u as AwsCredentialIdentityProvider);
+    if (typeof u !== "object" || u === null || Array.isArray(u)) return t.failure(u, c, CALLER_RULE);
+    // Through an entry of its own, so that paths read `credentials.sessionToken`.
+    const checked = StaticCredentials.validate(u, t.appendContext(c, "", StaticCredentials, u));
+    return isLeft(checked) ? checked : t.success(u as AwsCredentialIdentity);
+  },
+  (a) => a,
 );
 
 /**
@@ -226,13 +285,7 @@ export const assumeRoleProps = {
   stsClient: objectWith("an STSClient (an object with send())", ["send"]),
   clientConfig: objectCodec("an object of STSClient configuration"),
   clock: ClockCodec,
-  credentials: t.union(
-    [
-      functionCodec<AwsCredentialIdentityProvider>("a credential provider"),
-      t.type({ accessKeyId: t.string, secretAccessKey: t.string }),
-    ],
-    "a credential provider, or { accessKeyId, secretAccessKey, sessionToken? }",
-  ),
+  credentials: CallerCredentials,
   mfa: strictOptions(
     "MfaOptions",
     {
@@ -406,17 +459,18 @@ export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {
     SourceIdentity: decoded.sourceIdentity,
   };
 
-  return async (providerOptions) => {
+  return nameSource(async (providerOptions) => {
     const mfaInput =
       mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa) };
+    const raw: RawAnswer = {};
     let response: unknown;
     try {
-      response = await client.send(new AssumeRoleCommand({ ...input, ...mfaInput }), {
+      response = await client.send(recordRawAnswer(new AssumeRoleCommand({ ...input, ...mfaInput }), raw), {
         ...(providerOptions?.signal === undefined ? {} : { abortSignal: providerOptions.signal }),
       });
     } catch (error) {
-      throw stsFailure("AssumeRole", decoded.roleArn, error);
+      throw stsFailure("AssumeRole", decoded.roleArn, error, raw);
     }
-    return credentialsFromStsResponse("AssumeRole", response, clock.now());
-  };
+    return credentialsFromStsResponse("AssumeRole", response, clock.now(), raw);
+  }, `STS AssumeRole for ${decoded.roleArn}`);
 };

@@ -7,7 +7,8 @@ import { functionCodec, NonEmptyString, stringOf, strictOptions } from "./codecs
 import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
 import type { CredentialProvider } from "./CredentialProvider";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
-import { credentialsFromStsResponse, stsClientFor, stsFailure } from "./sts";
+import { nameSource } from "./sourceName";
+import { credentialsFromStsResponse, recordRawAnswer, stsClientFor, stsFailure, type RawAnswer } from "./sts";
 
 /**
  * Where a web identity token comes from: the token itself, a function that gives it, or (most often)
@@ -24,9 +25,9 @@ import { credentialsFromStsResponse, stsClientFor, stsFailure } from "./sts";
 export type WebIdentityTokenSource =
   | {
       readonly webIdentityToken: string | (() => string | Promise<string>);
-      readonly webIdentityTokenFile?: never;
+      readonly webIdentityTokenFile?: undefined;
     }
-  | { readonly webIdentityTokenFile: string; readonly webIdentityToken?: never };
+  | { readonly webIdentityTokenFile: string; readonly webIdentityToken?: undefined };
 
 /**
  * Options of {@link assumeRoleWithWebIdentity}.
@@ -45,16 +46,16 @@ export type WebIdentityTokenSource =
 export type AssumeRoleWithWebIdentityOptions = WebIdentityTokenSource & {
   readonly roleArn: string;
   /** Default: `aws-refresh-session-<time>-<random>`, fixed for the provider's life. */
-  readonly roleSessionName?: string;
-  readonly durationSeconds?: number;
-  readonly policy?: string;
-  readonly policyArns?: readonly string[];
+  readonly roleSessionName?: string | undefined;
+  readonly durationSeconds?: number | undefined;
+  readonly policy?: string | undefined;
+  readonly policyArns?: readonly string[] | undefined;
   /** For OAuth 2.0 identity providers (`www.amazon.com`, `graph.facebook.com`); not for OIDC. */
-  readonly providerId?: string;
-  readonly region?: string;
-  readonly stsClient?: STSClient;
-  readonly clientConfig?: STSClientConfig;
-  readonly clock?: Clock;
+  readonly providerId?: string | undefined;
+  readonly region?: string | undefined;
+  readonly stsClient?: STSClient | undefined;
+  readonly clientConfig?: STSClientConfig | undefined;
+  readonly clock?: Clock | undefined;
 };
 
 /**
@@ -204,18 +205,20 @@ export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOpti
     PolicyArns: decoded.policyArns?.map((arn) => ({ arn })),
     ProviderId: decoded.providerId,
   };
-  return async (providerOptions) => {
+  return nameSource(async (providerOptions) => {
     const WebIdentityToken = await readToken(decoded);
+    const raw: RawAnswer = {};
     let response: unknown;
     try {
-      response = await client.send(new AssumeRoleWithWebIdentityCommand({ ...input, WebIdentityToken }), {
-        ...(providerOptions?.signal === undefined ? {} : { abortSignal: providerOptions.signal }),
-      });
+      response = await client.send(
+        recordRawAnswer(new AssumeRoleWithWebIdentityCommand({ ...input, WebIdentityToken }), raw),
+        { ...(providerOptions?.signal === undefined ? {} : { abortSignal: providerOptions.signal }) },
+      );
     } catch (error) {
-      throw stsFailure("AssumeRoleWithWebIdentity", decoded.roleArn, error);
+      throw stsFailure("AssumeRoleWithWebIdentity", decoded.roleArn, error, raw);
     }
-    return credentialsFromStsResponse("AssumeRoleWithWebIdentity", response, clockToUse.now());
-  };
+    return credentialsFromStsResponse("AssumeRoleWithWebIdentity", response, clockToUse.now(), raw);
+  }, `STS AssumeRoleWithWebIdentity for ${decoded.roleArn}`);
 };
 
 /**

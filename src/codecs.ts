@@ -28,7 +28,10 @@ export const refine = <A, O>(base: t.Type<A, O>, predicate: (a: A) => boolean, r
         // Keep the base's errors when they point inside the value (an array item, a field); a failure
         // of the value as a whole reads better as our rule than as "string" or "number".
         const nested = decoded.left.some((error) => error.context.length > c.length);
-        return nested ? decoded : t.failure(u, c, rule);
+        if (nested) return decoded;
+        // A base that is itself a rule (not just "number") says what it wants: say both.
+        const own = decoded.left.find((error) => error.message !== undefined)?.message;
+        return t.failure(u, c, own === undefined || own === rule ? rule : `${rule}; ${own}`);
       }
       return predicate(decoded.right) ? decoded : t.failure(u, c, rule);
     },
@@ -78,7 +81,7 @@ export const strictOptions = <R extends t.Props, O extends t.Props>(
         const suggestion = closest(key, known);
         errors.push({
           value: record[key],
-          context: t.appendContext(c, key, t.never, record[key]),
+          context: t.appendContext(c, key, UnknownOption, record[key]),
           message: suggestion
             ? `is not a known option; did you mean ${suggestion}?`
             : `is not a known option (known: ${known.join(", ")})`,
@@ -89,6 +92,21 @@ export const strictOptions = <R extends t.Props, O extends t.Props>(
     (a) => a,
   );
 };
+
+/**
+ * The type an unknown option is reported against, so that {@link toIssues} knows never to repeat its
+ * value: a misspelt `SecretAccessKey` holds exactly what must not be echoed.
+ *
+ * @internal
+ */
+export const UnknownOption: t.Type<never> = new t.Type<never>(
+  "a known option",
+  (_u): _u is never => false,
+  (u, c) => t.failure(u, c),
+  () => {
+    throw new TypeError("an unknown option has no value to encode");
+  },
+);
 
 /** The known name a misspelt one most likely meant: same letters in another case, or a typo or two away. */
 const closest = (name: string, known: readonly string[]): string | undefined => {
@@ -141,8 +159,13 @@ export const objectCodec = (name: string): t.Type<Record<string, unknown>, Recor
     (a) => a,
   );
 
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]{1,512}\/)*([\w+=,.@-]+)$/;
+const ROLE_ARN_RULE = "an IAM role ARN such as arn:aws:iam::123456789012:role/Name";
+
 /**
  * An IAM role ARN in any partition, with an optional path: `arn:aws:iam::123456789012:role/path/Name`.
+ * The role name (after the last `/`) has at most 64 characters, as IAM allows; a longer one gets a
+ * rule of its own, since the ARN looks right at a glance.
  *
  * @example
  * ```ts
@@ -152,11 +175,26 @@ export const objectCodec = (name: string): t.Type<Record<string, unknown>, Recor
  * ```
  * @since 0.1.0
  */
-export const RoleArn = refine(
-  t.string,
-  (s) => /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(s) && s.length <= 2048,
-  "an IAM role ARN such as arn:aws:iam::123456789012:role/Name",
+export const RoleArn: t.Type<string, string> = new t.Type<string, string, unknown>(
+  ROLE_ARN_RULE,
+  (u): u is string => typeof u === "string" && roleArnProblem(u) === undefined,
+  (u, c) => {
+    if (typeof u !== "string") return t.failure(u, c, ROLE_ARN_RULE);
+    const problem = roleArnProblem(u);
+    return problem === undefined ? t.success(u) : t.failure(u, c, problem);
+  },
+  (s) => s,
 );
+
+function roleArnProblem(arn: string): string | undefined {
+  const match = ROLE_ARN.exec(arn);
+  if (match === null || arn.length > 2048) return ROLE_ARN_RULE;
+  const name = match[2] ?? "";
+  if (name.length > 64) {
+    return `${ROLE_ARN_RULE}; its role name has ${name.length} characters, and IAM allows at most 64`;
+  }
+  return undefined;
+}
 
 /**
  * An STS role session name: 2 to 64 characters of letters, digits and `_+=,.@-`.
@@ -190,21 +228,66 @@ export const integerIn = (min: number, max: number): t.Type<number, number> =>
   refine(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer from ${min} to ${max}`);
 
 /**
- * A finite number of milliseconds, zero or more.
+ * The longest wait a timer can make: `setTimeout` takes a signed 32-bit number of milliseconds (about
+ * 24.8 days), and a longer one fires after 1 ms with a `TimeoutOverflowWarning`.
+ *
+ * @example
+ * ```ts
+ * import { MAX_TIMER_MS } from "aws-refresh-session";
+ *
+ * MAX_TIMER_MS; // 2147483647
+ * ```
+ * @since 0.1.0
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Milliseconds from `min` to {@link MAX_TIMER_MS}; a value over the top says why there is a top. */
+function millisCodec(min: number, lowerRule: string): t.Type<number, number> {
+  const rule = `a finite number of milliseconds, ${lowerRule}`;
+  const tooLong = `at most ${MAX_TIMER_MS} ms, the longest a timer can wait (about 24.8 days)`;
+  const problem = (u: unknown): string | undefined => {
+    if (typeof u !== "number" || !Number.isFinite(u) || u < min) return rule;
+    return u > MAX_TIMER_MS ? tooLong : undefined;
+  };
+  return new t.Type<number, number, unknown>(
+    `${rule}, ${tooLong}`,
+    (u): u is number => problem(u) === undefined,
+    (u, c) => {
+      const found = problem(u);
+      return found === undefined ? t.success(u as number) : t.failure(u, c, found);
+    },
+    (n) => n,
+  );
+}
+
+/**
+ * A finite number of milliseconds, zero or more, and no more than a timer can wait
+ * ({@link MAX_TIMER_MS}, about 24.8 days).
  *
  * @example
  * ```ts
  * import { NonNegativeMillis } from "aws-refresh-session";
  *
  * NonNegativeMillis.is(300_000); // true
+ * NonNegativeMillis.is(2 ** 31); // false: a timer cannot wait that long
  * ```
  * @since 0.1.0
  */
-export const NonNegativeMillis = refine(
-  t.number,
-  (n) => Number.isFinite(n) && n >= 0,
-  "a finite number of milliseconds, 0 or more",
-);
+export const NonNegativeMillis: t.Type<number, number> = millisCodec(0, "0 or more");
+
+/**
+ * A number of milliseconds above 0 that a timer can wait: a timeout or a delay that must pass.
+ *
+ * @example
+ * ```ts
+ * import { PositiveMillis } from "aws-refresh-session";
+ *
+ * PositiveMillis.is(5_000); // true
+ * PositiveMillis.is(0); // false
+ * ```
+ * @since 0.1.0
+ */
+export const PositiveMillis: t.Type<number, number> = millisCodec(Number.MIN_VALUE, "above 0");
 
 /**
  * A string of `min` to `max` characters matching `pattern`, described by `rule`.

@@ -1,0 +1,45 @@
+/**
+ * Recognising text that may be a key or a token, so that messages built from values we did not choose
+ * (an option's value, the first characters of a server's answer) never repeat one.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * A run of 20 or more characters of the alphabets keys and tokens are written in (base64, base64url).
+ * Mixed with upper case, lower case and digits, it has the shape of an AWS secret key, a session token
+ * or a JWT.
+ */
+const TOKEN_RUN = /[A-Za-z0-9+/=_-]{20,}/g;
+
+const isTokenShaped = (run: string): boolean => /[A-Z]/.test(run) && /[a-z]/.test(run) && /\d/.test(run);
+
+/**
+ * Whether `text` holds something shaped like a key or token.
+ *
+ * @example
+ * ```ts
+ * import { looksLikeKeyOrToken } from "./secretText";
+ *
+ * looksLikeKeyOrToken("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"); // true
+ * looksLikeKeyOrToken("arn:aws:iam::123456789012:role/Reader"); // false
+ * ```
+ * @internal
+ */
+export const looksLikeKeyOrToken = (text: string): boolean =>
+  (text.match(TOKEN_RUN) ?? []).some(isTokenShaped);
+
+/**
+ * `text` with every key- or token-shaped run replaced by `[hidden]`.
+ *
+ * @example
+ * ```ts
+ * import { hideKeysAndTokens } from "./secretText";
+ *
+ * hideKeysAndTokens("<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</SecretAccessKey>");
+ * // "<SecretAccessKey>[hidden]</SecretAccessKey>"
+ * ```
+ * @internal
+ */
+export const hideKeysAndTokens = (text: string): string =>
+  text.replace(TOKEN_RUN, (run) => (isTokenShaped(run) ? "[hidden]" : run));
