@@ -1,6 +1,16 @@
 import * as O from "fp-ts/Option";
 import { applyPolicy, defaultRetryStatus, type RetryPolicy, type RetryStatus } from "retry-ts";
-import { backoffPolicy, defaultRetryPolicy, exponentialBackoff, fullJitter } from "../src";
+import {
+  backoffPolicy,
+  capDelay,
+  constantDelay,
+  defaultRetryPolicy,
+  exponentialBackoff,
+  fullJitter,
+  InvalidOptionsError,
+  limitRetries,
+  limitRetriesByDelay,
+} from "../src";
 
 /** The delays a policy gives, retry after retry, until it stops (or `max` of them). */
 const delaysOf = (policy: RetryPolicy, max = 20): number[] => {
@@ -34,5 +44,72 @@ describe("retry policies", () => {
       expect(delay).toBeGreaterThanOrEqual(0);
       expect(delay).toBeLessThan(100 * 2 ** i);
     });
+  });
+
+  describe("backoffPolicy checks its options like every other option", () => {
+    const rulesOf = (options: unknown): string[] => {
+      try {
+        backoffPolicy(options as never);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidOptionsError);
+        return (error as InvalidOptionsError).issues.map((issue) => `${issue.path}: ${issue.rule}`);
+      }
+      throw new Error("did not throw");
+    };
+
+    it.each([
+      [{ retries: NaN }, ["retries: an integer from 0 to 100 (got NaN)"]],
+      [{ retries: -1 }, ["retries: an integer from 0 to 100 (got -1)"]],
+      [{ retries: 1e9 }, ["retries: an integer from 0 to 100 (got 1000000000)"]],
+      [{ retries: 2.5 }, ["retries: an integer from 0 to 100 (got 2.5)"]],
+      [
+        { retries: 3, maxDelayMs: -5 },
+        ["maxDelayMs: a number of milliseconds above 0; a finite number of milliseconds, 0 or more (got -5)"],
+      ],
+      [{ baseDelayMs: 0 }, ["baseDelayMs: a number of milliseconds above 0 (got 0)"]],
+      [
+        { maxDelayMs: 2 ** 31 },
+        [
+          "maxDelayMs: a number of milliseconds above 0; at most 2147483647 ms, the longest a timer can wait (about 24.8 days) (got 2147483648)",
+        ],
+      ],
+      [
+        { baseDelayMs: 1_000, maxDelayMs: 500 },
+        ["maxDelayMs: not below baseDelayMs (1000): it caps the delays that start there (got 500)"],
+      ],
+      [{ random: 0.5 }, ["random: a function () => number in [0, 1) (got 0.5)"]],
+      [{ retires: 3 }, ["retires: is not a known option; did you mean retries?"]],
+      ["3", [': an options object (got "3")']],
+    ])("rejects %j", (options, rules) => {
+      expect(rulesOf(options)).toEqual(rules);
+    });
+
+    it("gives no delay outside [0, maxDelayMs], whatever the random source returns", () => {
+      for (const value of [NaN, -1, 2, Infinity]) {
+        const delays = delaysOf(backoffPolicy({ retries: 5, maxDelayMs: 1_000, random: () => value }));
+        expect(delays).toHaveLength(5);
+        for (const delay of delays) {
+          expect(delay).toBeGreaterThanOrEqual(0);
+          expect(delay).toBeLessThanOrEqual(1_000);
+        }
+      }
+    });
+  });
+
+  it("the retry-ts pieces we export check their inputs too", () => {
+    const policy = exponentialBackoff(100);
+    for (const build of [
+      () => limitRetries(NaN),
+      () => limitRetries(-1),
+      () => capDelay(-5, policy),
+      () => capDelay(5_000, "policy" as never),
+      () => exponentialBackoff(Infinity),
+      () => constantDelay(2 ** 31),
+      () => limitRetriesByDelay(NaN, policy),
+    ]) {
+      expect(build).toThrow(InvalidOptionsError);
+    }
+    expect(delaysOf(capDelay(250, policy), 4)).toEqual([100, 200, 250, 250]);
+    expect(delaysOf(limitRetries(2))).toEqual([0, 0]);
   });
 });

@@ -92,8 +92,18 @@ describe("session", () => {
     const destroy = jest.spyOn(s3, "destroy");
     aws.destroy();
     expect(destroy).toHaveBeenCalledTimes(1);
-    expect(aws.client(S3Client)).not.toBe(s3);
     aws.destroy();
+    expect(destroy).toHaveBeenCalledTimes(1);
+  });
+
+  it("refuses to build a client once destroyed: it would not be tracked, nor its credentials refreshed", () => {
+    const clock = manualClock();
+    const aws = session({ region: "eu-west-1", roleArn, stsClient: fakeSts(clock).client, clock });
+    aws.destroy();
+    expect(() => aws.client(S3Client)).toThrow(
+      "session.client(S3Client): this session was destroyed, and its credentials no longer refresh; build a new session() for new clients",
+    );
+    expect(() => aws.client(5 as never)).toThrow(InvalidOptionsError);
   });
 
   it("rejects bad options at construction, naming them", () => {
@@ -103,5 +113,37 @@ describe("session", () => {
     expect(() => session({ region: "eu-west-1", roleArn: "arn:aws:iam::123:role/x" })).toThrow(
       /Invalid session options/,
     );
+  });
+
+  it("names session(), not the pieces it is built from, in errors about a source's options", () => {
+    const source = () => Promise.resolve({ accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s" });
+    const errorOf = (options: unknown): InvalidOptionsError => {
+      try {
+        session(options as never);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidOptionsError);
+        return error as InvalidOptionsError;
+      }
+      throw new Error("did not throw");
+    };
+    const withRole = errorOf({ source, roleArn });
+    expect(withRole.message).toMatch(/^Invalid session options \(1 problem\):/);
+    expect(withRole.issues).toEqual([
+      {
+        path: "roleArn",
+        rule: expect.stringMatching(
+          /^is for assuming a role; with source, the credentials come from the source/,
+        ) as string,
+      },
+    ]);
+    expect(errorOf({ source, expiryBufferMs: 4_000_000 }).message).toMatch(
+      /^Invalid session options \(1 problem\):\n {2}- expiryBufferMs: must be shorter than the session/,
+    );
+    expect(errorOf({ source, attemptTimeoutMs: 0 }).subject).toBe("session");
+    expect(errorOf({ source: "container" }).issues[0]?.path).toBe("source");
+    expect(errorOf(undefined).issues).toEqual([{ path: "", rule: "an options object (it is missing)" }]);
+    expect(errorOf({ source, region: "EU" }).subject).toBe("session");
+    const aws = session({ source, roleArn: undefined, region: undefined });
+    aws.destroy();
   });
 });

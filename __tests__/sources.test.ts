@@ -17,6 +17,7 @@ import {
   refreshingRole,
   session,
   webIdentityFromEnv,
+  withTimeout,
 } from "../src";
 import { localSts, manualClock, type LocalSts } from "../src/testing";
 import { fakeSts } from "./support/fakeSts";
@@ -392,7 +393,83 @@ describe("container credentials", () => {
   it("refuses an endpoint the SDK does not allow, at construction", () => {
     expect(() =>
       containerCredentials({ awsContainerCredentialsFullUri: "http://example.com/creds" }),
-    ).toThrow(InvalidOptionsError);
+    ).toThrow(/awsContainerCredentialsFullUri: .*URL not accepted/);
+  });
+
+  describe("without an endpoint", () => {
+    const names = [
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+      "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+      "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    ];
+    const saved: Record<string, string | undefined> = {};
+    beforeEach(() => {
+      for (const name of names) {
+        saved[name] = process.env[name];
+        Reflect.deleteProperty(process.env, name);
+      }
+    });
+    afterEach(() => {
+      for (const name of names) {
+        if (saved[name] === undefined) Reflect.deleteProperty(process.env, name);
+        else process.env[name] = saved[name];
+      }
+    });
+
+    it("names the environment variables that are not set, not the SDK's fields", () => {
+      let error: unknown;
+      try {
+        containerCredentials();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidOptionsError);
+      expect((error as InvalidOptionsError).issues).toEqual([
+        {
+          path: "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or AWS_CONTAINER_CREDENTIALS_FULL_URI",
+          rule: expect.stringMatching(/^neither environment variable is set/) as string,
+        },
+      ]);
+    });
+
+    it("names the environment variable that holds an endpoint the SDK does not allow", () => {
+      process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = "http://example.com/creds";
+      expect(() => containerCredentials()).toThrow(/- AWS_CONTAINER_CREDENTIALS_FULL_URI: /);
+    });
+
+    it("checks its options like every other constructor", () => {
+      expect(() =>
+        containerCredentials({ awsContainerCredentialsFullUri: 5, fullUri: "x" } as never),
+      ).toThrow(
+        /awsContainerCredentialsFullUri: a non-empty string \(got 5\)[\s\S]*fullUri: is not a known option/,
+      );
+    });
+  });
+
+  it("names its endpoint's host when it does not answer in time", async () => {
+    const clock = manualClock();
+    const hung = createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, "127.0.0.1", resolve));
+    const uri = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/v2/credentials/private-id`;
+    try {
+      const provider = withTimeout(1_000, { clock })(
+        containerCredentials({ awsContainerCredentialsFullUri: uri, awsContainerAuthorizationToken: "t" }),
+      );
+      const outcome = provider().then(
+        () => "answered",
+        (e: unknown) => (e as Error).message,
+      );
+      await clock.advance(1_000);
+      const message = await outcome;
+      expect(message).toMatch(
+        /^the container credential endpoint at 127\.0\.0\.1:\d+ did not answer within 1000 ms$/,
+      );
+      expect(message).not.toContain("private-id");
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+    }
   });
 });
 

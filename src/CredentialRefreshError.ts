@@ -67,20 +67,80 @@ export class CredentialRefreshError extends CredentialsProviderError {
   }
 }
 
+/** A field of a thrown value, shortened: enough to recognise it, never a page of text. */
+const short = (text: string, max = 200): string =>
+  text.length > max ? `${text.slice(0, max - 3)}...` : text;
+
+const stringField = (value: object, key: string): string | undefined => {
+  const field = (value as Record<string, unknown>)[key];
+  return typeof field === "string" && field.length > 0 ? short(field) : undefined;
+};
+
+const describeObject = (value: object): string => {
+  const prototype: unknown = Object.getPrototypeOf(value);
+  const className = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  const kind =
+    prototype === Object.prototype || prototype === null || typeof className !== "string" || className === ""
+      ? "an object"
+      : `an object of class ${short(className, 40)}`;
+  const name = stringField(value, "name");
+  const code =
+    stringField(value, "code") ??
+    (typeof (value as { code?: unknown }).code === "number"
+      ? String((value as { code: number }).code)
+      : undefined);
+  const message = stringField(value, "message");
+  const parts = [
+    ...(name === undefined ? [] : [`name ${JSON.stringify(name)}`]),
+    ...(code === undefined ? [] : [`code ${JSON.stringify(code)}`]),
+    ...(message === undefined ? [] : [`message ${JSON.stringify(message)}`]),
+  ];
+  return parts.length === 0
+    ? `${kind} with no name, code or message (not an Error)`
+    : `${kind} with ${parts.join(", ")} (not an Error)`;
+};
+
 /**
- * A short, secret-free description of any thrown value, for use inside our own messages.
+ * A short, secret-free description of any thrown value, for use inside our own messages. An `Error`
+ * reads `name: message`; anything else that was thrown is described for what it is (`undefined`, the
+ * number 5, an object with its `name`, `code` and `message`), since "[object Object]" helps nobody.
  *
  * @example
  * ```ts
  * import { describeError } from "aws-refresh-session";
  *
  * describeError(Object.assign(new Error("Rate exceeded"), { name: "Throttling" })); // "Throttling: Rate exceeded"
+ * describeError(undefined); // "undefined (not an Error)"
+ * describeError({ code: "ECONNRESET" }); // 'an object with code "ECONNRESET" (not an Error)'
  * ```
  * @since 0.1.0
  */
 export const describeError = (error: unknown): string => {
-  if (error instanceof Error) {
-    return error.message && error.message !== error.name ? `${error.name}: ${error.message}` : error.name;
+  try {
+    if (error instanceof Error) {
+      const name = typeof error.name === "string" && error.name !== "" ? error.name : "Error";
+      const message = typeof error.message === "string" ? error.message : "";
+      return message !== "" && message !== name ? `${name}: ${message}` : name;
+    }
+    switch (typeof error) {
+      case "string":
+        return error;
+      case "undefined":
+        return "undefined (not an Error)";
+      case "number":
+      case "boolean":
+        return `the ${typeof error} ${String(error)} (not an Error)`;
+      case "bigint":
+        return `the bigint ${String(error)}n (not an Error)`;
+      case "symbol":
+        return `the symbol ${short(error.toString(), 80)} (not an Error)`;
+      case "function":
+        return "a function (not an Error)";
+      default:
+        return error === null || error === undefined ? "null (not an Error)" : describeObject(error);
+    }
+  } catch {
+    // A proxy or a getter that throws: what it is, without looking further.
+    return "a value that could not be described (not an Error)";
   }
-  return typeof error === "string" ? error : Object.prototype.toString.call(error);
 };

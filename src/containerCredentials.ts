@@ -1,7 +1,16 @@
 import { fromHttp, type FromHttpOptions } from "@aws-sdk/credential-provider-http";
+import { NonEmptyString, objectWith, strictOptions } from "./codecs";
 import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
 import { redactSecrets, type CredentialProvider } from "./CredentialProvider";
-import { InvalidOptionsError } from "./InvalidOptionsError";
+import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
+import { nameSource } from "./sourceName";
+
+type ContainerCredentialsField =
+  | "awsContainerCredentialsFullUri"
+  | "awsContainerCredentialsRelativeUri"
+  | "awsContainerAuthorizationToken"
+  | "awsContainerAuthorizationTokenFile"
+  | "logger";
 
 /**
  * Options of {@link containerCredentials}: those of the SDK's `fromHttp`, all optional, read from the
@@ -18,14 +27,49 @@ import { InvalidOptionsError } from "./InvalidOptionsError";
  * ```
  * @since 0.1.0
  */
-export type ContainerCredentialsOptions = Pick<
-  FromHttpOptions,
-  | "awsContainerCredentialsFullUri"
-  | "awsContainerCredentialsRelativeUri"
-  | "awsContainerAuthorizationToken"
-  | "awsContainerAuthorizationTokenFile"
-  | "logger"
->;
+export type ContainerCredentialsOptions = {
+  readonly [K in ContainerCredentialsField]?: FromHttpOptions[K] | undefined;
+};
+
+const ContainerCredentialsOptionsCodec = strictOptions(
+  "ContainerCredentialsOptions",
+  {},
+  {
+    awsContainerCredentialsFullUri: NonEmptyString,
+    awsContainerCredentialsRelativeUri: NonEmptyString,
+    awsContainerAuthorizationToken: NonEmptyString,
+    awsContainerAuthorizationTokenFile: NonEmptyString,
+    logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
+  },
+);
+
+const FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+const RELATIVE_URI = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+
+/** Where the endpoint comes from, in the caller's words: the option given, or the environment variable. */
+const endpointSource = (
+  options: ContainerCredentialsOptions,
+  env: NodeJS.ProcessEnv,
+): { path: string; uri: string | undefined } => {
+  if (options.awsContainerCredentialsFullUri !== undefined) {
+    return { path: "awsContainerCredentialsFullUri", uri: options.awsContainerCredentialsFullUri };
+  }
+  if (options.awsContainerCredentialsRelativeUri !== undefined) {
+    return { path: "awsContainerCredentialsRelativeUri", uri: undefined };
+  }
+  if (env[FULL_URI]) return { path: FULL_URI, uri: env[FULL_URI] };
+  return { path: RELATIVE_URI, uri: undefined };
+};
+
+/** The host of the endpoint, for messages: never its path or query, which may carry an identifier. */
+const hostOf = (uri: string | undefined): string => {
+  if (uri === undefined) return "169.254.170.2";
+  try {
+    return new URL(uri).host;
+  } catch {
+    return "an unparseable address";
+  }
+};
 
 /**
  * Credentials from the container credential endpoint of ECS tasks and EKS Pod Identity, through the
@@ -37,6 +81,10 @@ export type ContainerCredentialsOptions = Pick<
  * each call, and failures as retryable {@link CredentialRefreshError}s, since an endpoint that fails is
  * usually an agent restarting. Give it to {@link refreshing} or `session({ source })`.
  *
+ * Options are checked now: with neither an endpoint option nor `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`
+ * / `_FULL_URI` set, or with an endpoint the SDK does not allow, it throws an
+ * {@link InvalidOptionsError} that names the environment variables.
+ *
  * @example
  * ```ts
  * import { S3Client } from "@aws-sdk/client-s3";
@@ -47,23 +95,47 @@ export type ContainerCredentialsOptions = Pick<
  * @since 0.1.0
  */
 export const containerCredentials = (options: ContainerCredentialsOptions = {}): CredentialProvider => {
-  // Built once now, so a missing or disallowed endpoint fails at construction, before any call.
-  try {
-    fromHttp({ ...options, maxRetries: 0 });
-  } catch (error) {
+  const decoded = decodeOptions(
+    "containerCredentials",
+    ContainerCredentialsOptionsCodec,
+    options,
+  ) as ContainerCredentialsOptions;
+  // undefined fields are left out: fromHttp reads the environment only for fields that are absent.
+  const given = Object.fromEntries(
+    Object.entries(decoded).filter(([, value]: [string, unknown]) => value !== undefined),
+  ) as FromHttpOptions;
+  const env = process.env;
+  if (
+    given.awsContainerCredentialsFullUri === undefined &&
+    given.awsContainerCredentialsRelativeUri === undefined &&
+    !env[FULL_URI] &&
+    !env[RELATIVE_URI]
+  ) {
     throw new InvalidOptionsError("containerCredentials", [
-      { path: "awsContainerCredentialsFullUri", rule: describeError(error).replace(/\s+/g, " ") },
+      {
+        path: `${RELATIVE_URI} or ${FULL_URI}`,
+        rule: `neither environment variable is set, nor the awsContainerCredentialsRelativeUri or awsContainerCredentialsFullUri option: this does not look like an ECS task or an EKS pod with Pod Identity`,
+      },
     ]);
   }
-  return async () => {
+  const source = endpointSource(given, env);
+  // Built once now, so a disallowed endpoint fails at construction, before any call.
+  try {
+    fromHttp({ ...given, maxRetries: 0 });
+  } catch (error) {
+    const issue: OptionIssue = { path: source.path, rule: describeError(error).replace(/\s+/g, " ") };
+    throw new InvalidOptionsError("containerCredentials", [issue]);
+  }
+  const name = `the container credential endpoint at ${hostOf(source.uri)}`;
+  return nameSource(async () => {
     // A fresh provider per call: fromHttp closes its connection pool after each call.
     try {
-      return redactSecrets(await fromHttp({ ...options, maxRetries: 0, timeout: 5_000 })());
+      return redactSecrets(await fromHttp({ ...given, maxRetries: 0, timeout: 5_000 })());
     } catch (error) {
-      throw new CredentialRefreshError(`the container credential endpoint failed: ${describeError(error)}`, {
+      throw new CredentialRefreshError(`${name} failed: ${describeError(error)}`, {
         retryable: true,
         cause: error,
       });
     }
-  };
+  }, name);
 };

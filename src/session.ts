@@ -1,9 +1,12 @@
+import * as t from "io-ts";
+import { assumeRoleProps } from "./assumeRole";
+import { webIdentityProps } from "./assumeRoleWithWebIdentity";
+import { functionCodec, strictOptions } from "./codecs";
 import type { CredentialProvider } from "./CredentialProvider";
-import { refreshing, type RefreshPolicyOptions } from "./refreshing";
-import { refreshingRole, validateRefreshingRoleOptions, type RefreshingRoleOptions } from "./refreshingRole";
-import { stringOf } from "./codecs";
-import { decodeOptions } from "./InvalidOptionsError";
+import { decodeOptions, InvalidOptionsError } from "./InvalidOptionsError";
 import type { RefreshingProvider } from "./refreshAhead";
+import { refreshing, refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
+import { refreshingRole, validateRefreshingRoleOptions, type RefreshingRoleOptions } from "./refreshingRole";
 
 /**
  * Options of {@link session}: a role to assume, and the region the clients talk to.
@@ -18,7 +21,7 @@ import type { RefreshingProvider } from "./refreshAhead";
  */
 export type SessionOptions = (RefreshingRoleOptions | SourceSessionOptions) & {
   /** The region of the clients, and of STS unless `stsClient` is given. */
-  readonly region?: string;
+  readonly region?: string | undefined;
 };
 
 /**
@@ -92,12 +95,36 @@ export interface Session {
   client<C extends ClientClass>(ClientClass: C, config?: ConfigOf<C>): InstanceType<C>;
   /**
    * Stops the credentials' background refresh, destroys every client this session built (closing
-   * their sockets) and forgets them.
+   * their sockets) and forgets them. `client()` throws from then on.
    */
   destroy(): void;
   /** `destroy()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/** Options that say how to assume a role: with a `source`, there is no role to assume. */
+const ROLE_ONLY = [...Object.keys(assumeRoleProps), ...Object.keys(webIdentityProps)].filter(
+  (key) => !(key in refreshPolicyProps) && key !== "region",
+);
+
+const notWithSource = new t.Type<never>(
+  "is for assuming a role; with source, the credentials come from the source: give one or the other",
+  (_u): _u is never => false,
+  (u, c) => t.failure(u, c),
+  () => {
+    throw new TypeError("not an option with source");
+  },
+);
+
+const SourceSessionOptionsCodec = strictOptions(
+  "SourceSessionOptions",
+  { source: functionCodec("a credential provider, such as containerCredentials()") },
+  {
+    ...refreshPolicyProps,
+    region: assumeRoleProps.region,
+    ...Object.fromEntries(ROLE_ONLY.map((key) => [key, notWithSource])),
+  },
+);
 
 /** Identity of non-plain values (functions, class instances) inside a client config, for cache keys. */
 const identities = new WeakMap<object, number>();
@@ -150,14 +177,32 @@ const configKey = (value: unknown): string => {
  * @since 0.1.0
  */
 export const session = (options: SessionOptions): Session => {
-  const { region, ...rest } = options;
-  if (region !== undefined) {
-    decodeOptions("session", stringOf(1, 64, /^[a-z0-9-]+$/, "an AWS region name such as eu-west-1"), region);
+  // Types are no promise to callers from JavaScript, or with values read from configuration.
+  const given: unknown = options;
+  if (typeof given !== "object" || given === null || Array.isArray(given)) {
+    // Through the codec, for the same message as every other options object that is not one.
+    decodeOptions("session", SourceSessionOptionsCodec, given);
   }
+  const { region, ...rest } = options;
+  if (region !== undefined) decodeOptions("session", assumeRoleProps.region, region);
   let credentials: RefreshingProvider;
   if ("source" in rest) {
-    const { source, ...policy } = rest;
-    credentials = refreshing(source, policy);
+    // Checked here, so that errors name session(), the function the caller called.
+    const { source, ...policy } = decodeOptions(
+      "session",
+      SourceSessionOptionsCodec,
+      options,
+    ) as SourceSessionOptions & { region?: string };
+    const issues = refreshPolicyIssues(policy);
+    if (issues.length > 0) throw new InvalidOptionsError("session", issues);
+    // Only the refresh policy goes on: role options given as undefined are no options of refreshing().
+    const given = policy as Record<string, unknown>;
+    const refreshPolicy = Object.fromEntries(
+      Object.keys(refreshPolicyProps)
+        .filter((key) => given[key] !== undefined)
+        .map((key) => [key, given[key]]),
+    ) as RefreshPolicyOptions;
+    credentials = refreshing(source, refreshPolicy);
   } else {
     // The region is the clients'; STS uses it too, unless the caller brought an STS client of its own.
     const roleOptions = rest;
@@ -168,8 +213,10 @@ export const session = (options: SessionOptions): Session => {
     credentials = refreshingRole(validated);
   }
   const clients = new Map<unknown, Map<string, unknown>>();
+  let destroyed = false;
 
   const destroy = (): void => {
+    destroyed = true;
     credentials.dispose();
     for (const byConfig of clients.values()) {
       for (const client of byConfig.values()) (client as { destroy?: () => void }).destroy?.();
@@ -181,6 +228,18 @@ export const session = (options: SessionOptions): Session => {
     region,
     credentials,
     client<C extends ClientClass>(ClientClass: C, config?: ConfigOf<C>): InstanceType<C> {
+      if (typeof ClientClass !== "function") {
+        throw new InvalidOptionsError("session.client", [
+          { path: "ClientClass", rule: "an AWS SDK v3 client class, such as S3Client" },
+        ]);
+      }
+      if (destroyed) {
+        // A client built now would use credentials that no longer refresh, and destroy() would
+        // never reach it.
+        throw new Error(
+          `session.client(${ClientClass.name || "ClientClass"}): this session was destroyed, and its credentials no longer refresh; build a new session() for new clients`,
+        );
+      }
       let byConfig = clients.get(ClientClass);
       if (byConfig === undefined) {
         byConfig = new Map();

@@ -1,3 +1,4 @@
+import { InvalidOptionsError } from "../../src";
 import { manualClock } from "../../src/testing";
 
 describe("manualClock", () => {
@@ -43,10 +44,17 @@ describe("manualClock", () => {
     await expect(manualClock().sleep(0)).resolves.toBeUndefined();
   });
 
-  it("never moves backwards", async () => {
+  it("never moves backwards: advanceTo an instant past stays put, advance(-ms) is an error", async () => {
     const clock = manualClock(1_000);
     await clock.advanceTo(500);
-    await clock.advance(-5);
+    expect(clock.now()).toBe(1_000);
+    expect(() => clock.advance(-1_000)).toThrow(
+      "Invalid manualClock.advance options (1 problem):\n  - ms: a finite number of milliseconds, 0 or more: time only moves forward (got -1000)",
+    );
+    for (const ms of [NaN, Infinity, "5" as unknown as number]) {
+      expect(() => clock.advance(ms)).toThrow(InvalidOptionsError);
+    }
+    expect(() => clock.advanceTo(NaN)).toThrow(InvalidOptionsError);
     expect(clock.now()).toBe(1_000);
   });
 

@@ -22,9 +22,10 @@ export interface ManualClock extends Clock {
    * Moves time forward by `ms`, waking due sleeps one at a time in deadline order. Time stands at each
    * sleep's deadline while it wakes, and everything its wake-up sets going (promise callbacks, further
    * sleeps that fall due within the step) runs before the next one wakes and before this resolves.
+   * Throws an {@link InvalidOptionsError} for a negative or non-finite `ms`: time only moves forward.
    */
   advance(ms: number): Promise<void>;
-  /** Moves time forward to `epochMs` (not back), as `advance` would. */
+  /** Moves time forward to `epochMs` (an instant already past leaves it where it is), as `advance` would. */
   advanceTo(epochMs: number): Promise<void>;
   /** Sleeps that have not woken yet. */
   readonly pendingSleeps: number;
@@ -143,9 +144,12 @@ const nextLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolv
  * @since 0.1.0
  */
 export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock => {
-  if (!Number.isFinite(start)) {
+  if (typeof start !== "number" || !Number.isFinite(start)) {
     throw new InvalidOptionsError("manualClock", [
-      { path: "start", rule: `a finite number of epoch milliseconds (got ${String(start)})` },
+      {
+        path: "start",
+        rule: `a finite number of epoch milliseconds (got ${typeof start === "number" ? String(start) : `a ${typeof start}`})`,
+      },
     ]);
   }
   let now = start;
@@ -202,8 +206,27 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
         sleepers.push(sleeper);
         signal?.addEventListener("abort", onAbort, { once: true });
       }),
-    advance: (ms) => advanceTo(now + Math.max(0, ms)),
-    advanceTo,
+    advance: (ms) => {
+      // Time that went back, or a step that is not a number, is a bug in the test: say so, rather
+      // than stand still and let the test pass for the wrong reason.
+      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+        throw new InvalidOptionsError("manualClock.advance", [
+          {
+            path: "ms",
+            rule: `a finite number of milliseconds, 0 or more: time only moves forward (got ${String(ms)})`,
+          },
+        ]);
+      }
+      return advanceTo(now + ms);
+    },
+    advanceTo: (epochMs) => {
+      if (typeof epochMs !== "number" || !Number.isFinite(epochMs)) {
+        throw new InvalidOptionsError("manualClock.advanceTo", [
+          { path: "epochMs", rule: `a finite number of epoch milliseconds (got ${String(epochMs)})` },
+        ]);
+      }
+      return advanceTo(epochMs);
+    },
     get pendingSleeps() {
       return sleepers.active;
     },
