@@ -32,9 +32,9 @@ export type Credentials = AwsCredentialIdentity;
  */
 export interface ProviderOptions {
   /** Skip any cache and fetch fresh credentials (still sharing one in-flight call). */
-  readonly forceRefresh?: boolean;
+  readonly forceRefresh?: boolean | undefined;
   /** Stop waiting: the call rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Anything else the SDK passes along, such as `callerClientConfig`. */
   readonly [key: string]: unknown;
 }

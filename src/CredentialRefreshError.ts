@@ -16,7 +16,7 @@ export interface CredentialRefreshErrorOptions {
   /** Whether trying again later could succeed (throttling, 5xx, network), as opposed to a denial. */
   readonly retryable: boolean;
   /** How many calls were made upstream, the STS client's own retries included. */
-  readonly attempts?: number;
+  readonly attempts?: number | undefined;
   /** The error that caused this one, usually the STS client's. */
   readonly cause?: unknown;
 }

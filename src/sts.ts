@@ -232,9 +232,9 @@ export const stsFailure = (action: string, subject: string, error: unknown, raw?
  * @internal
  */
 export const stsClientFor = (options: {
-  readonly stsClient?: STSClient;
-  readonly clientConfig?: STSClientConfig;
-  readonly region?: string;
+  readonly stsClient?: STSClient | undefined;
+  readonly clientConfig?: STSClientConfig | undefined;
+  readonly region?: string | undefined;
 }): STSClient =>
   options.stsClient ??
   new STSClient({

@@ -74,9 +74,9 @@ export type StsFault =
  */
 export interface FaultSchedule {
   /** How many matching requests it hits; default 1, `Infinity` until {@link LocalSts.clearFaults}. */
-  readonly times?: number;
+  readonly times?: number | undefined;
   /** Only requests for this action; default: every action that issues credentials. */
-  readonly action?: StsAction;
+  readonly action?: StsAction | undefined;
 }
 
 /**
@@ -138,20 +138,20 @@ export interface StsRequestRecord {
  */
 export interface LocalStsOptions {
   /** Mints expirations and decides what has expired. Default: {@link systemClock}. */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /** The account of the roles and the root caller. Default `123456789012`. */
-  readonly accountId?: string;
+  readonly accountId?: string | undefined;
   /**
    * Lifetime of issued credentials, overriding the request's `DurationSeconds` (which STS keeps at 900 s
    * or more): lets a test or demo see many refreshes in seconds.
    */
-  readonly credentialLifetimeMs?: number;
+  readonly credentialLifetimeMs?: number | undefined;
   /** Long-term caller credentials it accepts. Default: one generated pair, see {@link LocalSts.rootCredentials}. */
-  readonly rootCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly rootCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   /** Decides whether a web identity token is valid. Default: any non-empty token. */
-  readonly verifyWebIdentityToken?: (token: string) => boolean;
+  readonly verifyWebIdentityToken?: ((token: string) => boolean) | undefined;
   /** The port to listen on, on 127.0.0.1. Default: a free one. */
-  readonly port?: number;
+  readonly port?: number | undefined;
 }
 
 /**
@@ -474,12 +474,12 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
     const lifetimeMs = options.credentialLifetimeMs ?? durationSeconds * 1000;
     const expiration = new Date(fault?.kind === "expired" ? now - 1000 : now + lifetimeMs);
     const arn = `arn:aws:sts::${roleMatch[1]}:assumed-role/${roleMatch[2]}/${roleSessionName}`;
-    const credentials: IssuedCredentials = redactSecrets({
+    const credentials = redactSecrets<IssuedCredentials>({
       accessKeyId: randomKey("ASIA"),
       secretAccessKey: randomBytes(30).toString("base64"),
       sessionToken: `IQoJ${randomBytes(96).toString("base64")}`,
       expiration,
-      accountId: roleMatch[1],
+      ...(roleMatch[1] === undefined ? {} : { accountId: roleMatch[1] }),
       action,
       arn,
       roleArn,
