@@ -18,7 +18,8 @@ describe("describeError", () => {
     [10n, "the bigint 10n (not an Error)"],
     [Symbol("boom"), "the symbol Symbol(boom) (not an Error)"],
     [() => undefined, "a function (not an Error)"],
-    ["connection refused", "connection refused"],
+    ["connection refused", 'the string "connection refused" (not an Error)'],
+    ["", "an empty string (not an Error)"],
     [{}, "an object with no name, code or message (not an Error)"],
     [
       { code: "ECONNRESET", message: "socket hang up" },

@@ -124,7 +124,9 @@ export const describeError = (error: unknown): string => {
     }
     switch (typeof error) {
       case "string":
-        return error;
+        return error.trim() === ""
+          ? "an empty string (not an Error)"
+          : `the string ${JSON.stringify(short(error))} (not an Error)`;
       case "undefined":
         return "undefined (not an Error)";
       case "number":
