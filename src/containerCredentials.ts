@@ -5,13 +5,6 @@ import { redactSecrets, type CredentialProvider } from "./CredentialProvider";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
 import { nameSource } from "./sourceName";
 
-type ContainerCredentialsField =
-  | "awsContainerCredentialsFullUri"
-  | "awsContainerCredentialsRelativeUri"
-  | "awsContainerAuthorizationToken"
-  | "awsContainerAuthorizationTokenFile"
-  | "logger";
-
 /**
  * Options of {@link containerCredentials}: those of the SDK's `fromHttp`, all optional, read from the
  * standard environment variables when not given.
@@ -28,7 +21,14 @@ type ContainerCredentialsField =
  * @since 0.1.0
  */
 export type ContainerCredentialsOptions = {
-  readonly [K in ContainerCredentialsField]?: FromHttpOptions[K] | undefined;
+  readonly [
+    K in
+      | "awsContainerCredentialsFullUri"
+      | "awsContainerCredentialsRelativeUri"
+      | "awsContainerAuthorizationToken"
+      | "awsContainerAuthorizationTokenFile"
+      | "logger"
+  ]?: FromHttpOptions[K] | undefined;
 };
 
 const ContainerCredentialsOptionsCodec = strictOptions(
