@@ -90,7 +90,7 @@ describe("memoizeUntil", () => {
     const error = await provider().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CredentialRefreshError);
     expect((error as CredentialRefreshError).retryable).toBe(true);
-    expect((error as Error).message).toMatch(/expire at .* not after now/);
+    expect((error as Error).message).toMatch(/had already expired \(at .*, now .*\)/);
 
     await expect(provider()).resolves.toMatchObject({ accessKeyId: "ASIATEST00000002" });
   });

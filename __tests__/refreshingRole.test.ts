@@ -7,7 +7,7 @@ const roleArn = "arn:aws:iam::123456789012:role/Worker";
 const MINUTE = 60_000;
 
 describe("refreshingRole", () => {
-  it("makes one STS call for many concurrent callers, then refreshes in the background ahead of the deadline", async () => {
+  it("makes one STS call for many concurrent callers, then refreshes in the background in the advisory window", async () => {
     const clock = manualClock();
     const sts = fakeSts(clock);
     const credentials = refreshingRole({
@@ -21,8 +21,9 @@ describe("refreshingRole", () => {
     const first = await Promise.all(Array.from({ length: 100 }, () => credentials()));
     expect(sts.sent).toHaveLength(1);
     expect(new Set(first.map((c) => c.accessKeyId)).size).toBe(1);
-    // STS said 60 minutes; the deadline is 10 minutes before, the advisory window opens 15 before.
-    expect(first[0]?.expiration).toEqual(new Date(clock.now() + 50 * MINUTE));
+    // STS said 60 minutes, and callers see STS's expiration; one-hour credentials get the
+    // 15-minute advisory window.
+    expect(first[0]?.expiration).toEqual(new Date(clock.now() + 60 * MINUTE));
 
     await clock.advance(45 * MINUTE - 1);
     await credentials();
@@ -34,7 +35,7 @@ describe("refreshingRole", () => {
     credentials.dispose();
   });
 
-  it("scales its default windows down for short sessions", async () => {
+  it("picks the advisory window of short sessions from their lifetime", async () => {
     const clock = manualClock();
     const sts = fakeSts(clock);
     const credentials = refreshingRole({
@@ -44,9 +45,9 @@ describe("refreshingRole", () => {
       durationSeconds: 900,
       random: () => 0,
     });
-    // 900 s: the deadline a sixth (150 s) and the window a quarter (225 s) before expiry.
-    expect((await credentials()).expiration).toEqual(new Date(clock.now() + 750_000));
-    await clock.advance(675_000 - 1);
+    // 900 s: the 5-minute advisory window of the table, so the refresh (random() = 0) at 600 s.
+    expect((await credentials()).expiration).toEqual(new Date(clock.now() + 900_000));
+    await clock.advance(600_000 - 1);
     expect(sts.sent).toHaveLength(1);
     await clock.advance(1);
     expect(sts.sent).toHaveLength(2);
@@ -82,46 +83,56 @@ describe("refreshingRole", () => {
     expect(sts.sent).toHaveLength(1);
   });
 
-  it("honours a custom buffer", async () => {
+  it("gives callers STS's real expiration, and reports the windows chosen from the credentials' lifetime", async () => {
+    const clock = manualClock();
+    const sts = fakeSts(clock);
+    const credentials = refreshingRole({ roleArn, stsClient: sts.client, clock, durationSeconds: 900 });
+    expect((await credentials()).expiration).toEqual(new Date(clock.now() + 15 * MINUTE));
+    // 15-minute credentials: the 5-minute advisory window of the table, the 1-minute mandatory one.
+    expect(credentials.status()).toMatchObject({
+      phase: "fresh",
+      advisoryWindowMs: 5 * MINUTE,
+      mandatoryWindowMs: MINUTE,
+    });
+    credentials.dispose();
+  });
+
+  it("honours configured windows", async () => {
     const clock = manualClock();
     const sts = fakeSts(clock);
     const credentials = refreshingRole({
       roleArn,
       stsClient: sts.client,
       clock,
-      durationSeconds: 900,
-      expiryBufferMs: MINUTE,
+      advisoryWindowMs: 30 * MINUTE,
+      mandatoryWindowMs: 5 * MINUTE,
     });
-    expect((await credentials()).expiration).toEqual(new Date(clock.now() + 14 * MINUTE));
+    await credentials();
+    expect(credentials.status()).toMatchObject({
+      advisoryWindowMs: 30 * MINUTE,
+      mandatoryWindowMs: 5 * MINUTE,
+    });
+    credentials.dispose();
   });
 
   it.each([
-    ["a negative buffer", { expiryBufferMs: -1 }, "expiryBufferMs", /0 or more/],
+    ["a negative mandatory window", { mandatoryWindowMs: -1 }, "mandatoryWindowMs", /0 or more/],
     [
-      "a buffer as long as the session",
-      { durationSeconds: 900, expiryBufferMs: 900_000 },
-      "expiryBufferMs",
-      /shorter than the session/,
+      "a mandatory window as long as the advisory one",
+      { advisoryWindowMs: 600_000, mandatoryWindowMs: 600_000 },
+      "mandatoryWindowMs",
+      /shorter than advisoryWindowMs/,
     ],
-    [
-      "a buffer longer than the default session",
-      { expiryBufferMs: 3_600_000 },
-      "expiryBufferMs",
-      /shorter than the session \(3600000 ms/,
-    ],
+    ["a backoff that is not a function", { backoff: 300 }, "backoff", /a function/],
+    ["serveExpired that is not a boolean", { serveExpired: "yes" }, "serveExpired", /boolean/],
+    ["the old buffer option", { expiryBufferMs: 60_000 }, "expiryBufferMs", /not a known option/],
     ["a retry policy that is not a function", { retryPolicy: 3 }, "retryPolicy", /retry policy/],
     ["an unknown option", { bufferMs: 1 }, "bufferMs", /not a known option/],
     [
-      "an advisory window shorter than the buffer",
-      { expiryBufferMs: 600_000, advisoryRefreshMs: 300_000 },
-      "advisoryRefreshMs",
-      /not be shorter than expiryBufferMs/,
-    ],
-    [
-      "an advisory window as long as the session",
-      { durationSeconds: 900, advisoryRefreshMs: 900_000 },
-      "advisoryRefreshMs",
-      /shorter than the session/,
+      "a mandatory window longer than the advisory one",
+      { advisoryWindowMs: 300_000, mandatoryWindowMs: 600_000 },
+      "mandatoryWindowMs",
+      /shorter than advisoryWindowMs/,
     ],
     ["an attempt timeout of 0", { attemptTimeoutMs: 0 }, "attemptTimeoutMs", /above 0/],
     ["a logger without warn()", { logger: { debug() {}, info() {}, error() {} } }, "logger", /a logger/],
@@ -143,10 +154,13 @@ describe("refreshingRole", () => {
 
   it("names the problems of the role and of the refresh policy in one error", () => {
     try {
-      refreshingRole({ roleArn: "bad", expiryBufferMs: -5 });
+      refreshingRole({ roleArn: "bad", mandatoryWindowMs: -5 });
       throw new Error("did not throw");
     } catch (error) {
-      expect((error as InvalidOptionsError).issues.map((i) => i.path)).toEqual(["roleArn", "expiryBufferMs"]);
+      expect((error as InvalidOptionsError).issues.map((i) => i.path)).toEqual([
+        "roleArn",
+        "mandatoryWindowMs",
+      ]);
     }
   });
 

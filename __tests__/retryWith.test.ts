@@ -120,12 +120,15 @@ describe("retryWith", () => {
     await expect(result).resolves.toMatchObject({ accessKeyId: "ASIATEST00000001" });
   });
 
-  it("treats a plain error from a custom provider as final, wrapping it with its cause", async () => {
+  it("does not retry a plain error from a custom provider at once, but leaves it recoverable later", async () => {
     const clock = manualClock();
     const bug = new TypeError("cannot read properties of undefined");
-    const provider = retryWith(everySecond(3), { clock })(scriptedProvider([bug]).provider);
+    const upstream = scriptedProvider([bug]);
+    const provider = retryWith(everySecond(3), { clock })(upstream.provider);
     const error = (await provider().catch((e: unknown) => e)) as CredentialRefreshError;
-    expect(error).toMatchObject({ retryable: false, attempts: 1 });
+    // Not transient, so no immediate retry; not on the non-recoverable list, so a later refresh may try.
+    expect(upstream.calls).toBe(1);
+    expect(error).toMatchObject({ retryable: true, attempts: 1 });
     expect(error.cause).toBe(bug);
   });
 

@@ -136,8 +136,8 @@ describe("session", () => {
         ) as string,
       },
     ]);
-    expect(errorOf({ source, expiryBufferMs: 4_000_000 }).message).toMatch(
-      /^Invalid session options \(1 problem\):\n {2}- expiryBufferMs: must be shorter than the session/,
+    expect(errorOf({ source, advisoryWindowMs: 60_000, mandatoryWindowMs: 60_000 }).message).toMatch(
+      /^Invalid session options \(1 problem\):\n {2}- mandatoryWindowMs: must be shorter than advisoryWindowMs/,
     );
     expect(errorOf({ source, attemptTimeoutMs: 0 }).subject).toBe("session");
     expect(errorOf({ source: "container" }).issues[0]?.path).toBe("source");

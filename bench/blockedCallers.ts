@@ -100,8 +100,8 @@ export const blockedCallers = async (): Promise<BlockedCallersResult> => {
     region,
     roleArn,
     roleSessionName: "ours",
-    expiryBufferMs: 300_000,
-    advisoryRefreshMs: 301_500,
+    mandatoryWindowMs: 300_000,
+    advisoryWindowMs: 301_500,
     clientConfig: { endpoint: oursSts.endpoint, credentials: oursSts.rootCredentials },
   });
   const ourWaits: number[] = [];

@@ -3,8 +3,7 @@
  * default refresh timeline, simulated for 6 hours on one manual clock. Peak STS calls in any one
  * second after the first cycle, with the default jitter and with none.
  */
-import { pipe } from "fp-ts/function";
-import { defaultRefreshWindows, refreshAhead, withExpiryBuffer, type Credentials } from "../src";
+import { refreshAhead, type Credentials } from "../src";
 import { manualClock } from "../src/testing";
 
 const PROCESSES = 10_000;
@@ -20,7 +19,6 @@ export interface FleetResult {
 const simulate = async (jitter: number): Promise<{ peakPerSecond: number; stsCalls: number }> => {
   const start = Date.UTC(2030, 0, 1);
   const clock = manualClock(start);
-  const { advisoryRefreshMs, expiryBufferMs } = defaultRefreshWindows(3600);
   const perSecond = new Map<number, number>();
   let calls = 0;
   const source = (): Promise<Credentials> => {
@@ -39,11 +37,7 @@ const simulate = async (jitter: number): Promise<{ peakPerSecond: number; stsCal
   const providers = [];
   for (const at of startTimes) {
     await clock.advanceTo(at);
-    const provider = pipe(
-      source,
-      withExpiryBuffer(expiryBufferMs),
-      refreshAhead({ clock, windowMs: advisoryRefreshMs - expiryBufferMs, jitter }),
-    );
+    const provider = refreshAhead({ clock, jitter })(source);
     providers.push(provider);
     void provider();
   }

@@ -3,7 +3,7 @@
  * background timer), and heap growth over 100,000 refresh cycles. Needs --expose-gc.
  */
 import { pipe } from "fp-ts/function";
-import { refreshAhead, refreshingRole, retryWith, withExpiryBuffer, type Credentials } from "../src";
+import { refreshAhead, refreshingRole, retryWith, type Credentials } from "../src";
 import { manualClock } from "../src/testing";
 import { stubSts } from "./support";
 
@@ -41,8 +41,7 @@ export const heapGrowthOverRefreshCycles = async (
       });
     },
     retryWith(undefined, { clock }),
-    withExpiryBuffer(100),
-    refreshAhead({ clock, windowMs: 400, random: () => 0 }),
+    refreshAhead({ clock, advisoryWindowMs: 500, mandatoryWindowMs: 100, random: () => 0 }),
   );
   const cycle = async (): Promise<void> => {
     await provider();

@@ -58,14 +58,14 @@ export const sharedClients = async (): Promise<SharedClientsResult> => {
   });
   await sdkSts.close();
 
-  // Ours: one session, 10 clients; the deadline where the SDK's window would put it.
+  // Ours: one session, 10 clients; the mandatory window where the SDK's window would put it.
   const oursSts = await localSts({ credentialLifetimeMs: LIFETIME_MS });
   const aws = session({
     region,
     roleArn,
     roleSessionName: "ours",
-    expiryBufferMs: 300_000,
-    advisoryRefreshMs: 300_750,
+    mandatoryWindowMs: 300_000,
+    advisoryWindowMs: 300_750,
     clientConfig: { endpoint: oursSts.endpoint, credentials: oursSts.rootCredentials },
   });
   const ourClients = Array.from({ length: CLIENTS }, (_, i) =>

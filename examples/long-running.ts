@@ -142,8 +142,8 @@ async function main(): Promise<void> {
       if (event.reason === "advisory") stats.backgroundRefreshes++;
       else stats.blockingRefreshes++;
     },
-    // The local STS's credentials live 6 s: the deadline 1.5 s and the advisory window 3 s before expiry.
-    ...(sts === undefined ? {} : { expiryBufferMs: 1_500, advisoryRefreshMs: 3_000 }),
+    // The local STS's credentials live 6 s: the advisory window 3 s and the mandatory one 1.5 s before expiry.
+    ...(sts === undefined ? {} : { advisoryWindowMs: 3_000, mandatoryWindowMs: 1_500 }),
   });
   // Clients built by the session, with its credentials seen through a stopwatch.
   const clientConfig = {

@@ -35,6 +35,11 @@ export interface ProviderOptions {
   readonly forceRefresh?: boolean | undefined;
   /** Stop waiting: the call rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Nobody waits for this call (a refresh ahead of expiry): its timers must not keep the process
+   * alive. Set by `refreshAhead`; honoured by `withTimeout` and `retryWith`.
+   */
+  readonly background?: boolean | undefined;
   /** Anything else the SDK passes along, such as `callerClientConfig`. */
   readonly [key: string]: unknown;
 }

@@ -62,10 +62,8 @@ export interface AssumeRoleOptions {
   readonly roleArn: string;
   /** Shown in CloudTrail. Default: `aws-refresh-session-<time>-<random>`, fixed for the provider's life. */
   readonly roleSessionName?: string | undefined;
-  // durationSeconds and clock are shared with RefreshPolicyOptions (refreshingRole extends both): they
-  // take `| undefined` together with it, else the two interfaces conflict under exactOptionalPropertyTypes.
   /** Lifetime of each set of credentials, 900 to 43200 seconds (capped by the role's maximum). Default: STS's 3600. */
-  readonly durationSeconds?: number;
+  readonly durationSeconds?: number | undefined;
   /** The external ID the role's trust policy asks for, 2 to 1224 characters. */
   readonly externalId?: string | undefined;
   /** An inline session policy (JSON) that narrows the role's permissions. */
@@ -92,7 +90,7 @@ export interface AssumeRoleOptions {
    */
   readonly clientConfig?: STSClientConfig | undefined;
   /** The clock that decides whether a response's expiration is already past. Default: {@link systemClock}. */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /**
    * The caller's credentials: static keys or any provider, such as another `refreshingRole` (role
    * chaining, which AWS caps at one-hour sessions) or the SDK's `fromNodeProviderChain()` or

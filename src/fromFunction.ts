@@ -4,6 +4,8 @@ import { NonEmptyString, ValidDate } from "./codecs";
 import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
 import { redactSecrets, type CredentialProvider, type Credentials } from "./CredentialProvider";
 import { decodeOptions } from "./InvalidOptionsError";
+import { nameSource } from "./sourceName";
+import { isNonRecoverableError } from "./isNonRecoverableError";
 import { functionCodec } from "./codecs";
 
 /** An expiration as a `Date`, an ISO 8601 string, or epoch milliseconds, decoded to a valid `Date`. */
@@ -62,7 +64,7 @@ export const CredentialsCodec = t.intersection(
  */
 export const fromFunction = (
   fetchCredentials: () => unknown,
-  options: { readonly name?: string } = {},
+  options: { readonly name?: string | undefined } = {},
 ): CredentialProvider => {
   decodeOptions(
     "fromFunction",
@@ -70,14 +72,16 @@ export const fromFunction = (
     fetchCredentials,
   );
   const name = options.name ?? "the custom credential source";
-  return async () => {
+  // Named, so that a timeout around it says which source did not answer.
+  return nameSource(async () => {
     let result: unknown;
     try {
       result = await fetchCredentials();
     } catch (error) {
       if (error instanceof CredentialRefreshError) throw error;
+      // Classified by the same rule as every source: an SDK-style AccessDenied is not worth retrying.
       throw new CredentialRefreshError(`${name} failed: ${describeError(error)}`, {
-        retryable: true,
+        retryable: !isNonRecoverableError(error),
         cause: error,
       });
     }
@@ -104,5 +108,5 @@ export const fromFunction = (
       ...(accountId === undefined ? {} : { accountId }),
     };
     return redactSecrets(credentials);
-  };
+  }, name);
 };

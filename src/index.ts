@@ -56,19 +56,25 @@ export {
 export { decodeOptions, InvalidOptionsError, toIssues, type OptionIssue } from "./InvalidOptionsError";
 export { asCredentialRefreshError, attemptsOf, isRetryableError } from "./isRetryableError";
 export { isUsableAt, memoizeUntil, type MemoizedProvider, type MemoizeUntilOptions } from "./memoizeUntil";
+export { defaultAdvisoryWindowMs } from "./credentialTimeline";
+export { isNonRecoverableError, NON_RECOVERABLE_ERROR_CODES } from "./isNonRecoverableError";
 export {
   refreshAhead,
   type RefreshAheadOptions,
   type RefreshEvent,
   type RefreshingProvider,
   type RefreshReason,
+  type RefreshStatus,
 } from "./refreshAhead";
 export {
-  defaultRefreshWindows,
-  refreshing,
-  refreshPolicyProps,
-  type RefreshPolicyOptions,
-} from "./refreshing";
+  defaultRefreshBackoff,
+  exponentialRefreshBackoff,
+  specRefreshBackoff,
+  type ExponentialRefreshBackoffOptions,
+  type RefreshBackoff,
+  type RefreshBackoffContext,
+} from "./refreshBackoff";
+export { refreshing, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
 export {
   refreshingRole,
   RefreshingRoleOptionsCodec,

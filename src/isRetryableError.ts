@@ -1,5 +1,6 @@
 import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
+import { isNonRecoverableError } from "./isNonRecoverableError";
 
 type SdkErrorLike = Parameters<typeof isTransientError>[0];
 
@@ -61,7 +62,7 @@ export const asCredentialRefreshError = (error: unknown): CredentialRefreshError
   error instanceof CredentialRefreshError
     ? error
     : new CredentialRefreshError(describeError(error), {
-        retryable: isRetryableError(error),
+        retryable: !isNonRecoverableError(error),
         attempts: attemptsOf(error),
         cause: error,
       });

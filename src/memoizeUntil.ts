@@ -2,7 +2,7 @@ import type { Clock } from "./Clock";
 import { ClockCodec, strictOptions } from "./codecs";
 import type { CredentialProvider, Credentials } from "./CredentialProvider";
 import { decodeOptions } from "./InvalidOptionsError";
-import { refreshAhead } from "./refreshAhead";
+import { refreshAheadWith } from "./refreshAhead";
 
 /**
  * Options of {@link memoizeUntil}.
@@ -17,7 +17,7 @@ import { refreshAhead } from "./refreshAhead";
  */
 export interface MemoizeUntilOptions {
   /** Decides when cached credentials have expired. Default: {@link systemClock}. */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
 }
 
 const MemoizeUntilOptionsCodec = strictOptions("MemoizeUntilOptions", {}, { clock: ClockCodec });
@@ -90,6 +90,15 @@ export const memoizeUntil = (
   options: MemoizeUntilOptions = {},
 ): ((provider: CredentialProvider) => MemoizedProvider) => {
   const { clock } = decodeOptions("memoizeUntil", MemoizeUntilOptionsCodec, options) as MemoizeUntilOptions;
-  // One implementation of caching: refreshAhead with no advisory window is exactly this rule.
-  return refreshAhead(clock === undefined ? {} : { clock });
+  // One implementation of caching: refreshAhead with no windows, no backoff and no error cache is
+  // exactly this rule.
+  return refreshAheadWith(
+    {
+      advisoryWindowMs: 0,
+      mandatoryWindowMs: 0,
+      backoff: () => 0,
+      ...(clock === undefined ? {} : { clock }),
+    },
+    { errorCacheMs: [0, 0] },
+  );
 };

@@ -1,67 +1,28 @@
 import type { Logger } from "@smithy/types";
-import * as O from "fp-ts/Option";
-import { applyPolicy, defaultRetryStatus, type RetryPolicy, type RetryStatus } from "retry-ts";
+import * as t from "io-ts";
 import { abortable } from "./abortable";
 import { systemClock, type Clock } from "./Clock";
 import { ClockCodec, functionCodec, NonNegativeMillis, objectWith, refine, strictOptions } from "./codecs";
-import { CredentialRefreshError } from "./CredentialRefreshError";
+import type { CredentialRefreshError } from "./CredentialRefreshError";
 import type { CredentialProvider, Credentials, ProviderOptions } from "./CredentialProvider";
-import { decodeOptions } from "./InvalidOptionsError";
-import { asCredentialRefreshError } from "./isRetryableError";
-import { safeListener } from "./safeListener";
+import { DEFAULT_MANDATORY_WINDOW_MS } from "./credentialTimeline";
+import {
+  backgroundDueAt,
+  decide,
+  emptyState,
+  servedUntil,
+  type Decision,
+  type RefreshEvent,
+  type RefreshInput,
+  type RefreshPolicy,
+  type RefreshState,
+} from "./decide";
+import { decodeOptions, InvalidOptionsError } from "./InvalidOptionsError";
+import { defaultRefreshBackoff, type RefreshBackoff } from "./refreshBackoff";
 import type { Random } from "./retryPolicy";
-import * as t from "io-ts";
+import { safeListener } from "./safeListener";
 
-/**
- * Why a refresh started: the first credentials, a background refresh in the advisory window, callers
- * past the deadline who must wait, or a caller's `forceRefresh`.
- *
- * @example
- * ```ts
- * import type { RefreshReason } from "aws-refresh-session";
- *
- * const reason: RefreshReason = "advisory";
- * ```
- * @since 0.1.0
- */
-export type RefreshReason = "initial" | "advisory" | "mandatory" | "forced";
-
-/**
- * What a refreshing provider tells {@link RefreshAheadOptions.onEvent}. Events never carry secrets.
- *
- * @example
- * ```ts
- * import type { RefreshEvent } from "aws-refresh-session";
- *
- * const toMetric = (event: RefreshEvent) => (event.type === "refresh-failure" ? { failed: 1, serving: event.serving } : {});
- * ```
- * @since 0.1.0
- */
-export type RefreshEvent =
-  | { readonly type: "refresh-start"; readonly reason: RefreshReason }
-  | {
-      readonly type: "refresh-success";
-      readonly reason: RefreshReason;
-      /** When the new credentials must be replaced by (as this provider sees it). */
-      readonly expiration: Date | undefined;
-      readonly durationMs: number;
-    }
-  | {
-      readonly type: "refresh-failure";
-      readonly reason: RefreshReason;
-      readonly error: CredentialRefreshError;
-      /** `current`: the still-valid credentials keep being served; `none`: callers get the error. */
-      readonly serving: "current" | "none";
-      /** Until when the current credentials are served, when `serving` is `current`. */
-      readonly servingUntil?: Date;
-      /** When the next background attempt is due, if one is scheduled. */
-      readonly retryInMs?: number;
-    }
-  | {
-      /** The cached credentials reached their deadline without a replacement: callers now wait. */
-      readonly type: "expired";
-      readonly expiration: Date;
-    };
+export type { RefreshEvent, RefreshReason } from "./decide";
 
 /**
  * Options of {@link refreshAhead}.
@@ -70,36 +31,86 @@ export type RefreshEvent =
  * ```ts
  * import type { RefreshAheadOptions } from "aws-refresh-session";
  *
- * const options: RefreshAheadOptions = { windowMs: 5 * 60_000, onEvent: (event) => console.log(event.type) };
+ * const options: RefreshAheadOptions = { mandatoryWindowMs: 2 * 60_000, onEvent: (event) => console.log(event.type) };
  * ```
  * @since 0.1.0
  */
 export interface RefreshAheadOptions {
   /**
-   * The advisory window: how long before the expiration it sees (its deadline) a background refresh
-   * may start. 0 turns refreshing ahead off: the provider then only refreshes when callers need it.
-   * Default 0.
+   * The advisory window: how long before the real expiration a background refresh may start, while
+   * callers keep getting the cached credentials. Default: chosen per credential from its lifetime, as
+   * the AWS SDKs do (see {@link defaultAdvisoryWindowMs}); a configured value overrides the table.
+   * 0 turns refreshing ahead off. Never more than three quarters of a credential's lifetime.
    */
-  readonly windowMs?: number;
+  readonly advisoryWindowMs?: number | undefined;
   /**
-   * The fraction of the window, from its start, over which the moment of the background refresh is
-   * spread at random, so a fleet started together does not call STS together. The rest of the window
-   * is left for retries. From 0 to 1; default 0.5.
+   * The mandatory window: from this long before the real expiration, callers wait for one shared
+   * refresh (if it fails, they still get the cached credentials while those are valid). Default one
+   * minute; never more than half the advisory window.
    */
-  readonly jitter?: number;
-  /** The random source of the jitter and of the retry back-off. Default `Math.random`. */
-  readonly random?: Random;
+  readonly mandatoryWindowMs?: number | undefined;
   /**
-   * When to retry a failed background refresh, while the current credentials last. Default:
-   * exponential from 1 s, capped at 30 s, with equal jitter, never past the deadline.
+   * The fraction of the advisory window (up to the mandatory one), from its start, over which the
+   * moment of the background refresh is spread at random, so a fleet started together does not call
+   * STS together. The rest is left for attempts after a failure. From 0 to 1; default 0.5.
    */
-  readonly retryPolicy?: RetryPolicy;
+  readonly jitter?: number | undefined;
+  /** The random source of the jitter and the backoff. Default `Math.random`. */
+  readonly random?: Random | undefined;
+  /**
+   * How long the source is left alone after a failed refresh. Default {@link defaultRefreshBackoff};
+   * {@link specRefreshBackoff} is the AWS SDKs' uniform 300–600 s.
+   */
+  readonly backoff?: RefreshBackoff | undefined;
+  /**
+   * After the real expiration, with the source still failing, serve the expired credentials instead
+   * of raising a {@link CredentialRefreshError}, as the AWS SDKs' specification does. Only for
+   * sources whose services honour a grace period (instance metadata); AWS rejects expired STS
+   * tokens. Default false.
+   */
+  readonly serveExpired?: boolean | undefined;
   /** Reads the time and schedules the background refresh. Default: {@link systemClock}. */
-  readonly clock?: Clock;
-  /** Hears `refresh-start`, `refresh-success`, `refresh-failure` and `expired`. */
-  readonly onEvent?: (event: RefreshEvent) => void;
+  readonly clock?: Clock | undefined;
+  /** Hears every {@link RefreshEvent}. */
+  readonly onEvent?: ((event: RefreshEvent) => void) | undefined;
   /** An SDK-style logger (`console` will do) that gets one line per event. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
+}
+
+/**
+ * Where a refreshing provider stands, for health checks and tests. Holds no secret.
+ *
+ * @example
+ * ```ts
+ * import type { RefreshStatus } from "aws-refresh-session";
+ *
+ * const healthy = (status: RefreshStatus) => status.phase === "fresh" || status.phase === "advisory";
+ * ```
+ * @since 0.2.0
+ */
+export interface RefreshStatus {
+  /** Where the held credentials are on their timeline, or `empty` when none are held. */
+  readonly phase: "empty" | "fresh" | "advisory" | "mandatory" | "expired";
+  /** The real expiration of the held credentials. */
+  readonly expiration: Date | undefined;
+  /** The advisory window in force for the held credentials. */
+  readonly advisoryWindowMs: number | undefined;
+  /** The mandatory window in force for the held credentials. */
+  readonly mandatoryWindowMs: number | undefined;
+  /** When the background refresh of the held credentials is due. */
+  readonly refreshAt: Date | undefined;
+  /** Whether a refresh is in flight. */
+  readonly refreshing: boolean;
+  /** The source is left alone until then, after a failure. */
+  readonly backoffUntil: Date | undefined;
+  /** A non-recoverable error is raised without contacting the source until then. */
+  readonly errorCachedUntil: Date | undefined;
+  /** Whether the held key was invalidated and awaits its replacement. */
+  readonly invalidated: boolean;
+  /** Failed refreshes in a row. */
+  readonly failures: number;
+  /** The last failure, while it is relevant (cleared by a success). */
+  readonly lastError: CredentialRefreshError | undefined;
 }
 
 /**
@@ -107,9 +118,11 @@ export interface RefreshAheadOptions {
  *
  * @example
  * ```ts
- * import { refreshAhead, type RefreshingProvider } from "aws-refresh-session";
+ * import { fromFunction, refreshAhead, type RefreshingProvider } from "aws-refresh-session";
  *
- * const credentials: RefreshingProvider = refreshAhead({ windowMs: 60_000 })(provider);
+ * const source = fromFunction(async () => ({ accessKeyId: "AKID", secretAccessKey: "secret", expiration: new Date(Date.now() + 3_600_000) }));
+ * const credentials: RefreshingProvider = refreshAhead()(source);
+ * credentials.invalidate("AKID"); // a service rejected this key: the next call refreshes
  * credentials.dispose(); // no more background refreshes
  * ```
  * @since 0.1.0
@@ -117,7 +130,15 @@ export interface RefreshAheadOptions {
 export interface RefreshingProvider extends CredentialProvider {
   /** Tells SDK clients this provider caches, so they call it per request instead of wrapping it. */
   readonly memoized: true;
-  /** Stops background work: scheduled refreshes and retries. Calls still work, refreshing on demand. */
+  /**
+   * Says a service rejected this access key id: if it is the cached one, the next call takes the
+   * mandatory path (a failure there still serves the cached credentials while they are valid; the
+   * backoff is respected). A key no longer cached is ignored. Returns whether the key was the cached one.
+   */
+  invalidate(rejectedAccessKeyId: string): boolean;
+  /** Where the provider stands: phase, windows, backoff; never a secret. */
+  status(): RefreshStatus;
+  /** Stops background work: scheduled refreshes. Calls still work, refreshing on demand. */
   dispose(): void;
   /** `dispose()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -129,25 +150,27 @@ const RefreshAheadCodec = strictOptions(
   "RefreshAheadOptions",
   {},
   {
-    windowMs: NonNegativeMillis,
+    advisoryWindowMs: NonNegativeMillis,
+    mandatoryWindowMs: NonNegativeMillis,
     jitter: UnitInterval,
     random: functionCodec("a function () => number in [0, 1)"),
-    retryPolicy: functionCodec("a retry policy (status) => Option<delay>"),
+    backoff: functionCodec("a function (context) => milliseconds"),
+    serveExpired: t.boolean,
     clock: ClockCodec,
     onEvent: functionCodec("a function (event) => void"),
     logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
   },
 );
 
-/** Exponential from 1 s, capped at 30 s, with equal jitter: never a hot loop, never in lock-step. */
-const backgroundRetryPolicy =
-  (random: Random): RetryPolicy =>
-  (status) => {
-    const delay = Math.min(30_000, 1_000 * 2 ** status.iterNumber);
-    return O.some(Math.floor(delay / 2 + (random() * delay) / 2));
-  };
+/** Knobs that are not options users set: `memoizeUntil` builds on `refreshAhead` with them. */
+export interface RefreshAheadInternals {
+  /** How long a non-recoverable error is cached; default 1–5 s. `memoizeUntil` turns it off. */
+  readonly errorCacheMs?: readonly [number, number];
+}
 
 type LogLevel = "debug" | "warn" | "error";
+
+const iso = (date: Date | undefined): string => date?.toISOString() ?? "never";
 
 const logLine = (event: RefreshEvent): [LogLevel, string] => {
   switch (event.type) {
@@ -157,253 +180,284 @@ const logLine = (event: RefreshEvent): [LogLevel, string] => {
       return [
         "debug",
         `aws-refresh-session: refreshed credentials (${event.reason}) in ${Math.round(event.durationMs)} ms; ` +
-          `next deadline ${event.expiration?.toISOString() ?? "none"}`,
+          `they expire at ${iso(event.expiration)}, background refresh due at ${iso(event.refreshAt)}`,
       ];
-    case "refresh-failure":
+    case "refresh-failure": {
+      const next =
+        event.nextAttemptAt === undefined ? "" : `; next attempt not before ${iso(event.nextAttemptAt)}`;
+      const serving =
+        event.serving === "current"
+          ? `serving the current credentials until ${iso(event.servingUntil)}`
+          : event.serving === "expired"
+            ? "serving the expired credentials (serveExpired)"
+            : "no credentials to serve: callers get the error";
       return [
-        event.serving === "current" ? "warn" : "error",
-        `aws-refresh-session: credential refresh (${event.reason}) failed: ${event.error.message}; ` +
-          (event.serving === "current"
-            ? `serving the current credentials until ${event.servingUntil?.toISOString() ?? "their deadline"}` +
-              (event.retryInMs === undefined ? "" : `, next attempt in ${event.retryInMs} ms`)
-            : "no credentials to serve"),
+        event.serving === "current" && event.recoverable ? "warn" : "error",
+        `aws-refresh-session: credential refresh (${event.reason}) failed` +
+          `${event.recoverable ? "" : " (non-recoverable)"}: ${event.error.message}; ${serving}${next}`,
       ];
+    }
     case "expired":
       return [
         "warn",
-        `aws-refresh-session: credentials reached their deadline (${event.expiration.toISOString()}) without a replacement; callers wait for a refresh`,
+        `aws-refresh-session: credentials expired (${event.expiration.toISOString()}) without a replacement`,
+      ];
+    case "invalidated":
+      return [
+        "warn",
+        `aws-refresh-session: key ending ${event.keyHint} was rejected: the next call refreshes`,
       ];
   }
 };
 
+/** 2^30 ms: a keep-alive interval that never fires in practice and never overflows a timer. */
+const KEEP_ALIVE_MS = 2 ** 30;
+
 /**
  * Caches credentials and refreshes them ahead of their expiration, so that callers are neither blocked
- * nor ever given expired credentials.
+ * nor given expired credentials, and no caller fails while a valid credential is held. It follows
+ * the AWS SDKs' shared "Credential Refresh Behavior" and goes past it by refreshing in the background.
  *
- * The timeline of one set of credentials, with `E` the expiration this provider sees (put
- * {@link withExpiryBuffer} in front to make `E` a safety margin before the real one):
+ * The timeline of one set of credentials, `E` their real expiration:
  *
  * ```text
- * issued ........ E - windowMs ...[refresh moment, jittered]... E (deadline) ....... real expiry
- *   cache hits       | advisory window: cache hits; one background refresh,   | callers wait for a
- *                    | retried with back-off while the current ones last      | refresh, or get an error
+ * fetched .... E - advisory ..[refresh moment, jittered].. E - mandatory ......... E ............
+ *  cache hits | advisory window: cache hits; one background   | mandatory: callers  | expired:
+ *             | refresh; after a failure, a backoff            | wait for a refresh  | an error
  * ```
  *
- * - Concurrent callers share one upstream call, whatever started it.
- * - In the advisory window, callers get the current credentials at cache-hit cost while one refresh
- *   runs in the background. If it fails, the current credentials keep being served and the refresh
- *   is retried (see `retryPolicy`) until the deadline.
- * - From the deadline on, callers wait for fresh credentials, and get a {@link CredentialRefreshError}
- *   if none can be had. Credentials at or past their deadline are never returned.
- * - Background timers never keep the process alive, and `dispose()` stops them.
- * - `forceRefresh` skips the cache but joins a refresh in flight; a caller's `signal` stops only that
- *   caller's wait.
+ * - Windows are chosen per credential from its lifetime (see {@link defaultAdvisoryWindowMs}).
+ * - Concurrent callers share one call to the source, whatever started it.
+ * - A recoverable failure (throttling, 5xx, network, timeout, stale credentials) with valid credentials
+ *   in hand keeps serving them until their real expiration; the source is left alone for a backoff.
+ * - A non-recoverable failure (see {@link isNonRecoverableError}) is raised at once to callers who
+ *   wait, and cached for 1–5 s; in a background refresh it is logged at error level and backed off.
+ * - After the real expiration: a {@link CredentialRefreshError}, or the expired credentials with
+ *   `serveExpired`.
+ * - Background timers never keep the process alive; a caller's wait does. `dispose()` stops them.
  *
  * @example
  * ```ts
  * import { pipe } from "fp-ts/function";
- * import { assumeRole, refreshAhead, retryWith, withExpiryBuffer } from "aws-refresh-session";
+ * import { assumeRole, refreshAhead, retryWith } from "aws-refresh-session";
  *
  * const credentials = pipe(
  *   assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader", region: "eu-west-1" }),
  *   retryWith(),
- *   withExpiryBuffer(10 * 60_000), // the deadline: 10 minutes before STS's expiration
- *   refreshAhead({ windowMs: 5 * 60_000, logger: console }), // background refresh from 15 minutes before
+ *   refreshAhead({ mandatoryWindowMs: 2 * 60_000, logger: console }),
  * );
  * ```
  * @since 0.1.0
  */
 export const refreshAhead = (
   options: RefreshAheadOptions = {},
+): ((provider: CredentialProvider) => RefreshingProvider) => refreshAheadWith(options, {});
+
+/**
+ * {@link refreshAhead} with internal knobs.
+ *
+ * @internal
+ */
+export const refreshAheadWith = (
+  options: RefreshAheadOptions,
+  { errorCacheMs }: RefreshAheadInternals,
 ): ((provider: CredentialProvider) => RefreshingProvider) => {
   const decoded = decodeOptions("refreshAhead", RefreshAheadCodec, options) as RefreshAheadOptions;
-  const { windowMs = 0, jitter = 0.5, random = Math.random, clock = systemClock, onEvent, logger } = decoded;
-  const retryPolicy = decoded.retryPolicy ?? backgroundRetryPolicy(random);
+  const issues = refreshWindowIssues(decoded);
+  if (issues.length > 0) throw new InvalidOptionsError("refreshAhead", issues);
+  const { clock = systemClock, onEvent, logger } = decoded;
+  const random = decoded.random ?? Math.random;
+  const policy: RefreshPolicy = {
+    advisoryWindowMs: decoded.advisoryWindowMs,
+    mandatoryWindowMs: decoded.mandatoryWindowMs ?? DEFAULT_MANDATORY_WINDOW_MS,
+    jitter: decoded.jitter ?? 0.5,
+    backoff: decoded.backoff ?? defaultRefreshBackoff,
+    serveExpired: decoded.serveExpired ?? false,
+    errorCacheMs: errorCacheMs ?? [1_000, 5_000],
+    random,
+  };
+  const log =
+    logger === undefined
+      ? undefined
+      : safeListener("logger", (level: LogLevel, line: string) => {
+          logger[level](line);
+        });
+  const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
 
   return (provider) => {
-    let current: Credentials | undefined;
-    /** `current`, resolved: what every cache hit returns. */
-    let currentPromise: Promise<Credentials> | undefined;
-    let currentDeadline = Number.NEGATIVE_INFINITY;
-    let inFlight: Promise<Credentials> | undefined;
-    /** When the background refresh of `current` is due; Infinity when none is. */
-    let refreshAt = Number.POSITIVE_INFINITY;
-    let retryStatus: RetryStatus = defaultRetryStatus;
+    let state: RefreshState = emptyState;
+    /** The held credentials, resolved once: what every cache hit returns. */
+    let heldPromise: Promise<Credentials> = Promise.resolve(undefined as unknown as Credentials);
+    /** Calls before this instant are cache hits (see `servedUntil`). */
+    let hotUntil = Number.NEGATIVE_INFINITY;
+    /** The refresh in flight; it never rejects: its waiters read the state it leaves. */
+    let inFlight: Promise<CredentialRefreshError | undefined> | undefined;
     let timer: AbortController | undefined;
-    let disposed = false;
-    let reportedExpired: Credentials | undefined;
+    let timerAt = Number.POSITIVE_INFINITY;
+    let waiters = 0;
+    let keepAlive: ReturnType<typeof setInterval> | undefined;
 
-    const log =
-      logger === undefined
-        ? undefined
-        : safeListener("logger", (level: LogLevel, line: string) => {
-            logger[level](line);
-          });
-    const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
     const emit = (event: RefreshEvent): void => {
       if (log !== undefined) log(...logLine(event));
       notify?.(event);
     };
-    const deadlineOf = (credentials: Credentials): number =>
-      credentials.expiration?.getTime() ?? Number.POSITIVE_INFINITY;
-    const usableAt = (credentials: Credentials | undefined, now: number): boolean =>
-      credentials !== undefined && deadlineOf(credentials) > now;
 
-    /** Arms the one background timer for `at` (clock time), replacing any other. */
-    const wakeAt = (at: number): void => {
+    /** Applies a decision: the new state, its events, the cache-hit horizon and the timer. */
+    const apply = (decision: Decision): Decision => {
+      const before = state.held;
+      state = decision.state;
+      if (state.held !== before && state.held !== undefined)
+        heldPromise = Promise.resolve(state.held.credentials);
+      hotUntil = servedUntil(state);
+      for (const event of decision.events) emit(event);
+      armTimer();
+      return decision;
+    };
+    const step = (input: RefreshInput): Decision => apply(decide(policy, state, clock.now(), input));
+
+    const armTimer = (): void => {
+      const due = backgroundDueAt(state);
+      if (due === timerAt) return;
       timer?.abort();
-      refreshAt = at;
-      if (disposed || !Number.isFinite(at)) return;
+      timer = undefined;
+      timerAt = due;
+      if (!Number.isFinite(due)) return;
       const controller = new AbortController();
       timer = controller;
       clock
-        .sleep(Math.max(0, at - clock.now()), controller.signal, { background: true })
+        .sleep(Math.max(0, due - clock.now()), controller.signal, { background: true })
         .then(() => {
-          if (timer === controller) timer = undefined;
-          startBackgroundRefresh();
+          if (timer !== controller) return;
+          timer = undefined;
+          timerAt = Number.POSITIVE_INFINITY;
+          run(step({ type: "timer" }), undefined);
         })
         .catch(() => undefined);
     };
 
-    const startBackgroundRefresh = (): void => {
-      if (disposed || inFlight !== undefined || !usableAt(current, clock.now())) return;
-      fetchShared("advisory", undefined).catch(() => undefined);
-    };
-
-    const onSuccess = (credentials: Credentials, reason: RefreshReason, startedAt: number): Credentials => {
-      const now = clock.now();
-      if (!usableAt(credentials, now)) {
-        throw new CredentialRefreshError(
-          `the credential source returned credentials that expire at ${credentials.expiration?.toISOString()}, ` +
-            `not after now (${new Date(now).toISOString()}): is their lifetime shorter than the expiry buffer?`,
-          { retryable: true },
-        );
-      }
-      current = credentials;
-      currentPromise = Promise.resolve(credentials);
-      currentDeadline = deadlineOf(credentials);
-      retryStatus = defaultRetryStatus;
-      emit({
-        type: "refresh-success",
-        reason,
-        expiration: credentials.expiration,
-        durationMs: now - startedAt,
-      });
-      const deadline = deadlineOf(credentials);
-      if (windowMs > 0 && Number.isFinite(deadline)) {
-        // Credentials shorter-lived than the window open it at once: spread over what is left of it.
-        const windowStart = Math.max(now, deadline - windowMs);
-        wakeAt(windowStart + random() * (deadline - windowStart) * jitter);
-      } else {
-        wakeAt(Number.POSITIVE_INFINITY);
-      }
-      return credentials;
-    };
-
-    const onFailure = (error: unknown, reason: RefreshReason): never => {
-      const refreshError = asCredentialRefreshError(error);
-      const now = clock.now();
-      if (current !== undefined && usableAt(current, now)) {
-        const deadline = deadlineOf(current);
-        let retryInMs: number | undefined;
-        if (windowMs > 0 && !disposed) {
-          retryStatus = applyPolicy(retryPolicy, retryStatus);
-          const delay = O.toUndefined(retryStatus.previousDelay);
-          if (delay !== undefined && now + delay < deadline) {
-            retryInMs = delay;
-            wakeAt(now + delay);
-          } else {
-            wakeAt(Number.POSITIVE_INFINITY);
-          }
-        }
-        emit({
-          type: "refresh-failure",
-          reason,
-          error: refreshError,
-          serving: "current",
-          servingUntil: new Date(deadline),
-          ...(retryInMs === undefined ? {} : { retryInMs }),
-        });
-      } else {
-        emit({ type: "refresh-failure", reason, error: refreshError, serving: "none" });
-      }
-      throw refreshError;
-    };
-
-    const fetchShared = (
-      reason: RefreshReason,
-      providerOptions: ProviderOptions | undefined,
-    ): Promise<Credentials> => {
-      if (inFlight !== undefined) return inFlight;
+    /** Starts the refresh a decision asks for. */
+    const run = (decision: Decision, providerOptions: ProviderOptions | undefined): void => {
+      const { action } = decision;
+      if (action.type !== "refresh" && action.type !== "serve-and-refresh") return;
+      const background = action.type === "serve-and-refresh" || action.background;
       // The shared call must not die with one caller's signal; each caller races its own instead.
-      const { signal: _callerSignal, ...upstreamOptions } = providerOptions ?? {};
-      const startedAt = clock.now();
-      const run = async (): Promise<Credentials> => {
-        // Yield once, so that `inFlight` is set before anything below can clear it.
-        await Promise.resolve();
-        emit({ type: "refresh-start", reason });
-        let credentials: Credentials;
+      const { signal: _signal, ...upstream } = providerOptions ?? {};
+      const call = async (): Promise<CredentialRefreshError | undefined> => {
+        let settled: Decision;
         try {
-          credentials = await provider(upstreamOptions);
+          const credentials = await provider(background ? { ...upstream, background: true } : upstream);
+          settled = step({ type: "settled", outcome: { ok: true, credentials } });
         } catch (error) {
-          inFlight = undefined;
-          return onFailure(error, reason);
+          settled = step({ type: "settled", outcome: { ok: false, error } });
         }
         inFlight = undefined;
-        try {
-          return onSuccess(credentials, reason, startedAt);
-        } catch (error) {
-          return onFailure(error, reason);
-        }
+        return settled.action.type === "settle-waiters" ? settled.action.error : undefined;
       };
-      const call = run();
-      // Every caller may have stopped waiting by the time the call fails: never an unhandled rejection.
-      call.catch(() => undefined);
-      inFlight = call;
-      return call;
+      inFlight = call();
     };
 
-    const waitForFresh = async (providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
+    const hold = (): void => {
+      // A caller waits: the process must stay alive until it has its answer, even if every timer of
+      // the refresh is a background one.
+      if (waiters++ === 0) keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
+    };
+    const release = (): void => {
+      if (--waiters === 0 && keepAlive !== undefined) {
+        clearInterval(keepAlive);
+        keepAlive = undefined;
+      }
+    };
+
+    const wait = async (signal: AbortSignal | undefined): Promise<Credentials> => {
+      const refresh = inFlight;
+      if (refresh === undefined) throw new Error("aws-refresh-session: no refresh to wait for (a bug)");
+      hold();
+      try {
+        const error = await abortable(refresh, signal);
+        if (error !== undefined) throw error;
+        const credentials = state.held?.credentials;
+        if (credentials === undefined)
+          throw new Error("aws-refresh-session: no credentials after a refresh (a bug)");
+        return credentials;
+      } finally {
+        release();
+      }
+    };
+
+    const slowPath = (providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
+      const signal = providerOptions?.signal;
+      // A caller that has already given up starts nothing.
+      if (signal?.aborted === true) return abortable(Promise.resolve(undefined as never), signal);
+      const decision = step({ type: "call", force: providerOptions?.forceRefresh === true });
+      const { action } = decision;
+      switch (action.type) {
+        case "serve":
+          return heldPromise;
+        case "serve-and-refresh":
+          run(decision, providerOptions);
+          return heldPromise;
+        case "raise":
+          return Promise.reject(action.error);
+        case "refresh":
+          run(decision, providerOptions);
+          return wait(signal);
+        case "join":
+          return wait(signal);
+        default:
+          return Promise.reject(new Error(`aws-refresh-session: unexpected action ${action.type} (a bug)`));
+      }
+    };
+
+    // The hot path is not an async function: a cache hit returns one promise, resolved once per set of
+    // credentials, and decides nothing beyond one comparison.
+    const refreshing = (providerOptions?: ProviderOptions): Promise<Credentials> =>
+      providerOptions?.forceRefresh !== true && clock.now() < hotUntil
+        ? heldPromise
+        : slowPath(providerOptions);
+
+    const status = (): RefreshStatus => {
       const now = clock.now();
-      const forced = providerOptions?.forceRefresh === true;
-      if (current !== undefined && !usableAt(current, now) && reportedExpired !== current) {
-        reportedExpired = current;
-        emit({ type: "expired", expiration: new Date(deadlineOf(current)) });
-      }
-      const reason: RefreshReason = forced ? "forced" : current === undefined ? "initial" : "mandatory";
-      const credentials = await abortable(fetchShared(reason, providerOptions), providerOptions?.signal);
-      // Time may have moved on while this caller waited.
-      const after = clock.now();
-      if (!usableAt(credentials, after)) {
-        throw new CredentialRefreshError(
-          `the refreshed credentials expired at ${credentials.expiration?.toISOString()} before they could be used`,
-          { retryable: true },
-        );
-      }
-      return credentials;
-    };
-
-    // The hot path is not an async function: a cache hit returns one promise, resolved once per set
-    // of credentials, instead of making a new one per call.
-    const refreshing = (providerOptions?: ProviderOptions): Promise<Credentials> => {
-      if (providerOptions?.forceRefresh !== true && currentPromise !== undefined) {
-        const now = clock.now();
-        if (currentDeadline > now) {
-          // A safety net for timers that fired late or not at all (a suspended laptop, a busy loop).
-          if (now >= refreshAt) startBackgroundRefresh();
-          return currentPromise;
-        }
-      }
-      return waitForFresh(providerOptions);
+      const { held } = state;
+      const t = held?.timeline;
+      const at = (ms: number): Date | undefined =>
+        Number.isFinite(ms) && ms > now ? new Date(ms) : undefined;
+      return {
+        phase:
+          t === undefined
+            ? "empty"
+            : now >= t.expiresAt
+              ? "expired"
+              : now >= t.mandatoryAt
+                ? "mandatory"
+                : now >= t.expiresAt - t.advisoryWindowMs
+                  ? "advisory"
+                  : "fresh",
+        expiration: held?.credentials.expiration,
+        advisoryWindowMs: t?.advisoryWindowMs,
+        mandatoryWindowMs: t?.mandatoryWindowMs,
+        refreshAt: t === undefined || !Number.isFinite(t.refreshAt) ? undefined : new Date(t.refreshAt),
+        refreshing: state.inFlight !== undefined,
+        backoffUntil: at(state.backoffUntil),
+        errorCachedUntil: at(state.errorUntil),
+        invalidated: state.invalidated,
+        failures: state.failures,
+        lastError: state.lastError,
+      };
     };
 
     const dispose = (): void => {
-      disposed = true;
+      step({ type: "dispose" });
       timer?.abort();
       timer = undefined;
     };
     return Object.assign(refreshing, {
       memoized: true as const,
+      invalidate: (rejectedAccessKeyId: string): boolean => {
+        const before = state;
+        step({ type: "invalidate", accessKeyId: rejectedAccessKeyId });
+        return state !== before;
+      },
+      status,
       dispose,
       [Symbol.asyncDispose]: () => {
         dispose();
@@ -411,4 +465,25 @@ export const refreshAhead = (
       },
     });
   };
+};
+
+/**
+ * Options that cannot work together: a mandatory window that leaves no room for a background
+ * refresh. (Windows longer than a credential's life are clamped per credential instead, since a
+ * source's lifetimes are only known when its credentials arrive.)
+ */
+export const refreshWindowIssues = (options: {
+  readonly advisoryWindowMs?: number | undefined;
+  readonly mandatoryWindowMs?: number | undefined;
+}): Array<{ path: string; rule: string }> => {
+  const { advisoryWindowMs, mandatoryWindowMs } = options;
+  if (advisoryWindowMs === undefined || mandatoryWindowMs === undefined || advisoryWindowMs === 0) return [];
+  return mandatoryWindowMs >= advisoryWindowMs
+    ? [
+        {
+          path: "mandatoryWindowMs",
+          rule: `must be shorter than advisoryWindowMs (${advisoryWindowMs}), else no refresh could run in the background (got ${mandatoryWindowMs})`,
+        },
+      ]
+    : [];
 };

@@ -1,101 +1,69 @@
 import type { Logger } from "@smithy/types";
 import { pipe } from "fp-ts/function";
+import * as t from "io-ts";
 import type { RetryPolicy } from "retry-ts";
 import type { Clock } from "./Clock";
 import {
   ClockCodec,
   functionCodec,
-  integerIn,
   NonNegativeMillis,
   objectWith,
-  refine,
+  PositiveMillis,
   strictOptions,
 } from "./codecs";
 import type { CredentialProvider } from "./CredentialProvider";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
-import { refreshAhead, type RefreshAheadOptions, type RefreshingProvider } from "./refreshAhead";
+import {
+  refreshAhead,
+  refreshWindowIssues,
+  type RefreshAheadOptions,
+  type RefreshingProvider,
+} from "./refreshAhead";
+import type { RefreshBackoff } from "./refreshBackoff";
 import { defaultRetryPolicy, type Random } from "./retryPolicy";
 import { retryWith, type RetryOptions } from "./retryWith";
-import { withExpiryBuffer } from "./withExpiryBuffer";
 import { withTimeout } from "./withTimeout";
 
 /**
- * How credentials from any source are refreshed: the timeline, timeouts, retries, and what you hear.
+ * How a refreshing provider refreshes: the windows of the per-credential timeline, the backoff after
+ * a failure, the attempts within one refresh, and what it tells you. Shared by {@link refreshing},
+ * {@link refreshingRole} and {@link session}.
  *
  * @example
  * ```ts
- * import type { RefreshPolicyOptions } from "aws-refresh-session";
+ * import { specRefreshBackoff, type RefreshPolicyOptions } from "aws-refresh-session";
  *
- * const policy: RefreshPolicyOptions = { advisoryRefreshMs: 15 * 60_000, expiryBufferMs: 10 * 60_000, logger: console };
+ * const policy: RefreshPolicyOptions = { mandatoryWindowMs: 2 * 60_000, backoff: specRefreshBackoff, logger: console };
  * ```
  * @since 0.1.0
  */
 export interface RefreshPolicyOptions {
-  /**
-   * How long the source's credentials last, in seconds: the default windows scale with it. For
-   * roles, the `durationSeconds` asked of STS. Default 3600.
-   */
-  readonly durationSeconds?: number;
-  /**
-   * The mandatory deadline: credentials count as expired this long before their source's expiration,
-   * so a request signed with them still arrives in time. From then on callers wait for a refresh. Must
-   * be shorter than the session. Default: 10 minutes, or a sixth of a shorter session.
-   */
-  readonly expiryBufferMs?: number;
-  /**
-   * The advisory window opens this long before the source's expiration: one background refresh starts
-   * at a random moment in its first half, while callers keep getting the current credentials. Must not
-   * be shorter than `expiryBufferMs`, and must be shorter than the session. Default: 15 minutes, or a
-   * quarter of a shorter session.
-   */
-  readonly advisoryRefreshMs?: number;
+  /** See {@link RefreshAheadOptions.advisoryWindowMs}. Default: per credential, from its lifetime. */
+  readonly advisoryWindowMs?: number | undefined;
+  /** See {@link RefreshAheadOptions.mandatoryWindowMs}. Default: one minute. */
+  readonly mandatoryWindowMs?: number | undefined;
+  /** See {@link RefreshAheadOptions.backoff}. Default: {@link defaultRefreshBackoff}. */
+  readonly backoff?: RefreshBackoff | undefined;
+  /** See {@link RefreshAheadOptions.serveExpired}. Default false. */
+  readonly serveExpired?: boolean | undefined;
   /** How long one attempt may take before it is abandoned and retried. Default: 5 seconds. */
-  readonly attemptTimeoutMs?: number;
+  readonly attemptTimeoutMs?: number | undefined;
   /** When to retry a failed attempt within one refresh. Default: {@link defaultRetryPolicy}. */
-  readonly retryPolicy?: RetryPolicy;
+  readonly retryPolicy?: RetryPolicy | undefined;
   /** Told before each retry of an attempt. */
-  readonly onRetry?: RetryOptions["onRetry"];
-  /** The random source of the refresh moment's jitter. Default `Math.random`. */
-  readonly random?: Random;
+  readonly onRetry?: RetryOptions["onRetry"] | undefined;
+  /** The random source of the refresh moment's jitter and of the backoff. Default `Math.random`. */
+  readonly random?: Random | undefined;
   /** Hears refresh events; see {@link RefreshEvent}. */
-  readonly onEvent?: RefreshAheadOptions["onEvent"];
+  readonly onEvent?: RefreshAheadOptions["onEvent"] | undefined;
   /** An SDK-style logger (`console` will do) that gets one line per refresh event. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /** Reads the time and waits. Default: {@link systemClock}. */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
 }
 
-/** STS's own default session length. */
-const DEFAULT_DURATION_SECONDS = 3_600;
 /** Five seconds: STS answers in well under a second; a connection that says nothing for 5 s is hung. */
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
-
-/**
- * The default refresh timeline for credentials that last `durationSeconds`: botocore's windows
- * (refresh from 15 minutes before expiry, must refresh 10 minutes before) for sessions of an hour or
- * more, scaled down for shorter ones (a quarter and a sixth of the session) so that 900-second
- * credentials are still used for three quarters of their life.
- *
- * Why these and not the SDK's 5 minutes: the SDK refreshes on a caller's request, so that request
- * waits. Here the refresh happens in the background ahead of the deadline; SDK clients see a provider
- * marked `memoized` and call it per request (a cache hit) instead of running their own 5-minute window,
- * so no client ever blocks while the current credentials last.
- *
- * @example
- * ```ts
- * import { defaultRefreshWindows } from "aws-refresh-session";
- *
- * defaultRefreshWindows(3600); // { advisoryRefreshMs: 900000, expiryBufferMs: 600000 }
- * defaultRefreshWindows(900); // { advisoryRefreshMs: 225000, expiryBufferMs: 150000 }
- * ```
- * @since 0.1.0
- */
-export const defaultRefreshWindows = (
-  durationSeconds: number = DEFAULT_DURATION_SECONDS,
-): { readonly advisoryRefreshMs: number; readonly expiryBufferMs: number } => ({
-  advisoryRefreshMs: Math.min(15 * 60_000, (durationSeconds * 1000) / 4),
-  expiryBufferMs: Math.min(10 * 60_000, (durationSeconds * 1000) / 6),
-});
 
 /**
  * The io-ts props of {@link RefreshPolicyOptions}, for codecs of options that include them.
@@ -109,10 +77,11 @@ export const defaultRefreshWindows = (
  * @since 0.1.0
  */
 export const refreshPolicyProps = {
-  durationSeconds: integerIn(900, 43_200),
-  expiryBufferMs: NonNegativeMillis,
-  advisoryRefreshMs: NonNegativeMillis,
-  attemptTimeoutMs: refine(NonNegativeMillis, (ms) => ms > 0, "a number of milliseconds above 0"),
+  advisoryWindowMs: NonNegativeMillis,
+  mandatoryWindowMs: NonNegativeMillis,
+  backoff: functionCodec("a function (context) => milliseconds"),
+  serveExpired: t.boolean,
+  attemptTimeoutMs: PositiveMillis,
   retryPolicy: functionCodec("a retry policy (status) => Option<delay>"),
   onRetry: functionCodec("a function (event) => void"),
   random: functionCodec("a function () => number in [0, 1)"),
@@ -121,45 +90,17 @@ export const refreshPolicyProps = {
   clock: ClockCodec,
 } as const;
 
-/** The windows in force, defaults filled in. */
-const windowsOf = (options: RefreshPolicyOptions): { advisoryMs: number; bufferMs: number } => {
-  const defaults = defaultRefreshWindows(options.durationSeconds);
-  const bufferMs = options.expiryBufferMs ?? defaults.expiryBufferMs;
-  return {
-    bufferMs,
-    advisoryMs: options.advisoryRefreshMs ?? Math.max(defaults.advisoryRefreshMs, bufferMs),
-  };
-};
-
 /**
- * The rules between the timeline's options.
+ * Options of {@link RefreshPolicyOptions} that cannot work together.
  *
  * @internal
  */
-export const refreshPolicyIssues = (options: RefreshPolicyOptions): OptionIssue[] => {
-  const issues: OptionIssue[] = [];
-  const durationMs = (options.durationSeconds ?? DEFAULT_DURATION_SECONDS) * 1000;
-  const { advisoryMs, bufferMs } = windowsOf(options);
-  if (bufferMs >= durationMs) {
-    issues.push({
-      path: "expiryBufferMs",
-      rule: `must be shorter than the session (${durationMs} ms from durationSeconds), else every credential would arrive expired (got ${bufferMs})`,
-    });
-  }
-  if (options.advisoryRefreshMs !== undefined && advisoryMs >= durationMs) {
-    issues.push({
-      path: "advisoryRefreshMs",
-      rule: `must be shorter than the session (${durationMs} ms from durationSeconds) (got ${advisoryMs})`,
-    });
-  }
-  if (options.advisoryRefreshMs !== undefined && advisoryMs < bufferMs) {
-    issues.push({
-      path: "advisoryRefreshMs",
-      rule: `must not be shorter than expiryBufferMs (${bufferMs}): the advisory window opens before the deadline (got ${advisoryMs})`,
-    });
-  }
-  return issues;
-};
+export const refreshPolicyIssues = (options: RefreshPolicyOptions): OptionIssue[] =>
+  refreshWindowIssues(options);
+
+/** Copies the keys of `options` that are set, so that `undefined` never overrides a default. */
+const defined = <O extends object>(options: O): Partial<O> =>
+  Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<O>;
 
 /**
  * Builds the pipeline from options already checked.
@@ -170,24 +111,24 @@ export const refreshPipeline = (
   source: CredentialProvider,
   options: RefreshPolicyOptions,
 ): RefreshingProvider => {
-  const { advisoryMs, bufferMs } = windowsOf(options);
-  const { clock, onRetry, random, onEvent, logger } = options;
-  const clockOption = clock === undefined ? {} : { clock };
+  const { clock, onRetry } = options;
+  const clockOption = defined({ clock });
   return pipe(
     source,
     withTimeout(options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, clockOption),
-    retryWith(options.retryPolicy ?? defaultRetryPolicy, {
-      ...clockOption,
-      ...(onRetry === undefined ? {} : { onRetry }),
-    }),
-    withExpiryBuffer(bufferMs),
-    refreshAhead({
-      ...clockOption,
-      windowMs: advisoryMs - bufferMs,
-      ...(random === undefined ? {} : { random }),
-      ...(onEvent === undefined ? {} : { onEvent }),
-      ...(logger === undefined ? {} : { logger }),
-    }),
+    retryWith(options.retryPolicy ?? defaultRetryPolicy, { ...clockOption, ...defined({ onRetry }) }),
+    refreshAhead(
+      defined({
+        clock,
+        advisoryWindowMs: options.advisoryWindowMs,
+        mandatoryWindowMs: options.mandatoryWindowMs,
+        backoff: options.backoff,
+        serveExpired: options.serveExpired,
+        random: options.random,
+        onEvent: options.onEvent,
+        logger: options.logger,
+      }),
+    ),
   );
 };
 
@@ -197,18 +138,12 @@ const RefreshPolicyCodec = strictOptions("RefreshPolicyOptions", {}, refreshPoli
  * Refreshes credentials from any source the way {@link refreshingRole} refreshes a role's:
  *
  * ```ts
- * pipe(
- *   source,
- *   withTimeout(attemptTimeoutMs),
- *   retryWith(retryPolicy),
- *   withExpiryBuffer(expiryBufferMs),
- *   refreshAhead({ windowMs: advisoryRefreshMs - expiryBufferMs }),
- * );
+ * pipe(source, withTimeout(attemptTimeoutMs), retryWith(retryPolicy), refreshAhead(policy));
  * ```
  *
  * Use it with {@link fromFunction}, {@link containerCredentials}, {@link assumeRoleWithWebIdentity}, or
- * any provider of your own; give `durationSeconds` if its credentials last much less than an hour, so
- * the default windows fit them.
+ * any provider of your own. The windows are chosen per credential from its lifetime, so a source of
+ * 15-minute or 30-day credentials needs no setting.
  *
  * @example
  * ```ts

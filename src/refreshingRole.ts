@@ -34,8 +34,7 @@ import {
  *   roleArn: "arn:aws:iam::123456789012:role/Reader",
  *   roleSessionName: "nightly-etl",
  *   region: "eu-west-1",
- *   advisoryRefreshMs: 15 * 60_000,
- *   expiryBufferMs: 10 * 60_000,
+ *   mandatoryWindowMs: 2 * 60_000,
  *   logger: console,
  * };
  * ```
@@ -43,11 +42,11 @@ import {
  */
 export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyOptions {
   /** Assume the role with this web identity token (or function giving one) instead of credentials. */
-  readonly webIdentityToken?: string | (() => string | Promise<string>);
+  readonly webIdentityToken?: string | (() => string | Promise<string>) | undefined;
   /** Assume the role with the web identity token in this file, read again at each refresh. */
-  readonly webIdentityTokenFile?: string;
+  readonly webIdentityTokenFile?: string | undefined;
   /** With a web identity: the OAuth 2.0 provider id, for non-OIDC providers. */
-  readonly providerId?: string;
+  readonly providerId?: string | undefined;
 }
 
 /**
@@ -57,7 +56,7 @@ export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyO
  * ```ts
  * import { RefreshingRoleOptionsCodec } from "aws-refresh-session";
  *
- * RefreshingRoleOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/Reader", expiryBufferMs: 60_000 }); // true
+ * RefreshingRoleOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/Reader", mandatoryWindowMs: 60_000 }); // true
  * ```
  * @since 0.1.0
  */
@@ -91,7 +90,7 @@ const usesWebIdentity = (options: RefreshingRoleOptions): boolean =>
  * ```ts
  * import { validateRefreshingRoleOptions } from "aws-refresh-session";
  *
- * validateRefreshingRoleOptions({ roleArn: "arn:aws:iam::123456789012:role/Reader", expiryBufferMs: -1 }); // throws
+ * validateRefreshingRoleOptions({ roleArn: "arn:aws:iam::123456789012:role/Reader", mandatoryWindowMs: -1 }); // throws
  * ```
  * @since 0.1.0
  */
@@ -126,21 +125,22 @@ export const validateRefreshingRoleOptions = (
  *   assumeRole(options),
  *   withTimeout(attemptTimeoutMs),
  *   retryWith(retryPolicy),
- *   withExpiryBuffer(expiryBufferMs),
- *   refreshAhead({ windowMs: advisoryRefreshMs - expiryBufferMs }),
+ *   refreshAhead(policy),
  * );
  * ```
  *
  * One STS call per refresh however many callers and clients share it; callers are served the current
- * credentials while a background refresh runs in the advisory window; failures there are retried
- * while the current credentials last; and expired credentials are never returned. Give it to any AWS
+ * credentials while a background refresh runs in the advisory window; after a failure the source is
+ * left alone for a backoff and the current credentials are served until their real expiration; and
+ * expired credentials are never returned (unless `serveExpired`). Give it to any AWS
  * SDK v3 client as `credentials`, and to as many clients as you like; `dispose()` stops its background
  * work. It can itself be the `credentials` of another `refreshingRole` (role chaining).
  *
  * ```text
- * issued ............ STS expiry - advisoryRefreshMs ...... STS expiry - expiryBufferMs ...... STS expiry
- *   cache hits          | background refresh (jittered),      | callers wait for a refresh;
- *                       | callers still served at once        | a CredentialRefreshError if none
+ * fetched ....... E - advisory window ........ E - mandatory window ........ E (STS expiry)
+ *   cache hits     | background refresh (jittered),  | callers wait for one    | an error
+ *                  | callers still served at once    | refresh; on failure the | (or, with
+ *                  |                                 | cached ones until E     | serveExpired, the old ones)
  * ```
  *
  * Options are checked now, before any network call: bad ones throw an {@link InvalidOptionsError}.
@@ -160,8 +160,10 @@ export const validateRefreshingRoleOptions = (
 export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider => {
   const validated = validateRefreshingRoleOptions(options);
   const {
-    expiryBufferMs: _expiryBufferMs,
-    advisoryRefreshMs: _advisoryRefreshMs,
+    advisoryWindowMs: _advisoryWindowMs,
+    mandatoryWindowMs: _mandatoryWindowMs,
+    backoff: _backoff,
+    serveExpired: _serveExpired,
     attemptTimeoutMs: _attemptTimeoutMs,
     retryPolicy: _retryPolicy,
     onRetry: _onRetry,

@@ -6,6 +6,7 @@ import { CredentialRefreshError, describeError } from "./CredentialRefreshError"
 import type { ProviderTransform } from "./CredentialProvider";
 import { decodeOptions } from "./InvalidOptionsError";
 import { attemptsOf, isRetryableError } from "./isRetryableError";
+import { isNonRecoverableError } from "./isNonRecoverableError";
 import { defaultRetryPolicy } from "./retryPolicy";
 import { safeListener } from "./safeListener";
 
@@ -46,11 +47,11 @@ export interface RetryEvent {
  */
 export interface RetryOptions {
   /** Waits between attempts. Default: {@link systemClock}. */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /** Which failures are worth another attempt. Default: {@link isRetryableError}. */
-  readonly isRetryable?: (error: unknown) => boolean;
+  readonly isRetryable?: ((error: unknown) => boolean) | undefined;
   /** Told before each wait; for logs and metrics. */
-  readonly onRetry?: (event: RetryEvent) => void;
+  readonly onRetry?: ((event: RetryEvent) => void) | undefined;
 }
 
 const RetryOptionsCodec = strictOptions(
@@ -63,10 +64,15 @@ const RetryOptionsCodec = strictOptions(
   },
 );
 
-const asRefreshError = (error: unknown, retryable: boolean, attempts: number): CredentialRefreshError => {
+/**
+ * The error a refresh ends with: `retryable` says whether trying again later could succeed (the
+ * refresh rules' one classification, {@link isNonRecoverableError}), whatever the immediate retries
+ * made of it.
+ */
+const asRefreshError = (error: unknown, attempts: number): CredentialRefreshError => {
   const message = error instanceof CredentialRefreshError ? error.message : describeError(error);
   const cause = error instanceof CredentialRefreshError && error.cause !== undefined ? error.cause : error;
-  return new CredentialRefreshError(message, { retryable, attempts, cause });
+  return new CredentialRefreshError(message, { retryable: !isNonRecoverableError(error), attempts, cause });
 };
 
 /**
@@ -116,12 +122,15 @@ export const retryWith = (
       } catch (error) {
         if ((error as { name?: unknown } | null)?.name === "AbortError") throw error;
         attempts += attemptsOf(error);
-        if (!isRetryable(error)) throw asRefreshError(error, false, attempts);
+        if (!isRetryable(error)) throw asRefreshError(error, attempts);
         status = applyPolicy(policy, status);
-        if (O.isNone(status.previousDelay)) throw asRefreshError(error, true, attempts);
+        if (O.isNone(status.previousDelay)) throw asRefreshError(error, attempts);
         const delayMs = status.previousDelay.value;
-        onRetry?.({ attempts, delayMs, error: asRefreshError(error, true, attempts) });
-        await clock.sleep(delayMs, providerOptions?.signal);
+        onRetry?.({ attempts, delayMs, error: asRefreshError(error, attempts) });
+        // A background refresh's waits must not keep the process alive; a caller's wait does.
+        await clock.sleep(delayMs, providerOptions?.signal, {
+          background: providerOptions?.background === true,
+        });
       }
     }
   };

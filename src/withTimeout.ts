@@ -72,7 +72,9 @@ export const withTimeout = (ms: number, options: WithTimeoutOptions = {}): Provi
       else callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
 
       const timer = new AbortController();
-      const timedOut = clock.sleep(ms, timer.signal, { background: true }).then(() => {
+      // Only a background refresh's timeout may let the process exit; a caller waiting on it must not.
+      const background = providerOptions?.background === true;
+      const timedOut = clock.sleep(ms, timer.signal, { background }).then(() => {
         const error = new CredentialRefreshError(`${name} did not answer within ${ms} ms`, {
           retryable: true,
           cause: Object.assign(new Error(`timed out after ${ms} ms`), { name: "TimeoutError" }),

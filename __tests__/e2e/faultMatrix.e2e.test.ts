@@ -36,13 +36,24 @@ const callers = (provider: RefreshingProvider, clock: ManualClock, expiredReturn
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Drives the clock a second at a time until every caller of `burst` has its answer (10 minutes at most). */
+const drive = async (clock: ManualClock, burst: { waiting: () => number }): Promise<number> => {
+  let seconds = 0;
+  await turn();
+  while (burst.waiting() > 0 && seconds < 600) {
+    await clock.advance(1_000);
+    seconds++;
+  }
+  return seconds;
+};
+
 const scenario = async (fault: StsFault) => {
   const clock = manualClock();
   const sts: LocalSts = await localSts({ clock });
   const events: RefreshEvent[] = [];
   const expiredReturned: string[] = [];
-  // One-hour credentials: the advisory window opens at 45 minutes (random() = 0: the refresh is due
-  // at once), the deadline is at 50 minutes.
+  // One-hour credentials: the 15-minute advisory window opens at 45 minutes (random() = 0: the
+  // refresh is due at once), the 1-minute mandatory window at 59, the real expiration at 60.
   const provider = refreshingRole({
     roleArn,
     region,
@@ -53,13 +64,14 @@ const scenario = async (fault: StsFault) => {
   });
   const issuedAt = clock.now();
   const first = await provider();
+  const callsBefore = sts.requests.filter((r) => r.action === "AssumeRole").length;
 
   sts.inject(fault, { times: Infinity, action: "AssumeRole" });
 
   // The advisory window, with the fault: every caller is served the current credentials, at once.
   let servedCurrent = 0;
   let waitedInAdvisory = 0;
-  for (const at of [45 * MINUTE + 1_000, 47 * MINUTE, 50 * MINUTE - 1]) {
+  for (const at of [45 * MINUTE + 1_000, 50 * MINUTE, 59 * MINUTE - 1]) {
     await clock.advanceTo(issuedAt + at);
     const burst = callers(provider, clock, expiredReturned);
     await turn();
@@ -72,31 +84,48 @@ const scenario = async (fault: StsFault) => {
     (e) => e.type === "refresh-failure" && e.serving === "current",
   ).length;
 
-  // Past the deadline, with the fault: callers wait, then get a typed error.
-  await clock.advanceTo(issuedAt + 50 * MINUTE);
+  // The mandatory window, with the fault: callers may wait for one refresh, and still get the
+  // current credentials, valid for 30 more seconds.
+  await clock.advanceTo(issuedAt + 59.5 * MINUTE);
   const mandatory = callers(provider, clock, expiredReturned);
-  let driven = 0;
-  while (mandatory.waiting() > 0 && driven < 600) {
-    await clock.advance(1_000);
-    driven++;
-  }
-  const typedErrors = (await mandatory.all).filter(
-    (result) => result.status === "rejected" && result.reason instanceof CredentialRefreshError,
+  await drive(clock, mandatory);
+  const servedInMandatory = (await mandatory.all).filter(
+    (result) => result.status === "fulfilled" && result.value === first,
   ).length;
 
-  // The fault clears: the first refresh after it succeeds.
+  // Past the real expiration, with the fault: a typed error, never the expired credentials.
+  await clock.advanceTo(Math.max(clock.now(), issuedAt + 60 * MINUTE));
+  const expired = callers(provider, clock, expiredReturned);
+  const secondsToError = await drive(clock, expired);
+  const typedErrors = (await expired.all).filter(
+    (result) => result.status === "rejected" && result.reason instanceof CredentialRefreshError,
+  ).length;
+  const outageCalls = sts.requests.filter((r) => r.action === "AssumeRole").length - callsBefore;
+
+  // The fault clears: fresh credentials once the backoff lets the next refresh through.
   sts.clearFaults();
-  const recovered = await provider();
+  const clearedAt = clock.now();
+  let recovered: Credentials | undefined;
+  while (recovered === undefined && clock.now() - clearedAt < 15 * MINUTE) {
+    recovered = await provider().catch(() => undefined);
+    if (recovered === undefined) await clock.advance(1_000);
+  }
   provider.dispose();
   await sts.close();
   return {
     servedCurrent,
     waitedInAdvisory,
     failuresWhileServing,
+    servedInMandatory,
     typedErrors,
-    secondsToError: driven,
+    secondsToError,
+    outageCalls,
     expiredReturned,
-    recovered: recovered.accessKeyId !== first.accessKeyId && recovered.expiration!.getTime() > clock.now(),
+    recoveredAfterSeconds: (clock.now() - clearedAt) / 1000,
+    recovered:
+      recovered !== undefined &&
+      recovered.accessKeyId !== first.accessKeyId &&
+      recovered.expiration!.getTime() > clock.now(),
     expiredEvents: events.filter((e) => e.type === "expired").length,
   };
 };
@@ -116,7 +145,7 @@ describe("fault matrix: refreshingRole against the local STS, manual clock, 100 
   const rows: string[] = [];
   afterAll(() => {
     console.log(
-      "fault matrix (advisory: callers served the current credentials / waited; mandatory: typed errors / simulated seconds; recovered; expired returned)\n" +
+      "fault matrix (advisory: callers served the current credentials / waited; mandatory: served the current ones; expired: typed errors / simulated seconds; STS calls in the 16-minute outage; recovery; expired returned)\n" +
         rows.join("\n"),
     );
   });
@@ -127,14 +156,19 @@ describe("fault matrix: refreshingRole against the local STS, manual clock, 100 
       const result = await scenario(fault);
       rows.push(
         `  ${label.padEnd(30)} advisory ${result.servedCurrent}/${3 * CALLERS} served, ${result.waitedInAdvisory} waited | ` +
-          `mandatory ${result.typedErrors}/${CALLERS} typed errors after ${result.secondsToError} s | ` +
-          `recovered ${result.recovered ? "yes" : "no"} | expired returned ${result.expiredReturned.length}`,
+          `mandatory ${result.servedInMandatory}/${CALLERS} served | ` +
+          `expired ${result.typedErrors}/${CALLERS} typed errors after ${result.secondsToError} s | ` +
+          `${result.outageCalls} STS calls | recovered ${result.recovered ? `after ${result.recoveredAfterSeconds} s` : "no"} | ` +
+          `expired returned ${result.expiredReturned.length}`,
       );
       expect(result.expiredReturned).toEqual([]);
       expect(result.waitedInAdvisory).toBe(0);
       expect(result.servedCurrent).toBe(3 * CALLERS);
       expect(result.failuresWhileServing).toBeGreaterThan(0);
+      expect(result.servedInMandatory).toBe(CALLERS);
       expect(result.typedErrors).toBe(CALLERS);
+      // Backed off: a handful of refreshes (each at most 4 attempts) over 16 minutes, not one per caller.
+      expect(result.outageCalls).toBeLessThanOrEqual(40);
       expect(result.expiredEvents).toBe(1);
       expect(result.recovered).toBe(true);
     },
