@@ -22,6 +22,7 @@ export {
   type AssumeRoleWithWebIdentityOptions,
   type WebIdentityTokenSource,
 } from "./assumeRoleWithWebIdentity";
+export { assumeRoleCacheKey, type AssumeRoleCacheKeyInput } from "./assumeRoleCacheKey";
 export { abortReason, systemClock, type Clock, type SleepOptions } from "./Clock";
 export {
   arrayOfAtMost,
