@@ -40,6 +40,8 @@ export {
   strictOptions,
   ValidDate,
 } from "./codecs";
+export type { CredentialCache } from "./CredentialCache";
+export { CredentialCacheError, type CacheProblem } from "./CredentialCacheError";
 export {
   redactSecrets,
   type CredentialProvider,
@@ -99,6 +101,8 @@ export {
   type SourceSessionOptions,
 } from "./session";
 export { containerCredentials, type ContainerCredentialsOptions } from "./containerCredentials";
+export { fileCache, type FileCache, type FileCacheOptions } from "./fileCache";
 export { CredentialsCodec, fromFunction } from "./fromFunction";
+export { withCache, type CacheEvent, type WithCacheOptions } from "./withCache";
 export { withExpiryBuffer } from "./withExpiryBuffer";
 export { withTimeout, type WithTimeoutOptions } from "./withTimeout";
