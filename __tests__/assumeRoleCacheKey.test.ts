@@ -109,6 +109,20 @@ describe("assumeRoleCacheKey", () => {
       expect(new Set(expected).size).toBe(cases.length);
     });
 
+    it("is also botocore's key for the role assumed with a web identity (role_arn, role_session_name)", () => {
+      const program = `
+import json, sys
+from botocore.credentials import AssumeRoleWithWebIdentityCredentialFetcher
+out = []
+for case in json.load(sys.stdin):
+    role_arn = case.pop("RoleArn")
+    out.append(AssumeRoleWithWebIdentityCredentialFetcher(None, lambda: "token", role_arn, extra_args=case, cache={})._cache_key)
+print(json.dumps(out))
+`;
+      const inputs: AssumeRoleCacheKeyInput[] = [{ roleArn }, { roleArn, roleSessionName: "pod-7" }];
+      expect(inputs.map(assumeRoleCacheKey)).toEqual(runPython(program, inputs.map(botocoreArgs)));
+    });
+
     it("writes any JSON value exactly as json.dumps(json.loads(text), sort_keys=True) does", () => {
       const texts = fc.sample(
         fc.oneof(

@@ -117,7 +117,8 @@ export const assumeRoleCacheKeyText = (input: AssumeRoleCacheKeyInput): string =
  * can set (`role_arn`, `role_session_name`, `external_id`, `mfa_serial`, `duration_seconds`); then
  * `PolicyArns`, `Tags`, `TransitiveTagKeys` and `SourceIdentity`, which a profile cannot set, so that
  * sessions that differ in them never share an entry. Like botocore's, the key does not depend on the
- * caller's credentials, region or endpoint.
+ * caller's credentials, region or endpoint. It is also botocore's key for a role assumed with a web
+ * identity (a profile with `web_identity_token_file`), which hashes `RoleArn` and `RoleSessionName` alone.
  *
  * Options are checked as {@link assumeRole} checks them; bad ones throw an {@link InvalidOptionsError}.
  *
