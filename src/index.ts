@@ -22,6 +22,7 @@ export {
   type AssumeRoleWithWebIdentityOptions,
   type WebIdentityTokenSource,
 } from "./assumeRoleWithWebIdentity";
+export { assumeRoleCacheKey, type AssumeRoleCacheKeyInput } from "./assumeRoleCacheKey";
 export { abortReason, systemClock, type Clock, type SleepOptions } from "./Clock";
 export {
   arrayOfAtMost,
@@ -41,6 +42,8 @@ export {
   strictOptions,
   ValidDate,
 } from "./codecs";
+export type { CredentialCache } from "./CredentialCache";
+export { CredentialCacheError, type CacheProblem } from "./CredentialCacheError";
 export {
   redactSecrets,
   type CredentialProvider,
@@ -106,6 +109,8 @@ export {
   type SourceSessionOptions,
 } from "./session";
 export { containerCredentials, type ContainerCredentialsOptions } from "./containerCredentials";
+export { fileCache, type FileCache, type FileCacheOptions } from "./fileCache";
 export { CredentialsCodec, fromFunction } from "./fromFunction";
+export { withCache, type CacheEvent, type WithCacheOptions } from "./withCache";
 export { withExpiryBuffer } from "./withExpiryBuffer";
 export { withTimeout, type WithTimeoutOptions } from "./withTimeout";
