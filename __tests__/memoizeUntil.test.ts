@@ -124,7 +124,7 @@ describe("memoizeUntil", () => {
     const forced = [provider({ forceRefresh: true }), provider({ forceRefresh: true }), provider()];
     await settle();
     expect(upstream.calls).toBe(2);
-    expect(upstream.lastOptions()).toEqual({ forceRefresh: true });
+    expect(upstream.lastOptions()).toEqual({ forceRefresh: true, replacing: "ASIATEST00000001" });
     upstream.succeed(credentialsAt(clock, HOUR, 2));
     const [a, b, cached] = await Promise.all(forced);
     expect(a?.accessKeyId).toBe("ASIATEST00000002");

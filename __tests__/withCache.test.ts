@@ -1,18 +1,24 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { pipe } from "fp-ts/function";
 import {
   assumeRole,
+  assumeRoleCacheKey,
+  fileCache,
+  refreshing,
+  refreshingRole,
   CredentialCacheError,
   InvalidOptionsError,
-  refreshAhead,
   withCache,
-  withExpiryBuffer,
   type CacheEvent,
   type CredentialCache,
   type Credentials,
 } from "../src";
 import { manualClock, type ManualClock } from "../src/testing";
+import { fakeSts } from "./support/fakeSts";
 import { credentialsAt, scriptedProvider } from "./support/scripted";
 
 const key = "role-key";
@@ -318,14 +324,11 @@ describe("withCache", () => {
   it("under a refreshing layer, two providers sharing the cache make one source call per refresh cycle", async () => {
     const { cache } = memoryCache();
     const source = scriptedProvider([() => credentialsAt(clock, 60 * MINUTE, source.calls)]);
-    const refreshingWithCache = () =>
-      pipe(
-        source.provider,
-        withCache(cache, key, { clock, minRemainingMs: 15 * MINUTE }),
-        withExpiryBuffer(10 * MINUTE),
-        refreshAhead({ clock, windowMs: 5 * MINUTE, random: () => 0.5 }),
-      );
-    const workers = [refreshingWithCache(), refreshingWithCache()];
+    // Each worker with its own random draw: one refreshes first, the other finds its entry.
+    const refreshingWithCache = (draw: number) =>
+      refreshing(source.provider, { cache, cacheKey: key, clock, random: () => draw });
+
+    const workers = [refreshingWithCache(0.2), refreshingWithCache(0.8)];
     await Promise.all(workers.map((worker) => worker()));
     for (let minute = 1; minute <= 6 * 60; minute++) {
       await clock.advance(MINUTE);
@@ -337,8 +340,10 @@ describe("withCache", () => {
     workers.forEach((worker) => {
       worker.dispose();
     });
-    // Six hours of one-hour credentials refreshed 10 to 15 minutes ahead: 1 + 7 cycles, not twice that.
-    expect(source.calls).toBe(8);
+    // Six hours of one-hour credentials, each refreshed once for both workers: the first set and one
+    // per cycle, not twice that.
+    expect(source.calls).toBeLessThanOrEqual(8);
+    expect(source.calls).toBeGreaterThanOrEqual(7);
   });
 
   it("checks its options at construction", () => {
@@ -347,5 +352,65 @@ describe("withCache", () => {
     expect(() => withCache(cache, "")).toThrow(/key/);
     expect(() => withCache(cache, key, { minRemainingMs: -1 })).toThrow(/minRemainingMs/);
     expect(() => withCache(cache, key, { minRemaining: 5 } as never)).toThrow(/did you mean minRemainingMs/);
+  });
+});
+
+describe("the cache option of the ready pipelines", () => {
+  it("never hands back the credentials a refresh is replacing, such as a key a service rejected", async () => {
+    const clock = manualClock(Date.UTC(2026, 0, 1));
+    const entries = new Map<string, Credentials>();
+    const cache: CredentialCache = {
+      get: (k) => Promise.resolve(entries.get(k)),
+      set: (k, credentials) => {
+        entries.set(k, credentials);
+        return Promise.resolve();
+      },
+    };
+    const source = scriptedProvider([() => credentialsAt(clock, 60 * MINUTE, source.calls)]);
+    const provider = refreshing(source.provider, { cache, cacheKey: "k", clock });
+    const first = await provider();
+    expect(provider.invalidate(first.accessKeyId)).toBe(true);
+    const second = await provider();
+    // The entry still held the rejected key, with 60 minutes left: it was not used.
+    expect(second.accessKeyId).not.toBe(first.accessKeyId);
+    expect(source.calls).toBe(2);
+    expect(entries.get("k")?.accessKeyId).toBe(second.accessKeyId);
+    provider.dispose();
+  });
+
+  it("gives refreshingRole the AWS CLI's key, so a second process with the same role makes no STS call", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "ars-cache-"));
+    try {
+      const clock = manualClock(Date.now());
+      const options = { roleArn: "arn:aws:iam::123456789012:role/Shared", roleSessionName: "shared", clock };
+      const first = fakeSts(clock);
+      const a = refreshingRole({
+        ...options,
+        stsClient: first.client,
+        cache: fileCache({ directory, clock }),
+      });
+      const credentials = await a();
+      expect(existsSync(join(directory, `${assumeRoleCacheKey(options)}.json`))).toBe(true);
+      const second = fakeSts(clock);
+      const b = refreshingRole({
+        ...options,
+        stsClient: second.client,
+        cache: fileCache({ directory, clock }),
+      });
+      expect((await b()).accessKeyId).toBe(credentials.accessKeyId);
+      expect(first.sent).toHaveLength(1);
+      expect(second.sent).toHaveLength(0);
+      a.dispose();
+      b.dispose();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("asks refreshing() for a cache key, and a key only with a cache", () => {
+    const cache: CredentialCache = { get: () => Promise.resolve(undefined), set: () => Promise.resolve() };
+    const source = scriptedProvider([new Error("unused")]).provider;
+    expect(() => refreshing(source, { cache })).toThrow(/cacheKey: is needed with cache/);
+    expect(() => refreshing(source, { cacheKey: "k" })).toThrow(/cacheKey: goes with cache/);
   });
 });

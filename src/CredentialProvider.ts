@@ -40,6 +40,11 @@ export interface ProviderOptions {
    * alive. Set by `refreshAhead`; honoured by `withTimeout` and `retryWith`.
    */
   readonly background?: boolean | undefined;
+  /**
+   * The access key id of the credentials this call is to replace (expiring, or rejected by a
+   * service): a cache below must not hand them back. Set by `refreshAhead`; honoured by `withCache`.
+   */
+  readonly replacing?: string | undefined;
   /** Anything else the SDK passes along, such as `callerClientConfig`. */
   readonly [key: string]: unknown;
 }

@@ -341,7 +341,9 @@ export const refreshAheadWith = (
       if (action.type !== "refresh" && action.type !== "serve-and-refresh") return;
       const background = action.type === "serve-and-refresh" || action.background;
       // The shared call must not die with one caller's signal; each caller races its own instead.
-      const { signal: _signal, ...upstream } = providerOptions ?? {};
+      const { signal: _signal, ...callerOptions } = providerOptions ?? {};
+      const replacing = state.held?.credentials.accessKeyId;
+      const upstream = replacing === undefined ? callerOptions : { ...callerOptions, replacing };
       const call = async (): Promise<CredentialRefreshError | undefined> => {
         let settled: Decision;
         try {

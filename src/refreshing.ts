@@ -6,12 +6,14 @@ import type { Clock } from "./Clock";
 import {
   ClockCodec,
   functionCodec,
+  NonEmptyString,
   NonNegativeMillis,
   objectWith,
   PositiveMillis,
   strictOptions,
 } from "./codecs";
-import type { CredentialProvider } from "./CredentialProvider";
+import type { CredentialCache } from "./CredentialCache";
+import type { CredentialProvider, ProviderTransform } from "./CredentialProvider";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
 import {
   refreshAhead,
@@ -22,6 +24,7 @@ import {
 import type { RefreshBackoff } from "./refreshBackoff";
 import { defaultRetryPolicy, type Random } from "./retryPolicy";
 import { retryWith, type RetryOptions } from "./retryWith";
+import { withCache, type CacheEvent } from "./withCache";
 import { withTimeout } from "./withTimeout";
 
 /**
@@ -60,6 +63,19 @@ export interface RefreshPolicyOptions {
   readonly logger?: Logger | undefined;
   /** Reads the time and waits. Default: {@link systemClock}. */
   readonly clock?: Clock | undefined;
+  /**
+   * Shares the credentials with other processes (and, with {@link fileCache}, with the AWS CLI): at
+   * a refresh moment the cache is read first, and only one process calls the source. Off by default:
+   * without it nothing touches the disk.
+   */
+  readonly cache?: CredentialCache | undefined;
+  /**
+   * The entry's key in `cache`. {@link refreshingRole} and {@link session} compute the AWS CLI's key
+   * from the role's options; {@link refreshing} needs one, since any source can be behind it.
+   */
+  readonly cacheKey?: string | undefined;
+  /** Hears the cache's events (hits, misses, stores, warnings); they name the entry, never its content. */
+  readonly onCacheEvent?: ((event: CacheEvent) => void) | undefined;
 }
 
 /** Five seconds: STS answers in well under a second; a connection that says nothing for 5 s is hung. */
@@ -88,6 +104,9 @@ export const refreshPolicyProps = {
   onEvent: functionCodec("a function (event) => void"),
   logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
   clock: ClockCodec,
+  cache: objectWith("a CredentialCache (an object with get() and set())", ["get", "set"]),
+  cacheKey: NonEmptyString,
+  onCacheEvent: functionCodec("a function (event) => void"),
 } as const;
 
 /**
@@ -95,8 +114,22 @@ export const refreshPolicyProps = {
  *
  * @internal
  */
-export const refreshPolicyIssues = (options: RefreshPolicyOptions): OptionIssue[] =>
-  refreshWindowIssues(options);
+export const refreshPolicyIssues = (
+  options: RefreshPolicyOptions,
+  { keyFromRole = false }: { readonly keyFromRole?: boolean } = {},
+): OptionIssue[] => {
+  const issues: OptionIssue[] = refreshWindowIssues(options);
+  if (options.cache !== undefined && options.cacheKey === undefined && !keyFromRole) {
+    issues.push({
+      path: "cacheKey",
+      rule: "is needed with cache: a key that names this source's credentials",
+    });
+  }
+  if (options.cacheKey !== undefined && options.cache === undefined) {
+    issues.push({ path: "cacheKey", rule: "goes with cache" });
+  }
+  return issues;
+};
 
 /** Copies the keys of `options` that are set, so that `undefined` never overrides a default. */
 const defined = <O extends object>(options: O): Partial<O> =>
@@ -111,12 +144,18 @@ export const refreshPipeline = (
   source: CredentialProvider,
   options: RefreshPolicyOptions,
 ): RefreshingProvider => {
-  const { clock, onRetry } = options;
+  const { clock, onRetry, cache, cacheKey } = options;
   const clockOption = defined({ clock });
+  // Below the refreshing layer: the hot path never reads a file; a refresh reads the entry first.
+  const shared: ProviderTransform =
+    cache === undefined || cacheKey === undefined
+      ? (provider) => provider
+      : withCache(cache, cacheKey, defined({ clock, onEvent: options.onCacheEvent, logger: options.logger }));
   return pipe(
     source,
     withTimeout(options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, clockOption),
     retryWith(options.retryPolicy ?? defaultRetryPolicy, { ...clockOption, ...defined({ onRetry }) }),
+    shared,
     refreshAhead(
       defined({
         clock,

@@ -11,6 +11,7 @@ import {
   webIdentityProps,
   type AssumeRoleWithWebIdentityOptions,
 } from "./assumeRoleWithWebIdentity";
+import { assumeRoleCacheKey } from "./assumeRoleCacheKey";
 import { strictOptions } from "./codecs";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
 import type { RefreshingProvider } from "./refreshAhead";
@@ -99,7 +100,10 @@ export const validateRefreshingRoleOptions = (
   subject = "refreshingRole",
 ): RefreshingRoleOptions => {
   const decoded = decodeOptions(subject, RefreshingRoleOptionsCodec, options) as RefreshingRoleOptions;
-  const issues: OptionIssue[] = [...assumeRoleCrossFieldIssues(decoded), ...refreshPolicyIssues(decoded)];
+  const issues: OptionIssue[] = [
+    ...assumeRoleCrossFieldIssues(decoded),
+    ...refreshPolicyIssues(decoded, { keyFromRole: true }),
+  ];
   if (usesWebIdentity(decoded)) {
     issues.push(...webIdentityIssues(decoded));
     for (const key of NOT_WITH_WEB_IDENTITY) {
@@ -164,6 +168,9 @@ export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvid
     mandatoryWindowMs: _mandatoryWindowMs,
     backoff: _backoff,
     serveExpired: _serveExpired,
+    cache: _cache,
+    cacheKey: _cacheKey,
+    onCacheEvent: _onCacheEvent,
     attemptTimeoutMs: _attemptTimeoutMs,
     retryPolicy: _retryPolicy,
     onRetry: _onRetry,
@@ -187,7 +194,10 @@ export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvid
         ...(providerId === undefined ? {} : { providerId }),
       })
     : assumeRole(roleOptions);
-  const provider = refreshPipeline(source, validated);
+  // The AWS CLI's key for this role, so that the CLI and this library share one session.
+  const cacheKey =
+    validated.cache === undefined ? undefined : (validated.cacheKey ?? assumeRoleCacheKey(validated));
+  const provider = refreshPipeline(source, cacheKey === undefined ? validated : { ...validated, cacheKey });
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return Object.assign(provider, { [ROLE_SESSION]: true });
 };

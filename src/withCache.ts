@@ -212,7 +212,10 @@ export const withCache = (
    * The entry, if it is usable for long enough; else why not. `reported` holds the problems this call
    * has already warned about: the read under the lock finds the same bad entry, and one warning is enough.
    */
-  const read = async (reported: Set<string>): Promise<Credentials | "absent" | "expiring"> => {
+  const read = async (
+    reported: Set<string>,
+    replacing: string | undefined,
+  ): Promise<Credentials | "absent" | "expiring"> => {
     const warnOnce = (error: CredentialCacheError): void => {
       if (reported.has(error.problem)) return;
       reported.add(error.problem);
@@ -232,6 +235,8 @@ export const withCache = (
       );
       return "absent";
     }
+    // The very credentials the caller is replacing (expiring, or rejected by a service) are never handed back.
+    if (replacing !== undefined && stored.accessKeyId === replacing) return "expiring";
     return stored.expiration.getTime() - clock.now() > minRemainingMs ? stored : "expiring";
   };
 
@@ -246,7 +251,7 @@ export const withCache = (
     const reported = new Set<string>();
     let firstMiss: "absent" | "expiring" | "forced" = "forced";
     if (!forced) {
-      const first = await read(reported);
+      const first = await read(reported, providerOptions?.replacing);
       if (typeof first !== "string") return hit(first, false);
       firstMiss = first;
     }
@@ -254,7 +259,7 @@ export const withCache = (
     const refresh = async (locked: boolean): Promise<Credentials> => {
       let reason = firstMiss;
       if (locked && !forced) {
-        const again = await read(reported);
+        const again = await read(reported, providerOptions?.replacing);
         if (typeof again !== "string") return hit(again, true);
         reason = again;
       }
