@@ -3,6 +3,7 @@ import { assumeRoleProps } from "./assumeRole";
 import { webIdentityProps } from "./assumeRoleWithWebIdentity";
 import { functionCodec, strictOptions } from "./codecs";
 import type { CredentialProvider } from "./CredentialProvider";
+import { getCredentialRejectionPlugin } from "./getCredentialRejectionPlugin";
 import { decodeOptions, InvalidOptionsError } from "./InvalidOptionsError";
 import type { RefreshingProvider } from "./refreshAhead";
 import { refreshing, refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
@@ -212,6 +213,11 @@ export const session = (options: SessionOptions): Session => {
     );
     credentials = refreshingRole(validated);
   }
+  // One plugin for every client: they share the credentials, so they share what was learnt about keys.
+  const rejectionPlugin = getCredentialRejectionPlugin(credentials, {
+    onEvent: options.onEvent,
+    logger: options.logger,
+  });
   const clients = new Map<unknown, Map<string, unknown>>();
   let destroyed = false;
 
@@ -254,6 +260,9 @@ export const session = (options: SessionOptions): Session => {
           credentials,
           ...(config as object | undefined),
         });
+        (
+          client as { middlewareStack?: { use?: (plugin: typeof rejectionPlugin) => void } }
+        ).middlewareStack?.use?.(rejectionPlugin);
         byConfig.set(key, client);
       }
       return client as InstanceType<C>;
