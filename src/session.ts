@@ -91,7 +91,10 @@ export interface Session {
   /**
    * A client of `ClientClass` that uses the shared credentials and the session's region; `config` may
    * override anything, the region included. The same class with an equal config gives the same
-   * client back, so asking for it per request costs nothing.
+   * client back, so asking for it per request costs nothing. Every client has
+   * {@link getCredentialRejectionPlugin} installed (one for the session, so its `rejected` events reach
+   * the session's `onEvent` and `logger`): a request whose credentials a service rejects is sent once
+   * more with fresh ones.
    */
   client<C extends ClientClass>(ClientClass: C, config?: ConfigOf<C>): InstanceType<C>;
   /**
