@@ -297,21 +297,20 @@ export const getCredentialRejectionPlugin = <
       return attempt();
     };
 
-  const countAttempts: FinalizeRequestMiddleware<Input, Output> =
-    (next, context) => async (args) => {
-      const add = (metadata: { attempts?: number } | undefined): void => {
-        const resent = operations.get(context)?.resent ?? 0;
-        if (metadata !== undefined && resent > 0) metadata.attempts = (metadata.attempts ?? 1) + resent;
-      };
-      try {
-        const result = await next(args);
-        add(result.output.$metadata);
-        return result;
-      } catch (error) {
-        add((error as { $metadata?: { attempts?: number } } | null)?.$metadata);
-        throw error;
-      }
+  const countAttempts: FinalizeRequestMiddleware<Input, Output> = (next, context) => async (args) => {
+    const add = (metadata: { attempts?: number } | undefined): void => {
+      const resent = operations.get(context)?.resent ?? 0;
+      if (metadata !== undefined && resent > 0) metadata.attempts = (metadata.attempts ?? 1) + resent;
     };
+    try {
+      const result = await next(args);
+      add(result.output.$metadata);
+      return result;
+    } catch (error) {
+      add((error as { $metadata?: { attempts?: number } } | null)?.$metadata);
+      throw error;
+    }
+  };
 
   return {
     applyToStack: (stack) => {
