@@ -346,6 +346,22 @@ describe("getCredentialRejectionPlugin", () => {
     });
   });
 
+  it("sits inside the SDK's retry loop, right before signing, and counts attempts outside it; once per client", () => {
+    const aws = session({ region, roleArn, clock, clientConfig: { endpoint: sts.endpoint } });
+    cleanup.push(() => {
+      aws.destroy();
+    });
+    const client = aws.client(STSClient);
+    // Added again by hand: replaced, not doubled.
+    client.middlewareStack.use(getCredentialRejectionPlugin(aws.credentials));
+    const names = client.middlewareStack.identify().map((entry) => entry.split(" ")[0]);
+    const at = (name: string) => names.indexOf(name);
+    expect(names.filter((name) => name?.startsWith("credentialRejection"))).toHaveLength(2);
+    expect(at("credentialRejectionAttemptsMiddleware")).toBe(at("retryMiddleware") - 1);
+    expect(at("credentialRejectionMiddleware")).toBe(at("retryMiddleware") + 1);
+    expect(at("httpSigningMiddleware")).toBe(at("credentialRejectionMiddleware") + 1);
+  });
+
   it("covers the codes that reject credentials, never AccessDenied", () => {
     expect([...CREDENTIAL_REJECTION_ERROR_CODES].sort()).toEqual([
       "ExpiredToken",
