@@ -10,8 +10,12 @@
  * finds them: environment, ~/.aws, instance role) it runs against the real STS; real sessions last at
  * least 15 minutes, so set DEMO_SECONDS accordingly to see them refresh.
  *
+ * Against the local STS it also revokes the signing key once, a little before the middle of the run:
+ * the clients' credential rejection plugin (installed by session().client()) invalidates the key and
+ * sends the rejected requests once more with fresh credentials.
+ *
  * It exits with a non-zero code if any request failed or, against the local STS, if the figures are not
- * the expected ones: refreshes >= 3 and STS calls = refreshes + 1.
+ * the expected ones: refreshes >= 3, STS calls = refreshes + 1, one key rejected and recovered from.
  */
 import {
   AssumeRoleCommand,
@@ -23,6 +27,10 @@ import {
 import type { FinalizeRequestMiddleware } from "@smithy/types";
 import { session, type Credentials, type RefreshingProvider } from "aws-refresh-session";
 import { localSts, type LocalSts } from "aws-refresh-session/testing";
+
+// The SDK warns on Node 20 that its 2027 releases will need Node 22: true, and not the demo's subject.
+// Read when the first client is built, so setting it here is in time.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const seconds = Number(process.env.DEMO_SECONDS ?? 20);
 const workers = Number(process.env.DEMO_WORKERS ?? 25);
@@ -49,6 +57,10 @@ interface Stats {
   keysSeen: string[];
   /** Credentials obtained: the first and every refresh (refresh-success events). */
   credentialsObtained: number;
+  /** Keys a service rejected (their last 4 characters), from the plugin's `rejected` events. */
+  rejectedKeys: string[];
+  /** Refreshes that followed a rejection (reason `invalidated`). */
+  refreshesAfterRejection: number;
 }
 
 /** Counts AssumeRole calls as they go out, whichever STS answers them. */
@@ -110,6 +122,8 @@ async function main(): Promise<void> {
     backgroundRefreshes: 0,
     keysSeen: [],
     credentialsObtained: 0,
+    rejectedKeys: [],
+    refreshesAfterRejection: 0,
   };
   let sts: LocalSts | undefined;
   let stsClient: STSClient;
@@ -137,10 +151,19 @@ async function main(): Promise<void> {
     roleSessionName: "aws-refresh-session-demo",
     stsClient,
     onEvent: (event) => {
-      if (event.type === "refresh-success") stats.credentialsObtained++;
+      if (event.type === "rejected") {
+        stats.rejectedKeys.push(event.keyHint);
+        console.log(
+          `\n[${since(start)}] a service rejected key ****${event.keyHint} (${event.code}): refreshing`,
+        );
+      }
+      if (event.type === "refresh-success") {
+        stats.credentialsObtained++;
+        if (event.reason === "invalidated") stats.refreshesAfterRejection++;
+      }
       if (event.type !== "refresh-start") return;
       if (event.reason === "advisory") stats.backgroundRefreshes++;
-      else stats.blockingRefreshes++;
+      else if (event.reason !== "invalidated") stats.blockingRefreshes++;
     },
     // The local STS's credentials live 6 s: the advisory window 3 s and the mandatory one 1.5 s before expiry.
     ...(sts === undefined ? {} : { advisoryWindowMs: 3_000, mandatoryWindowMs: 1_500 }),
@@ -186,6 +209,17 @@ async function main(): Promise<void> {
     );
   };
   const ticker = setInterval(show, process.stdout.isTTY ? 200 : 2_000);
+  // Against the local STS, revoke the key that is signing, once, 40% into the run.
+  let revokedKey: string | undefined;
+  const revoker =
+    sts === undefined
+      ? undefined
+      : setTimeout(() => {
+          revokedKey = sts.issued.at(-1)?.accessKeyId;
+          if (revokedKey === undefined) return;
+          sts.revoke(revokedKey);
+          console.log(`\n[${since(start)}] the local STS revokes key ${redact(revokedKey)}`);
+        }, seconds * 400);
 
   const worker = async (client: STSClient): Promise<void> => {
     while (Date.now() < deadline) {
@@ -204,29 +238,44 @@ async function main(): Promise<void> {
     Array.from({ length: workers }, (_, id) => worker(clients[id % clients.length] ?? clients[0])),
   );
   clearInterval(ticker);
+  clearTimeout(revoker);
   if (process.stdout.isTTY) process.stdout.write(`\r${progress()}   \n`);
 
   const refreshes = Math.max(0, stats.credentialsObtained - 1);
-  console.log("\nsummary");
-  console.log(
-    `  duration                    ${((Date.now() - start) / 1000).toFixed(1)} s, ${workers} concurrent workers, 3 clients`,
-  );
-  console.log(`  requests                    ${stats.requests}`);
-  console.log(`  failures                    ${stats.failures}`);
-  console.log(`  refreshes                   ${refreshes}`);
-  console.log(`  access keys seen signing    ${stats.keysSeen.length}`);
-  console.log(`  STS calls                   ${stats.stsCalls}`);
-  console.log(`  refreshes callers waited for ${stats.blockingRefreshes} (the first credentials)`);
-  console.log(`  refreshes in the background  ${stats.backgroundRefreshes}`);
-  // The first requests wait for the first credentials; after that, none should wait for STS.
-  console.log(`  longest wait for credentials ${stats.longestCredentialWaitMs.toFixed(3)} ms`);
-  console.log(`    once the first were in hand ${stats.longestWaitAfterFirstMs.toFixed(3)} ms`);
+  const rejectedRequests = sts?.rejections.InvalidClientTokenId ?? 0;
+  const recovered =
+    stats.rejectedKeys.length > 0 && stats.refreshesAfterRejection >= stats.rejectedKeys.length;
+  const rejection =
+    stats.rejectedKeys.length === 0
+      ? "none"
+      : `${stats.rejectedKeys.length} key${stats.rejectedKeys.length === 1 ? "" : "s"}, ` +
+        `${recovered ? "recovered" : "NOT recovered"}, ${stats.failures} failed requests ` +
+        `(${rejectedRequests} requests rejected, sent again)`;
+  const rows: Array<[string, string]> = [
+    ["duration", `${((Date.now() - start) / 1000).toFixed(1)} s, ${workers} concurrent workers, 3 clients`],
+    ["requests", String(stats.requests)],
+    ["failures", String(stats.failures)],
+    ["refreshes", String(refreshes)],
+    ["access keys seen signing", String(stats.keysSeen.length)],
+    ["STS calls", String(stats.stsCalls)],
+    ["refreshes callers waited for", `${stats.blockingRefreshes} (the first credentials)`],
+    ["refreshes in the background", String(stats.backgroundRefreshes)],
+    ["refreshes after a rejection", String(stats.refreshesAfterRejection)],
+    // The first requests wait for the first credentials; after that, none should wait for STS.
+    ["longest wait for credentials", `${stats.longestCredentialWaitMs.toFixed(3)} ms`],
+    ["  once the first were in hand", `${stats.longestWaitAfterFirstMs.toFixed(3)} ms`],
+    ["rejected", rejection],
+  ];
   if (sts !== undefined) {
     const rejected = Object.entries(sts.rejections);
-    console.log(
-      `  rejected by STS             ${rejected.length === 0 ? "none" : rejected.map(([code, n]) => `${code} x${n}`).join(", ")}`,
-    );
+    rows.push([
+      "rejected by STS",
+      rejected.length === 0 ? "none" : rejected.map(([code, n]) => `${code} x${n}`).join(", "),
+    ]);
   }
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  console.log("\nsummary");
+  for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}${value}`);
 
   aws.destroy();
   stsClient.destroy();
@@ -238,6 +287,14 @@ async function main(): Promise<void> {
     if (refreshes < 3) problems.push(`only ${refreshes} refreshes (expected at least 3)`);
     if (stats.blockingRefreshes !== 1)
       problems.push(`callers waited for ${stats.blockingRefreshes} refreshes (expected only the first)`);
+    if (revokedKey === undefined) problems.push("the key was never revoked (is DEMO_SECONDS too short?)");
+    else if (stats.rejectedKeys.length !== 1 || !recovered)
+      problems.push(
+        `${stats.rejectedKeys.length} keys rejected, recovered: ${recovered} (expected 1, recovered)`,
+      );
+    // Only requests already on their way are rejected: one per worker at most.
+    if (rejectedRequests > workers)
+      problems.push(`${rejectedRequests} requests rejected (expected at most one per worker, ${workers})`);
     // Every set but the last must have signed requests (the last may arrive as the workers stop).
     if (stats.keysSeen.length < refreshes)
       problems.push(`only ${stats.keysSeen.length} keys signed requests`);
@@ -248,7 +305,10 @@ async function main(): Promise<void> {
     console.error(`\ndemo: FAILED: ${problems.join("; ")}`);
     process.exitCode = 1;
   } else {
-    console.log(`\ndemo: OK: 0 failures, ${refreshes} refreshes, ${stats.stsCalls} STS calls`);
+    console.log(
+      `\ndemo: OK: 0 failures, ${refreshes} refreshes, ${stats.stsCalls} STS calls` +
+        (sts === undefined ? "" : `, rejected: ${stats.rejectedKeys.length} key, recovered`),
+    );
   }
 }
 

@@ -78,6 +78,17 @@ export type RefreshEvent =
       readonly type: "invalidated";
       /** The last four characters of the rejected access key id. */
       readonly keyHint: string;
+    }
+  | {
+      /**
+       * A service answered that it rejects the credentials (see `getCredentialRejectionPlugin`, which
+       * emits it once per key, before it invalidates the key).
+       */
+      readonly type: "rejected";
+      /** The last four characters of the rejected access key id. */
+      readonly keyHint: string;
+      /** The service's error code: `ExpiredToken`, `InvalidClientTokenId`, ... */
+      readonly code: string;
     };
 
 /** The credentials held and their timeline. */

@@ -56,6 +56,11 @@ export {
   describeError,
   type CredentialRefreshErrorOptions,
 } from "./CredentialRefreshError";
+export {
+  CREDENTIAL_REJECTION_ERROR_CODES,
+  getCredentialRejectionPlugin,
+  type CredentialRejectionPluginOptions,
+} from "./getCredentialRejectionPlugin";
 export { decodeOptions, InvalidOptionsError, toIssues, type OptionIssue } from "./InvalidOptionsError";
 export { asCredentialRefreshError, attemptsOf, isRetryableError } from "./isRetryableError";
 export { isUsableAt, memoizeUntil, type MemoizedProvider, type MemoizeUntilOptions } from "./memoizeUntil";

@@ -3,6 +3,7 @@ import { assumeRoleProps } from "./assumeRole";
 import { webIdentityProps } from "./assumeRoleWithWebIdentity";
 import { functionCodec, strictOptions } from "./codecs";
 import type { CredentialProvider } from "./CredentialProvider";
+import { getCredentialRejectionPlugin } from "./getCredentialRejectionPlugin";
 import { decodeOptions, InvalidOptionsError } from "./InvalidOptionsError";
 import type { RefreshingProvider } from "./refreshAhead";
 import { refreshing, refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
@@ -90,7 +91,10 @@ export interface Session {
   /**
    * A client of `ClientClass` that uses the shared credentials and the session's region; `config` may
    * override anything, the region included. The same class with an equal config gives the same
-   * client back, so asking for it per request costs nothing.
+   * client back, so asking for it per request costs nothing. Every client has
+   * {@link getCredentialRejectionPlugin} installed (one for the session, so its `rejected` events reach
+   * the session's `onEvent` and `logger`): a request whose credentials a service rejects is sent once
+   * more with fresh ones.
    */
   client<C extends ClientClass>(ClientClass: C, config?: ConfigOf<C>): InstanceType<C>;
   /**
@@ -212,6 +216,11 @@ export const session = (options: SessionOptions): Session => {
     );
     credentials = refreshingRole(validated);
   }
+  // One plugin for every client: they share the credentials, so they share what was learnt about keys.
+  const rejectionPlugin = getCredentialRejectionPlugin(credentials, {
+    onEvent: options.onEvent,
+    logger: options.logger,
+  });
   const clients = new Map<unknown, Map<string, unknown>>();
   let destroyed = false;
 
@@ -254,6 +263,9 @@ export const session = (options: SessionOptions): Session => {
           credentials,
           ...(config as object | undefined),
         });
+        (
+          client as { middlewareStack?: { use?: (plugin: typeof rejectionPlugin) => void } }
+        ).middlewareStack?.use?.(rejectionPlugin);
         byConfig.set(key, client);
       }
       return client as InstanceType<C>;

@@ -83,6 +83,40 @@ describe("localSts", () => {
     expect(sts.rejections).toEqual({ ExpiredToken: 1 });
   });
 
+  it("rejects every request signed with a revoked key, as AWS rejects a session it no longer accepts", async () => {
+    sts = await localSts();
+    const first = await assume();
+    const second = await assume();
+    const as = (issued: typeof first) =>
+      client({
+        credentials: {
+          accessKeyId: issued.Credentials!.AccessKeyId!,
+          secretAccessKey: issued.Credentials!.SecretAccessKey!,
+          sessionToken: issued.Credentials!.SessionToken!,
+        },
+      });
+    const revokedClient = as(first);
+    await expect(revokedClient.send(new GetCallerIdentityCommand({}))).resolves.toBeDefined();
+
+    sts.revoke(first.Credentials!.AccessKeyId!);
+    expect([...sts.revoked]).toEqual([first.Credentials!.AccessKeyId]);
+    for (const send of [
+      () => revokedClient.send(new GetCallerIdentityCommand({})),
+      () => revokedClient.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "chained" })),
+    ]) {
+      await expect(send()).rejects.toMatchObject({
+        name: "InvalidClientTokenId",
+        $metadata: { httpStatusCode: 403 },
+      });
+    }
+    // Another session of the same role is untouched.
+    await expect(as(second).send(new GetCallerIdentityCommand({}))).resolves.toBeDefined();
+    expect(sts.rejections).toEqual({ InvalidClientTokenId: 2 });
+    expect(
+      sts.requests.filter((r) => r.outcome === "InvalidClientTokenId").map((r) => r.accessKeyId),
+    ).toEqual([first.Credentials!.AccessKeyId, first.Credentials!.AccessKeyId]);
+  });
+
   it.each([
     [
       "an unknown access key",

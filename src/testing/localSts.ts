@@ -119,7 +119,7 @@ export interface StsRequestRecord {
   readonly params: Readonly<Record<string, string>>;
   /** `ok`, an error code such as `ExpiredToken`, or `fault:<kind>`. */
   readonly outcome: string;
-  /** The caller's access key id, for signed requests. */
+  /** The caller's access key id, for signed requests (for rejected ones, the key they were signed with). */
   readonly accessKeyId?: string;
   readonly at: Date;
 }
@@ -186,6 +186,16 @@ export interface LocalSts {
   inject(fault: StsFault, schedule?: FaultSchedule): void;
   /** Drops every queued fault: the outage is over. */
   clearFaults(): void;
+  /**
+   * Revokes a key it issued (or the root key): from now on every request signed with it is answered
+   * HTTP 403 `InvalidClientTokenId`, "The security token included in the request is invalid.", as AWS
+   * answers a session it no longer accepts (the role deleted, the session's source key deactivated).
+   * Requests already answered stay answered; the key's expiration is unchanged. Revoking a key it
+   * never issued is allowed and only matters if that key is ever seen.
+   */
+  revoke(accessKeyId: string): void;
+  /** The access key ids revoked so far. */
+  readonly revoked: ReadonlySet<string>;
   /** Resolves when no request is being worked on (requests waiting on latency or hung are not). */
   idle(): Promise<void>;
   /** Answers every hung request with a reset, stops listening and frees the port. */
@@ -309,6 +319,7 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
     GetCallerIdentity: 0,
   };
   const rejections: Record<string, number> = {};
+  const revoked = new Set<string>();
   const faults: Array<{ fault: StsFault; remaining: number; action: StsAction | undefined }> = [];
   const sockets = new Set<Socket>();
   let closed = false;
@@ -365,6 +376,14 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
     if (!match) throw new StsError(400, "IncompleteSignature", "Authorization header is malformed");
     const [, accessKeyId = "", , region = "", service = "", signedHeaderList = "", signature = ""] = match;
     const token = request.headers["x-amz-security-token"];
+    if (revoked.has(accessKeyId)) {
+      // What AWS answers for a session it no longer accepts; an expired one is ExpiredToken.
+      throw new StsError(
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+      );
+    }
 
     let secretAccessKey: string;
     let identity: { arn: string; userId: string };
@@ -635,7 +654,9 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
       record(fault === undefined ? "ok" : `fault:${fault.kind}`, caller?.accessKeyId);
       send(response, 200, xml);
     } catch (error) {
-      if (error instanceof StsError) record(error.code, caller?.accessKeyId);
+      // A rejected request is recorded with the key it claims, so a test can tell which key was refused.
+      const claimed = AUTHORIZATION.exec(request.headers.authorization ?? "")?.[1];
+      if (error instanceof StsError) record(error.code, caller?.accessKeyId ?? claimed);
       throw error;
     }
   };
@@ -669,6 +690,10 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
     clearFaults() {
       faults.length = 0;
     },
+    revoke(accessKeyId) {
+      revoked.add(accessKeyId);
+    },
+    revoked,
     idle,
     async close() {
       if (closed) return;
