@@ -12,6 +12,7 @@ import { fileCacheBench } from "./fileCache";
 import { fleet } from "./fleet";
 import { hotPath } from "./hotPath";
 import { memory } from "./memory";
+import { outages } from "./outage";
 import { sharedClients } from "./sharedClients";
 import type { Stats } from "./support";
 
@@ -31,20 +32,22 @@ interface Row {
 async function main(): Promise<void> {
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log("1/7 hot path...");
+  log("1/8 hot path...");
   const hot = await hotPath();
-  log("2/7 shared clients (local STS over HTTP)...");
+  log("2/8 shared clients (local STS over HTTP)...");
   const shared = await sharedClients();
-  log("3/7 concurrency...");
+  log("3/8 concurrency...");
   const conc = await concurrency();
-  log("4/7 blocked callers (local STS, 200 ms per refresh)...");
+  log("4/8 blocked callers (local STS, 200 ms per refresh)...");
   const blocked = await blockedCallers();
-  log("5/7 fleet simulation...");
+  log("5/8 fleet simulation...");
   const fleetResult = await fleet();
-  log("6/7 memory...");
+  log("6/8 memory...");
   const mem = await memory();
-  log("7/7 file cache (8 worker processes, local STS over HTTP)...");
+  log("7/8 file cache (8 worker processes, local STS over HTTP)...");
   const files = await fileCacheBench();
+  log("8/8 outage simulation (10,000 processes, STS down 30 minutes)...");
+  const outage = await outages();
 
   const vsMemoize = hot.nsPerCall.ours.median / hot.nsPerCall.memoize.median;
   const vsFloor = hot.nsPerCall.ours.median / hot.nsPerCall.floor.median;
@@ -121,6 +124,20 @@ async function main(): Promise<void> {
       target: "1",
       met: files.stsCallsPerCycle.withCache === 1 && files.keysPerCycleWithCache.every((n) => n === 1),
     },
+    ...outage.map((o): Row => {
+      const spec = outage.find((x) => x.variant === "spec") ?? o;
+      const rate = o.meanPerSecond / spec.meanPerSecond;
+      return {
+        benchmark: `8. outage of 30 min, ${o.variant === "default" ? "default backoff" : o.variant === "spec" ? "spec backoff" : "v0.1.0 rules"}`,
+        ours:
+          `STS/s mean ${fmt(o.meanPerSecond)} peak ${o.peakPerSecond}; failed requests ${o.failedRequests}/${o.requests}; ` +
+          `recovery median ${fmt(o.recoverySeconds.median, 0)} s, p99 ${fmt(o.recoverySeconds.p99, 0)} s`,
+        sdk: o.variant === "spec" ? "the reference" : "vs spec backoff",
+        ratio: `${fmt(rate, 2)}x STS rate`,
+        target: o.variant === "default" ? "<= 2x spec rate" : "",
+        met: o.variant !== "default" || (rate <= 2 && o.unrecovered === 0),
+      };
+    }),
   ];
 
   const widths = {
@@ -167,7 +184,7 @@ async function main(): Promise<void> {
   );
   await writeFile(
     join(__dirname, "results.json"),
-    `${JSON.stringify({ environment, rows, raw: { hotPath: hot, sharedClients: shared, concurrency: conc, blockedCallers: blocked, fleet: fleetResult, memory: mem, fileCache: files } }, null, 2)}\n`,
+    `${JSON.stringify({ environment, rows, raw: { hotPath: hot, sharedClients: shared, concurrency: conc, blockedCallers: blocked, fleet: fleetResult, memory: mem, fileCache: files, outage } }, null, 2)}\n`,
   );
   console.log("written to bench/results.json");
 }

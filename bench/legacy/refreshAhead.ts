@@ -8,7 +8,14 @@ import * as O from "fp-ts/Option";
 import { applyPolicy, defaultRetryStatus, type RetryPolicy, type RetryStatus } from "retry-ts";
 import { abortable } from "../../src/abortable";
 import { systemClock, type Clock } from "../../src/Clock";
-import { ClockCodec, functionCodec, NonNegativeMillis, objectWith, refine, strictOptions } from "../../src/codecs";
+import {
+  ClockCodec,
+  functionCodec,
+  NonNegativeMillis,
+  objectWith,
+  refine,
+  strictOptions,
+} from "../../src/codecs";
 import { CredentialRefreshError } from "../../src/CredentialRefreshError";
 import type { CredentialProvider, Credentials, ProviderOptions } from "../../src/CredentialProvider";
 import { decodeOptions } from "../../src/InvalidOptionsError";
