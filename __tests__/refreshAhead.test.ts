@@ -569,3 +569,112 @@ describe("refreshAhead: callers and the process", () => {
     expect(() => refreshAhead({ serveExpired: "yes" as never })).toThrow(/serveExpired/);
   });
 });
+
+describe("refreshAhead: hooks and sources that misbehave", () => {
+  const warnings = () => {
+    const spy = jest.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    return {
+      spy,
+      restore: () => {
+        spy.mockRestore();
+      },
+    };
+  };
+
+  it.each([
+    ["0", () => 0],
+    ["a negative number", () => -5],
+    ["NaN", () => Number.NaN],
+    ["Infinity", () => Number.POSITIVE_INFINITY],
+    ["a string", () => "60000" as unknown as number],
+    [
+      "nothing but throws",
+      () => {
+        throw new Error("backoff broke");
+      },
+    ],
+  ])("never loops when backoff returns %s", async (_label, backoff) => {
+    const w = warnings();
+    try {
+      const clock = manualClock(T0);
+      const upstream = source(clock, HOUR);
+      const provider = refreshAhead({ clock, backoff, random: () => 0 })(upstream.provider);
+      await provider();
+      upstream.fail(outage());
+      await clock.advance(50 * MINUTE);
+      // At least a second between attempts, at most a day: 5 minutes make 300 calls at the very most.
+      expect(upstream.calls - 1).toBeLessThanOrEqual(301);
+      expect(upstream.calls - 1).toBeGreaterThanOrEqual(1);
+      expect(provider.status().refreshing).toBe(false);
+      provider.dispose();
+    } finally {
+      w.restore();
+    }
+  });
+
+  it("recovers when its random source throws or answers NaN, and warns once", async () => {
+    for (const random of [
+      () => Number.NaN,
+      () => {
+        throw new Error("rng broke");
+      },
+    ]) {
+      const w = warnings();
+      try {
+        const clock = manualClock(T0);
+        const upstream = source(clock, HOUR);
+        const provider = refreshAhead({ clock, random })(upstream.provider);
+        await provider();
+        expect(provider.status().refreshAt).toBeDefined(); // background refresh still planned
+        for (let i = 0; i < 240; i++) {
+          await clock.advance(MINUTE);
+          await provider();
+        }
+        // Four hours of one-hour credentials: refreshed about once an hour, never stuck in flight.
+        expect(upstream.calls).toBeGreaterThanOrEqual(4);
+        expect(upstream.calls).toBeLessThanOrEqual(6);
+        expect(w.spy).toHaveBeenCalledWith(expect.stringMatching(/the random option/), {
+          code: "AWS_REFRESH_SESSION_HOOK",
+        });
+        provider.dispose();
+      } finally {
+        w.restore();
+      }
+    }
+  });
+
+  it("takes credentials no newer than those held for a failed refresh, not for a reason to refresh again", async () => {
+    const clock = manualClock(T0);
+    const expiration = new Date(T0 + HOUR);
+    let calls = 0;
+    const provider = refreshAhead({ clock })(() => {
+      calls++;
+      return Promise.resolve({ accessKeyId: "AKID", secretAccessKey: "s", expiration });
+    });
+    await provider();
+    await clock.advance(HOUR - 1);
+    // Backed off between attempts: a handful of calls, not a burst towards the expiration.
+    expect(calls).toBeLessThanOrEqual(10);
+    expect(await provider()).toMatchObject({ accessKeyId: "AKID" });
+    provider.dispose();
+  });
+
+  it("drops the raw HTTP response the SDK hangs on its errors, where a cut-off answer can hold a secret", () => {
+    const sdkFailure = Object.assign(new Error("Deserialization error"), { name: "SyntaxError" });
+    Object.defineProperty(sdkFailure, "$response", {
+      value: { body: "<SecretAccessKey>SECRET</SecretAccessKey>" },
+      enumerable: false,
+      configurable: true,
+    });
+    Object.defineProperty(sdkFailure, "$responseBodyText", {
+      value: "<SecretAccessKey>SECRET",
+      enumerable: false,
+      configurable: true,
+    });
+    const error = new CredentialRefreshError("STS answered something unreadable", {
+      retryable: true,
+      cause: sdkFailure,
+    });
+    expect(inspect(error, { showHidden: true, depth: 10 })).not.toContain("SECRET");
+  });
+});

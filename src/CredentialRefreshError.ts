@@ -1,6 +1,27 @@
 import { CredentialsProviderError } from "@smithy/property-provider";
 
 /**
+ * The SDK hangs the raw HTTP response on its errors (`$response`, and `$responseBodyText` when it could
+ * not parse it): a cut-off STS answer can hold a secret key there. Dropped from every cause we keep.
+ */
+const dropRawResponse = (cause: unknown): void => {
+  for (let level = 0, error = cause; level < 3 && typeof error === "object" && error !== null; level++) {
+    for (const key of ["$response", "$responseBodyText"]) {
+      try {
+        if (Object.prototype.hasOwnProperty.call(error, key)) Reflect.deleteProperty(error, key);
+      } catch {
+        // A frozen or exotic object: nothing to do about it here.
+      }
+    }
+    try {
+      error = (error as { cause?: unknown }).cause;
+    } catch {
+      return;
+    }
+  }
+};
+
+/**
  * What a {@link CredentialRefreshError} knows beyond its message.
  *
  * @example
@@ -57,6 +78,7 @@ export class CredentialRefreshError extends CredentialsProviderError {
     this.retryable = options.retryable;
     this.attempts = options.attempts ?? 1;
     if (options.cause !== undefined) {
+      dropRawResponse(options.cause);
       Object.defineProperty(this, "cause", {
         value: options.cause,
         enumerable: false,

@@ -224,7 +224,11 @@ const shapeProblems = (value: unknown): string[] => {
  * Checks credentials as they arrive: a value that is not credentials is non-recoverable; an
  * expiration at or before now is a failed refresh.
  */
-const arrivalError = (credentials: Credentials, now: number): CredentialRefreshError | undefined => {
+const arrivalError = (
+  credentials: Credentials,
+  now: number,
+  held: Held | undefined,
+): CredentialRefreshError | undefined => {
   const problems = shapeProblems(credentials);
   if (problems.length > 0) {
     return new CredentialRefreshError(
@@ -233,7 +237,23 @@ const arrivalError = (credentials: Credentials, now: number): CredentialRefreshE
     );
   }
   const expiresAt = credentials.expiration?.getTime();
-  if (expiresAt === undefined || expiresAt > now) return undefined;
+  if (expiresAt !== undefined && expiresAt > now) {
+    // The credentials held, handed back (a source that serves its own cache) would open already deep
+    // in their windows and be refreshed again sooner and sooner: a failed refresh.
+    if (
+      held !== undefined &&
+      credentials.accessKeyId === held.credentials.accessKeyId &&
+      expiresAt <= held.timeline.expiresAt
+    ) {
+      return new CredentialRefreshError(
+        `the credential source handed back the credentials held, expiring at ` +
+          `${credentials.expiration?.toISOString()}: it has nothing newer yet`,
+        { retryable: true },
+      );
+    }
+    return undefined;
+  }
+  if (expiresAt === undefined) return undefined;
   if (expiresAt < MS_2000) {
     return new CredentialRefreshError(
       `the credential source returned an expiration in ${new Date(expiresAt).getUTCFullYear()} ` +
@@ -341,7 +361,7 @@ const start = (state: RefreshState, now: number, reason: RefreshReason, backgrou
 const settle = (policy: RefreshPolicy, state: RefreshState, now: number, outcome: Outcome): Decision => {
   const reason = state.inFlight ?? "mandatory";
   const settled: RefreshState = { ...state, inFlight: undefined };
-  const stale = outcome.ok ? arrivalError(outcome.credentials, now) : undefined;
+  const stale = outcome.ok ? arrivalError(outcome.credentials, now, state.held) : undefined;
   if (outcome.ok && stale === undefined) {
     const timeline = timelineOf(outcome.credentials, now, policy, policy.random);
     return {
@@ -403,7 +423,7 @@ const settle = (policy: RefreshPolicy, state: RefreshState, now: number, outcome
     advisoryWindowMs: held.timeline.advisoryWindowMs,
     random: policy.random,
   });
-  const backoffUntil = now + (Number.isFinite(backoffMs) && backoffMs > 0 ? backoffMs : 0);
+  const backoffUntil = now + (backoffMs > 0 ? backoffMs : 0);
   const serving = valid ? "current" : policy.serveExpired ? "expired" : "none";
   return {
     state: { ...settled, failures, lastError: error, backoffUntil },

@@ -99,6 +99,6 @@ export const memoizeUntil = (
       backoff: () => 0,
       ...(clock === undefined ? {} : { clock }),
     },
-    { errorCacheMs: [0, 0] },
+    { errorCacheMs: [0, 0], minBackoffMs: 0 },
   );
 };

@@ -3,7 +3,7 @@ import * as t from "io-ts";
 import { abortable } from "./abortable";
 import { systemClock, type Clock } from "./Clock";
 import { ClockCodec, functionCodec, NonNegativeMillis, objectWith, refine, strictOptions } from "./codecs";
-import type { CredentialRefreshError } from "./CredentialRefreshError";
+import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
 import type { CredentialProvider, Credentials, ProviderOptions } from "./CredentialProvider";
 import { DEFAULT_MANDATORY_WINDOW_MS } from "./credentialTimeline";
 import {
@@ -12,6 +12,7 @@ import {
   emptyState,
   servedUntil,
   type Decision,
+  type Outcome,
   type RefreshEvent,
   type RefreshInput,
   type RefreshPolicy,
@@ -133,7 +134,8 @@ export interface RefreshingProvider extends CredentialProvider {
   /**
    * Says a service rejected this access key id: if it is the cached one, the next call takes the
    * mandatory path (a failure there still serves the cached credentials while they are valid; the
-   * backoff is respected). A key no longer cached is ignored. Returns whether the key was the cached one.
+   * backoff is respected). A key no longer cached, or already invalidated, is ignored. Returns whether
+   * this call invalidated the cached key.
    */
   invalidate(rejectedAccessKeyId: string): boolean;
   /** Where the provider stands: phase, windows, backoff; never a secret. */
@@ -166,6 +168,8 @@ const RefreshAheadCodec = strictOptions(
 export interface RefreshAheadInternals {
   /** How long a non-recoverable error is cached; default 1–5 s. `memoizeUntil` turns it off. */
   readonly errorCacheMs?: readonly [number, number];
+  /** The shortest backoff; default 1 s. `memoizeUntil`, which has no background refresh, uses 0. */
+  readonly minBackoffMs?: number;
 }
 
 type LogLevel = "debug" | "warn" | "error";
@@ -213,6 +217,22 @@ const logLine = (event: RefreshEvent): [LogLevel, string] => {
         `aws-refresh-session: a service rejected the key ending ${event.keyHint} (${event.code}): invalidating it`,
       ];
   }
+};
+
+/** The shortest backoff: a source that fails at once is not called in a loop. */
+const MIN_BACKOFF_MS = 1_000;
+/** The longest backoff: a day, so that no setting leaves a provider that never tries again. */
+const MAX_BACKOFF_MS = 24 * 60 * 60_000;
+
+/** Reports a user hook that misbehaved, once per hook and problem, as a process warning. */
+const reported = new Set<string>();
+const hookProblem = (hook: string, problem: string): void => {
+  const key = `${hook}: ${problem}`;
+  if (reported.has(key)) return;
+  reported.add(key);
+  process.emitWarning(`aws-refresh-session: the ${hook} option ${problem}; a default was used instead`, {
+    code: "AWS_REFRESH_SESSION_HOOK",
+  });
 };
 
 /** 2^30 ms: a keep-alive interval that never fires in practice and never overflows a timer. */
@@ -265,21 +285,51 @@ export const refreshAhead = (
  */
 export const refreshAheadWith = (
   options: RefreshAheadOptions,
-  { errorCacheMs }: RefreshAheadInternals,
+  { errorCacheMs, minBackoffMs }: RefreshAheadInternals,
 ): ((provider: CredentialProvider) => RefreshingProvider) => {
   const decoded = decodeOptions("refreshAhead", RefreshAheadCodec, options) as RefreshAheadOptions;
   const issues = refreshWindowIssues(decoded);
   if (issues.length > 0) throw new InvalidOptionsError("refreshAhead", issues);
   const { clock = systemClock, onEvent, logger } = decoded;
   const random = decoded.random ?? Math.random;
+  const userBackoff = decoded.backoff ?? defaultRefreshBackoff;
+  const floorMs = minBackoffMs ?? MIN_BACKOFF_MS;
   const policy: RefreshPolicy = {
     advisoryWindowMs: decoded.advisoryWindowMs,
     mandatoryWindowMs: decoded.mandatoryWindowMs ?? DEFAULT_MANDATORY_WINDOW_MS,
     jitter: decoded.jitter ?? 0.5,
-    backoff: decoded.backoff ?? defaultRefreshBackoff,
+    // The user's hooks run inside the rules: what they return is bounded, and a hook that throws or
+    // answers nonsense cannot stall the provider or turn the backoff off.
+    backoff: (context) => {
+      let ms: unknown;
+      try {
+        ms = userBackoff(context);
+      } catch (error) {
+        hookProblem("backoff", `threw ${describeError(error)}`);
+        ms = defaultRefreshBackoff(context);
+      }
+      if (typeof ms !== "number" || Number.isNaN(ms)) {
+        hookProblem("backoff", `returned ${typeof ms === "number" ? "NaN" : `a ${typeof ms}`}`);
+        ms = defaultRefreshBackoff(context);
+      }
+      return Math.min(MAX_BACKOFF_MS, Math.max(floorMs, ms as number));
+    },
     serveExpired: decoded.serveExpired ?? false,
     errorCacheMs: errorCacheMs ?? [1_000, 5_000],
-    random,
+    random: () => {
+      let r: unknown;
+      try {
+        r = random();
+      } catch (error) {
+        hookProblem("random", `threw ${describeError(error)}`);
+        return 0.5;
+      }
+      if (typeof r !== "number" || !Number.isFinite(r)) {
+        hookProblem("random", `returned ${String(r)}`);
+        return 0.5;
+      }
+      return Math.min(1, Math.max(0, r));
+    },
   };
   const log =
     logger === undefined
@@ -351,11 +401,30 @@ export const refreshAheadWith = (
       const upstream = replacing === undefined ? callerOptions : { ...callerOptions, replacing };
       const call = async (): Promise<CredentialRefreshError | undefined> => {
         let settled: Decision;
+        let outcome: Outcome;
         try {
           const credentials = await provider(background ? { ...upstream, background: true } : upstream);
-          settled = step({ type: "settled", outcome: { ok: true, credentials } });
+          outcome = { ok: true, credentials };
         } catch (error) {
-          settled = step({ type: "settled", outcome: { ok: false, error } });
+          outcome = { ok: false, error };
+        }
+        try {
+          settled = step({ type: "settled", outcome });
+        } catch {
+          // A failure that cannot even be described (a thrown Proxy that throws back) must not leave the
+          // refresh in flight for ever: it is settled as a plain failure.
+          settled = step({
+            type: "settled",
+            outcome: {
+              ok: false,
+              error: new CredentialRefreshError(
+                "the credential source failed with a value that cannot be described",
+                {
+                  retryable: true,
+                },
+              ),
+            },
+          });
         }
         inFlight = undefined;
         return settled.action.type === "settle-waiters" ? settled.action.error : undefined;
