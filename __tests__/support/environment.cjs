@@ -20,6 +20,23 @@ class SingleRealmErrorEnvironment extends TestEnvironment {
     ]) {
       this.global[name] = globalThis[name];
     }
+    // The test file's `process` is jest's copy; warnings go to the real one. Record them here for
+    // failOnWarning.ts, which fails the file.
+    this.warnings = [];
+    this.onWarning = (warning) => {
+      this.warnings.push(`${warning.name}: ${warning.message}`);
+    };
+    this.global.__PROCESS_WARNINGS__ = this.warnings;
+  }
+
+  async setup() {
+    await super.setup();
+    process.on("warning", this.onWarning);
+  }
+
+  async teardown() {
+    process.off("warning", this.onWarning);
+    await super.teardown();
   }
 }
 
