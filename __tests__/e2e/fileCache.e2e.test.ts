@@ -9,6 +9,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assumeRoleCacheKey } from "../../src";
@@ -156,14 +157,32 @@ describe("a file cache shared by processes", () => {
   it("a read-only directory: warns, still gets credentials from STS, never crashes", async () => {
     mkdirSync(directory, { mode: 0o755 });
     chmodSync(directory, 0o555);
-    // Root ignores permission bits: run the process as an unprivileged user instead.
-    const asUser = isRoot ? { uid: NOBODY, env: { HOME: root } } : {};
-    if (isRoot) chownSync(root, 0, 0);
+    // Root ignores permission bits: run the process as an unprivileged user instead, if that user can
+    // run this project's node and files where it is checked out; else make the directory's place a
+    // file, which refuses every write as a read-only directory does (ENOTDIR instead of EACCES).
+    const nobodyCanRun =
+      isRoot &&
+      spawnSync(process.execPath, ["--import", "tsx", "-e", "0"], {
+        uid: NOBODY,
+        cwd: join(__dirname, "../.."),
+      }).status === 0;
+    if (isRoot && !nobodyCanRun) {
+      rmSync(directory, { recursive: true, force: true });
+      writeFileSync(join(root, "not-a-directory"), "");
+      directory = join(root, "not-a-directory", "cache");
+      console.log(
+        "read-only directory: as root, with a path under a file (the unprivileged user cannot run node here)",
+      );
+    }
+    const asUser = nobodyCanRun ? { uid: NOBODY, env: { HOME: root } } : {};
+    if (nobodyCanRun) chownSync(root, 0, 0);
     const before = sts.counts.AssumeRole;
     const finished = await run({}, asUser);
     const result = resultOf(finished);
     expect(result.accessKeyId).toMatch(/^ASIA/);
     expect(result.events.map((e) => [e.type, e.problem])).toEqual([
+      // A path under a file cannot even be read (ENOTDIR); a read-only directory can.
+      ...(isRoot && !nobodyCanRun ? [["cache-warning", "unreadable"]] : []),
       ["cache-warning", "lock-failed"],
       ["cache-miss", undefined],
       ["cache-warning", "unwritable"],

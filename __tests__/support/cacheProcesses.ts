@@ -56,6 +56,10 @@ export const startProbe = (
     child.on("close", (code, signal) => {
       resolve({ code, signal, stdout, stderr });
     });
+    // A process that could not start (node not executable for the probe's user) fails at once.
+    child.on("error", (error) => {
+      resolve({ code: null, signal: null, stdout, stderr: `${stderr}could not start: ${error.message}` });
+    });
   });
   /** Resolves when the probe has printed `text` on a line of its own (or rejects if it exits first). */
   const printed = (text: string): Promise<void> =>
