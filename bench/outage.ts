@@ -169,12 +169,3 @@ export const outages = async (): Promise<readonly OutageResult[]> => [
   await outage("spec"),
   await outage("v0.1.0"),
 ];
-
-if (require.main === module) {
-  void (async () => {
-    for (const result of await outages()) {
-      const { callsPerSecond: _series, ...summary } = result;
-      console.log(JSON.stringify(summary));
-    }
-  })();
-}

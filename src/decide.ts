@@ -268,7 +268,8 @@ const arrivalError = (
   );
 };
 
-const keyHint = (accessKeyId: string): string => accessKeyId.slice(-4);
+/** The last four characters of an access key id: enough to tell keys apart in logs, never a secret. */
+export const keyHint = (accessKeyId: string): string => accessKeyId.slice(-4);
 
 /**
  * The refresh rules. Pure: the same state, time and input give the same answer (the random source

@@ -17,7 +17,7 @@ import type {
 } from "@smithy/types";
 import { functionCodec, objectWith, strictOptions } from "./codecs";
 import type { Credentials, ProviderOptions } from "./CredentialProvider";
-import type { RefreshEvent } from "./decide";
+import { keyHint, type RefreshEvent } from "./decide";
 import { decodeOptions, InvalidOptionsError } from "./InvalidOptionsError";
 import type { RefreshingProvider } from "./refreshAhead";
 import { safeListener } from "./safeListener";
@@ -101,8 +101,6 @@ type KeyKind = "ours" | "foreign" | "rejected";
 interface OperationState {
   resent: number;
 }
-
-const keyHint = (accessKeyId: string): string => accessKeyId.slice(-4);
 
 /** The rejection code of a service error, or undefined when it is no rejection of the credentials. */
 const rejectionCodeOf = (error: unknown): string | undefined => {

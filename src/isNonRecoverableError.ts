@@ -4,6 +4,14 @@ import { CredentialRefreshError } from "./CredentialRefreshError";
  * The error codes that the AWS SDKs' shared "Credential Refresh Behavior" specification treats as
  * non-recoverable: trying again later with the same request cannot succeed until someone changes the
  * role, its trust policy, the session policy, the region's settings or the identity token.
+ *
+ * @example
+ * ```ts
+ * import { NON_RECOVERABLE_ERROR_CODES } from "aws-refresh-session";
+ *
+ * NON_RECOVERABLE_ERROR_CODES.has("AccessDenied"); // true
+ * ```
+ * @since 0.2.0
  */
 export const NON_RECOVERABLE_ERROR_CODES: ReadonlySet<string> = new Set([
   "AccessDenied",

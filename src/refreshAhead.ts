@@ -1,7 +1,7 @@
 import type { Logger } from "@smithy/types";
 import * as t from "io-ts";
 import { abortable } from "./abortable";
-import { systemClock, type Clock } from "./Clock";
+import { abortReason, systemClock, type Clock } from "./Clock";
 import { ClockCodec, functionCodec, NonNegativeMillis, objectWith, refine, strictOptions } from "./codecs";
 import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
 import type { CredentialProvider, Credentials, ProviderOptions } from "./CredentialProvider";
@@ -224,15 +224,17 @@ const MIN_BACKOFF_MS = 1_000;
 /** The longest backoff: a day, so that no setting leaves a provider that never tries again. */
 const MAX_BACKOFF_MS = 24 * 60 * 60_000;
 
-/** Reports a user hook that misbehaved, once per hook and problem, as a process warning. */
-const reported = new Set<string>();
-const hookProblem = (hook: string, problem: string): void => {
-  const key = `${hook}: ${problem}`;
-  if (reported.has(key)) return;
-  reported.add(key);
-  process.emitWarning(`aws-refresh-session: the ${hook} option ${problem}; a default was used instead`, {
-    code: "AWS_REFRESH_SESSION_HOOK",
-  });
+/** Reports a user hook that misbehaved as a process warning, once per hook and problem and provider. */
+const hookReporter = (): ((hook: string, problem: string) => void) => {
+  const reported = new Set<string>();
+  return (hook, problem) => {
+    const key = `${hook}: ${problem}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    process.emitWarning(`aws-refresh-session: the ${hook} option ${problem}; a default was used instead`, {
+      code: "AWS_REFRESH_SESSION_HOOK",
+    });
+  };
 };
 
 /** 2^30 ms: a keep-alive interval that never fires in practice and never overflows a timer. */
@@ -293,6 +295,7 @@ export const refreshAheadWith = (
   const { clock = systemClock, onEvent, logger } = decoded;
   const random = decoded.random ?? Math.random;
   const userBackoff = decoded.backoff ?? defaultRefreshBackoff;
+  const hookProblem = hookReporter();
   const floorMs = minBackoffMs ?? MIN_BACKOFF_MS;
   const policy: RefreshPolicy = {
     advisoryWindowMs: decoded.advisoryWindowMs,
@@ -463,7 +466,7 @@ export const refreshAheadWith = (
     const slowPath = (providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
       const signal = providerOptions?.signal;
       // A caller that has already given up starts nothing.
-      if (signal?.aborted === true) return abortable(Promise.resolve(undefined as never), signal);
+      if (signal?.aborted === true) return Promise.reject(abortReason(signal));
       const decision = step({ type: "call", force: providerOptions?.forceRefresh === true });
       const { action } = decision;
       switch (action.type) {
