@@ -15,6 +15,7 @@ import {
   refreshing,
   type RefreshEvent,
   refreshingRole,
+  refreshingWebIdentity,
   session,
   webIdentityFromEnv,
   withTimeout,
@@ -229,7 +230,7 @@ describe("web identity", () => {
     const tokenFile = join(dir, "token");
     await writeFile(tokenFile, "good-token-one\n");
     const refreshes = backgroundRefreshes();
-    const credentials = refreshingRole({
+    const credentials = refreshingWebIdentity({
       roleArn: "arn:aws:iam::123456789012:role/pod",
       roleSessionName: "pod",
       region,
@@ -264,7 +265,11 @@ describe("web identity", () => {
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
       AWS_ROLE_SESSION_NAME: "irsa-session",
     });
-    const credentials = refreshingRole({ ...options, region, clientConfig: { endpoint: sts.endpoint } });
+    const credentials = refreshingWebIdentity({
+      ...options,
+      region,
+      clientConfig: { endpoint: sts.endpoint },
+    });
     await credentials();
     expect(sts.issued[0]?.arn).toBe("arn:aws:sts::123456789012:assumed-role/irsa/irsa-session");
     credentials.dispose();
@@ -297,13 +302,20 @@ describe("web identity", () => {
 
   it("rejects options that do not go with a web identity", () => {
     expect(() =>
-      refreshingRole({
+      refreshingWebIdentity({
         roleArn: "arn:aws:iam::123456789012:role/gh",
         webIdentityTokenFile: "/t",
         externalId: "abc",
         mfa: { serialNumber: "arn:aws:iam::123456789012:mfa/a", tokenCode: () => "123456" },
-      }),
-    ).toThrow(/externalId: is for assuming a role with credentials[\s\S]*mfa: is for/);
+      } as never),
+    ).toThrow(/externalId: is for assuming a role with credentials \(refreshingRole\)[\s\S]*mfa: is for/);
+    // refreshingRole itself points to the function that takes a web identity.
+    expect(() =>
+      refreshingRole({
+        roleArn: "arn:aws:iam::123456789012:role/gh",
+        webIdentityTokenFile: "/t",
+      } as never),
+    ).toThrow(/webIdentityTokenFile: is an option of refreshingWebIdentity\(\)/);
     expect(() =>
       assumeRoleWithWebIdentity({
         roleArn: "arn:aws:iam::123456789012:role/gh",

@@ -89,6 +89,43 @@ node --input-type=module -e '
   console.log(`import: works, and assumed a role against the local STS (${issued.accessKeyId.slice(0, 4)}...)`);
 '
 
+echo "== bundlers: the ES module build, tree-shaken, and instanceof across both builds"
+# A handler that uses only refreshingRole, bundled as Lambda users bundle it: it must come from the ES
+# module build ("module" condition) and carry none of the container, web identity, cache or fp code.
+cat > handler.mjs <<'JS'
+import { refreshingRole, CredentialRefreshError } from "aws-refresh-session";
+export const credentials = () => refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/app" });
+export { CredentialRefreshError };
+JS
+"$root/node_modules/.bin/esbuild" handler.mjs --bundle --minify --platform=node --format=esm \
+  --external:@aws-sdk/* --external:@smithy/* --metafile=meta.json --outfile=handler.bundle.mjs --log-level=error
+node -e '
+  // What is in the output (bytesInOutput > 0), not every module esbuild looked at.
+  const [output] = Object.values(require("./meta.json").outputs);
+  const inputs = Object.entries(output.inputs)
+    .filter(([f, { bytesInOutput }]) => bytesInOutput > 0 && f.includes("aws-refresh-session/"))
+    .map(([f]) => f);
+  const ours = inputs.map((f) => f.slice(f.indexOf("aws-refresh-session/") + "aws-refresh-session/".length));
+  const bad = ours.filter((f) => !f.startsWith("dist/esm/"));
+  const unwanted = ours.filter((f) => /containerCredentials|WebIdentity|fileCache|\/fp\//.test(f));
+  if (bad.length > 0) { console.error("bundled files not from dist/esm:", bad); process.exit(1); }
+  if (unwanted.length > 0) { console.error("a refreshingRole handler carries:", unwanted); process.exit(1); }
+  console.log(`bundle: ${ours.length} files of dist/esm, none of the container, web identity, file cache or fp code`);
+'
+node --input-type=module -e '
+  import { createRequire } from "node:module";
+  import { credentials, CredentialRefreshError as Bundled } from "./handler.bundle.mjs";
+  const cjs = createRequire(import.meta.url)("aws-refresh-session");
+  if (Bundled === cjs.CredentialRefreshError) { console.error("expected two copies"); process.exit(1); }
+  const fromCjs = new cjs.CredentialRefreshError("x", { retryable: false });
+  const fromBundle = new Bundled("x", { retryable: false });
+  if (!(fromCjs instanceof Bundled) || !(fromBundle instanceof cjs.CredentialRefreshError)) {
+    console.error("instanceof fails across the bundled ES module build and the CommonJS build"); process.exit(1);
+  }
+  credentials().dispose();
+  console.log("instanceof: holds both ways between the bundled ES module build and the CommonJS build");
+'
+
 echo "== npm audit --omit=dev"
 cd "$root"
 if audit=$(npm audit --omit=dev 2>&1); then

@@ -1,3 +1,5 @@
+import { brandFor, hasInstance, setBrand } from "./brand";
+
 /**
  * What went wrong with a {@link CredentialCache}:
  *
@@ -35,6 +37,8 @@ export type CacheProblem =
   | "lock-timeout"
   | "lock-lost";
 
+const CREDENTIAL_CACHE_ERROR_BRAND = brandFor("CredentialCacheError");
+
 /**
  * A cache entry or lock could not be used. {@link withCache} never lets it fail a refresh: it reports
  * it as a warning and carries on as if the entry were absent (or without the lock). The message names
@@ -50,6 +54,11 @@ export type CacheProblem =
  * @since 0.1.0
  */
 export class CredentialCacheError extends Error {
+  /** By brand, so that it holds for errors made by another copy of this library in the process. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasInstance(this, CredentialCacheError, CREDENTIAL_CACHE_ERROR_BRAND, value);
+  }
+
   override readonly name = "CredentialCacheError";
   /** What kind of problem, to branch on. */
   readonly problem: CacheProblem;
@@ -64,6 +73,7 @@ export class CredentialCacheError extends Error {
   ) {
     super(`credential cache entry ${location}: ${problem}: ${detail}`);
     this.problem = problem;
+    setBrand(this, CREDENTIAL_CACHE_ERROR_BRAND);
     this.location = location;
     if (options?.cause !== undefined) {
       Object.defineProperty(this, "cause", {

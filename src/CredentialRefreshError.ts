@@ -1,4 +1,5 @@
 import { CredentialsProviderError } from "@smithy/property-provider";
+import { brandFor, hasInstance, setBrand } from "./brand";
 
 /**
  * The SDK hangs the raw HTTP response on its errors (`$response`, and `$responseBodyText` when it could
@@ -42,6 +43,8 @@ export interface CredentialRefreshErrorOptions {
   readonly cause?: unknown;
 }
 
+const CREDENTIAL_REFRESH_ERROR_BRAND = brandFor("CredentialRefreshError");
+
 /**
  * Fresh credentials could not be had.
  *
@@ -65,6 +68,11 @@ export interface CredentialRefreshErrorOptions {
  * @since 0.1.0
  */
 export class CredentialRefreshError extends CredentialsProviderError {
+  /** By brand, so that it holds for errors made by another copy of this library in the process. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasInstance(this, CredentialRefreshError, CREDENTIAL_REFRESH_ERROR_BRAND, value);
+  }
+
   override name = "CredentialRefreshError";
   /** Whether trying again later could succeed. */
   readonly retryable: boolean;
@@ -75,6 +83,7 @@ export class CredentialRefreshError extends CredentialsProviderError {
     super(message, { tryNextLink: false });
     // The SDK's base classes reset the prototype to their own; restore ours so `instanceof` works.
     Object.setPrototypeOf(this, new.target.prototype);
+    setBrand(this, CREDENTIAL_REFRESH_ERROR_BRAND);
     this.retryable = options.retryable;
     this.attempts = options.attempts ?? 1;
     if (options.cause !== undefined) {

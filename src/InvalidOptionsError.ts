@@ -2,6 +2,7 @@ import * as t from "io-ts";
 import { isLeft } from "fp-ts/Either";
 import { UnknownOption } from "./codecs";
 import { looksLikeKeyOrToken } from "./secretText";
+import { brandFor, hasInstance, setBrand } from "./brand";
 
 /**
  * One problem with the options a provider was built from.
@@ -20,6 +21,8 @@ export interface OptionIssue {
   /** The rule the value broke, in words. */
   readonly rule: string;
 }
+
+const INVALID_OPTIONS_ERROR_BRAND = brandFor("InvalidOptionsError");
 
 /**
  * Thrown when a provider is built from options that cannot work. It is thrown at construction, before
@@ -42,6 +45,11 @@ export interface OptionIssue {
  * @since 0.1.0
  */
 export class InvalidOptionsError extends TypeError {
+  /** By brand, so that it holds for errors made by another copy of this library in the process. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasInstance(this, InvalidOptionsError, INVALID_OPTIONS_ERROR_BRAND, value);
+  }
+
   override readonly name = "InvalidOptionsError";
   /** Every problem found, in the order of the options. */
   readonly issues: readonly OptionIssue[];
@@ -54,6 +62,7 @@ export class InvalidOptionsError extends TypeError {
       `Invalid ${subject} options (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${lines.join("\n")}`,
     );
     this.subject = subject;
+    setBrand(this, INVALID_OPTIONS_ERROR_BRAND);
     this.issues = issues;
   }
 }

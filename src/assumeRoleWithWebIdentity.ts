@@ -91,23 +91,16 @@ const {
 } = assumeRoleProps;
 
 /**
- * The io-ts codec of {@link AssumeRoleWithWebIdentityOptions}. Unknown option names are errors.
+ * The optional options of {@link assumeRoleWithWebIdentity} (`roleArn` is the one required).
  *
- * @example
- * ```ts
- * import { AssumeRoleWithWebIdentityOptionsCodec } from "aws-refresh-session";
- *
- * AssumeRoleWithWebIdentityOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/ci", webIdentityTokenFile: "/t" }); // true
- * ```
- * @since 0.1.0
+ * @internal
  */
+export const webIdentityOptionalProps = { ...sharedProps, ...webIdentityProps } as const;
+
 export const AssumeRoleWithWebIdentityOptionsCodec = strictOptions(
   "AssumeRoleWithWebIdentityOptions",
   { roleArn },
-  {
-    ...sharedProps,
-    ...webIdentityProps,
-  },
+  webIdentityOptionalProps,
 );
 
 /**

@@ -108,6 +108,33 @@ export const UnknownOption: t.Type<never> = new t.Type<never>(
   },
 );
 
+/**
+ * A name that is not an option here, with the reason: any value given for it is an error saying
+ * `rule` (for example, where the option belongs instead).
+ *
+ * @internal
+ */
+export const notAnOption = (rule: string): t.Type<never> =>
+  new t.Type<never>(
+    rule,
+    (_u): _u is never => false,
+    (u, c) => t.failure(u, c),
+    () => {
+      throw new TypeError("not an option here");
+    },
+  );
+
+/**
+ * A copy of `options` without the keys of `drop` (a codec's props), and without keys set to
+ * `undefined`, so that what goes on to the next function never overrides one of its defaults.
+ *
+ * @internal
+ */
+export const withoutKeys = <O extends object>(options: O, drop: object): Partial<O> =>
+  Object.fromEntries(
+    Object.entries(options).filter(([key, value]) => value !== undefined && !(key in drop)),
+  ) as Partial<O>;
+
 /** The known name a misspelt one most likely meant: same letters in another case, or a typo or two away. */
 const closest = (name: string, known: readonly string[]): string | undefined => {
   const lower = name.toLowerCase();

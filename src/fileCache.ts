@@ -135,16 +135,15 @@ const codeOf = (error: unknown): string =>
       ? error.name
       : "unknown error";
 
-let lockfileModule: typeof Lockfile | undefined;
 /**
  * proper-lockfile is loaded at the first lock, not with this module: it installs exit and signal
- * handlers (to remove its locks), which a program that never uses a file cache should not get.
+ * handlers (to remove its locks), and graceful-fs patches `fs.close`, which a program that never uses
+ * a file cache should not get. The ES module build turns this `require` into `import()` (see
+ * scripts/build.mjs), so bundlers include proper-lockfile only where a file cache is used.
  */
-const lockfile = (): typeof Lockfile => {
+const loadLockfile = (): Promise<typeof Lockfile> =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred load; see above.
-  lockfileModule ??= require("proper-lockfile") as typeof Lockfile;
-  return lockfileModule;
-};
+  Promise.resolve(require("proper-lockfile") as typeof Lockfile);
 
 /**
  * A {@link CredentialCache} in files, compatible with the AWS CLI's and boto3's (botocore's
@@ -355,7 +354,7 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
     const path = entryPath(key);
     const lockPath = join(directory, `${key}.lock`);
     await makeDirectory("lock-failed", lockPath);
-    const { lock: acquire } = lockfile();
+    const { lock: acquire } = await loadLockfile();
     const deadline = clock.now() + lockWaitMs;
     let pause = LOCK_POLL_MS.first;
     let release: () => Promise<void>;

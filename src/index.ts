@@ -89,6 +89,7 @@ export {
   validateRefreshingRoleOptions,
   type RefreshingRoleOptions,
 } from "./refreshingRole";
+export { refreshingWebIdentity, type RefreshingWebIdentityOptions } from "./refreshingWebIdentity";
 export {
   backoffPolicy,
   capDelay,

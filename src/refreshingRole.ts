@@ -5,14 +5,8 @@ import {
   ROLE_SESSION,
   type AssumeRoleOptions,
 } from "./assumeRole";
-import {
-  assumeRoleWithWebIdentity,
-  webIdentityIssues,
-  webIdentityProps,
-  type AssumeRoleWithWebIdentityOptions,
-} from "./assumeRoleWithWebIdentity";
 import { assumeRoleCacheKey } from "./assumeRoleCacheKey";
-import { strictOptions } from "./codecs";
+import { notAnOption, strictOptions, withoutKeys } from "./codecs";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
 import type { RefreshingProvider } from "./refreshAhead";
 import {
@@ -23,9 +17,8 @@ import {
 } from "./refreshing";
 
 /**
- * Options of {@link refreshingRole}: those of {@link assumeRole}, plus the refresh policy. With
- * `webIdentityToken` or `webIdentityTokenFile`, the role is assumed with a web identity instead (see
- * {@link assumeRoleWithWebIdentity}).
+ * Options of {@link refreshingRole}: those of {@link assumeRole}, plus the refresh policy. To assume
+ * a role with a web identity token, see {@link refreshingWebIdentity}.
  *
  * @example
  * ```ts
@@ -41,14 +34,7 @@ import {
  * ```
  * @since 0.1.0
  */
-export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyOptions {
-  /** Assume the role with this web identity token (or function giving one) instead of credentials. */
-  readonly webIdentityToken?: string | (() => string | Promise<string>) | undefined;
-  /** Assume the role with the web identity token in this file, read again at each refresh. */
-  readonly webIdentityTokenFile?: string | undefined;
-  /** With a web identity: the OAuth 2.0 provider id, for non-OIDC providers. */
-  readonly providerId?: string | undefined;
-}
+export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyOptions {}
 
 /**
  * The io-ts codec of {@link RefreshingRoleOptions}. Unknown option names are errors.
@@ -66,22 +52,20 @@ export const RefreshingRoleOptionsCodec = (() => {
   return strictOptions(
     "RefreshingRoleOptions",
     { roleArn },
-    { ...optional, ...refreshPolicyProps, ...webIdentityProps },
+    {
+      ...optional,
+      ...refreshPolicyProps,
+      // Named, so that the error points to the function that takes them (a web identity is its own
+      // function, which keeps its code out of programs that do not use it).
+      ...Object.fromEntries(
+        ["webIdentityToken", "webIdentityTokenFile", "providerId"].map((key) => [
+          key,
+          notAnOption("is an option of refreshingWebIdentity(), which assumes a role with a web identity"),
+        ]),
+      ),
+    },
   );
 })();
-
-/** Options that only make sense when assuming a role with credentials, not with a web identity. */
-const NOT_WITH_WEB_IDENTITY = [
-  "externalId",
-  "tags",
-  "transitiveTagKeys",
-  "sourceIdentity",
-  "mfa",
-  "credentials",
-] as const;
-
-const usesWebIdentity = (options: RefreshingRoleOptions): boolean =>
-  options.webIdentityToken !== undefined || options.webIdentityTokenFile !== undefined;
 
 /**
  * Checks `options` as {@link refreshingRole} would, throwing an {@link InvalidOptionsError} naming
@@ -104,16 +88,6 @@ export const validateRefreshingRoleOptions = (
     ...assumeRoleCrossFieldIssues(decoded),
     ...refreshPolicyIssues(decoded, { keyFromRole: true }),
   ];
-  if (usesWebIdentity(decoded)) {
-    issues.push(...webIdentityIssues(decoded));
-    for (const key of NOT_WITH_WEB_IDENTITY) {
-      if (decoded[key] !== undefined) {
-        issues.push({ path: key, rule: "is for assuming a role with credentials, not with a web identity" });
-      }
-    }
-  } else if (decoded.providerId !== undefined) {
-    issues.push({ path: "providerId", rule: "goes with webIdentityToken or webIdentityTokenFile" });
-  }
   if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
   return decoded;
 };
@@ -163,37 +137,7 @@ export const validateRefreshingRoleOptions = (
  */
 export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider => {
   const validated = validateRefreshingRoleOptions(options);
-  const {
-    advisoryWindowMs: _advisoryWindowMs,
-    mandatoryWindowMs: _mandatoryWindowMs,
-    backoff: _backoff,
-    serveExpired: _serveExpired,
-    cache: _cache,
-    cacheKey: _cacheKey,
-    onCacheEvent: _onCacheEvent,
-    attemptTimeoutMs: _attemptTimeoutMs,
-    retryPolicy: _retryPolicy,
-    onRetry: _onRetry,
-    random: _random,
-    onEvent: _onEvent,
-    logger: _logger,
-    webIdentityToken,
-    webIdentityTokenFile,
-    providerId,
-    ...roleOptions
-  } = validated;
-  const source = usesWebIdentity(validated)
-    ? assumeRoleWithWebIdentity({
-        ...(roleOptions as Omit<
-          AssumeRoleWithWebIdentityOptions,
-          "webIdentityToken" | "webIdentityTokenFile"
-        >),
-        ...(webIdentityTokenFile === undefined
-          ? { webIdentityToken: webIdentityToken ?? "" }
-          : { webIdentityTokenFile }),
-        ...(providerId === undefined ? {} : { providerId }),
-      })
-    : assumeRole(roleOptions);
+  const source = assumeRole(withoutKeys(validated, refreshPolicyProps) as AssumeRoleOptions);
   // The AWS CLI's key for this role, so that the CLI and this library share one session.
   const cacheKey =
     validated.cache === undefined ? undefined : (validated.cacheKey ?? assumeRoleCacheKey(validated));

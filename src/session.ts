@@ -1,13 +1,17 @@
-import * as t from "io-ts";
 import { assumeRoleProps } from "./assumeRole";
 import { webIdentityProps } from "./assumeRoleWithWebIdentity";
-import { functionCodec, strictOptions } from "./codecs";
+import { functionCodec, notAnOption, strictOptions } from "./codecs";
 import type { CredentialProvider } from "./CredentialProvider";
 import { getCredentialRejectionPlugin } from "./getCredentialRejectionPlugin";
 import { decodeOptions, InvalidOptionsError } from "./InvalidOptionsError";
 import type { RefreshingProvider } from "./refreshAhead";
 import { refreshing, refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
 import { refreshingRole, validateRefreshingRoleOptions, type RefreshingRoleOptions } from "./refreshingRole";
+import {
+  refreshingWebIdentity,
+  validateRefreshingWebIdentityOptions,
+  type RefreshingWebIdentityOptions,
+} from "./refreshingWebIdentity";
 
 /**
  * Options of {@link session}: a role to assume, and the region the clients talk to.
@@ -20,7 +24,7 @@ import { refreshingRole, validateRefreshingRoleOptions, type RefreshingRoleOptio
  * ```
  * @since 0.1.0
  */
-export type SessionOptions = (RefreshingRoleOptions | SourceSessionOptions) & {
+export type SessionOptions = (RefreshingRoleOptions | RefreshingWebIdentityOptions | SourceSessionOptions) & {
   /** The region of the clients, and of STS unless `stsClient` is given. */
   readonly region?: string | undefined;
 };
@@ -111,13 +115,8 @@ const ROLE_ONLY = [...Object.keys(assumeRoleProps), ...Object.keys(webIdentityPr
   (key) => !(key in refreshPolicyProps) && key !== "region",
 );
 
-const notWithSource = new t.Type<never>(
+const notWithSource = notAnOption(
   "is for assuming a role; with source, the credentials come from the source: give one or the other",
-  (_u): _u is never => false,
-  (u, c) => t.failure(u, c),
-  () => {
-    throw new TypeError("not an option with source");
-  },
 );
 
 const SourceSessionOptionsCodec = strictOptions(
@@ -209,12 +208,16 @@ export const session = (options: SessionOptions): Session => {
     credentials = refreshing(source, refreshPolicy);
   } else {
     // The region is the clients'; STS uses it too, unless the caller brought an STS client of its own.
-    const roleOptions = rest;
-    const validated = validateRefreshingRoleOptions(
-      roleOptions.stsClient === undefined && region !== undefined ? { ...roleOptions, region } : roleOptions,
-      "session",
-    );
-    credentials = refreshingRole(validated);
+    const roleOptions = rest as RefreshingRoleOptions | RefreshingWebIdentityOptions;
+    const withRegion =
+      roleOptions.stsClient === undefined && region !== undefined ? { ...roleOptions, region } : roleOptions;
+    const given = withRegion as unknown as Record<string, unknown>;
+    credentials =
+      given.webIdentityToken !== undefined || given.webIdentityTokenFile !== undefined
+        ? refreshingWebIdentity(
+            validateRefreshingWebIdentityOptions(withRegion as RefreshingWebIdentityOptions, "session"),
+          )
+        : refreshingRole(validateRefreshingRoleOptions(withRegion, "session"));
   }
   // One plugin for every client: they share the credentials, so they share what was learnt about keys.
   const rejectionPlugin = getCredentialRejectionPlugin(credentials, {
