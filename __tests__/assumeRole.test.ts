@@ -142,15 +142,36 @@ describe("assumeRole", () => {
     },
   );
 
-  it("builds an STS client that makes one attempt per call, leaving retries to retryWith", async () => {
-    const built = stsClientFor({ region: "eu-west-1", clientConfig: { endpoint: "http://127.0.0.1:1" } });
+  it("builds an STS client at first use, that makes one attempt per call, leaving retries to retryWith", async () => {
+    const lazy = stsClientFor({ region: "eu-west-1", clientConfig: { endpoint: "http://127.0.0.1:1" } });
+    const built = lazy();
+    expect(lazy()).toBe(built); // one client per provider
     expect(await built.config.maxAttempts()).toBe(1);
     expect(await built.config.region()).toBe("eu-west-1");
-    const tuned = stsClientFor({ clientConfig: { region: "eu-west-1", maxAttempts: 3 } });
+    const tuned = stsClientFor({ clientConfig: { region: "eu-west-1", maxAttempts: 3 } })();
     expect(await tuned.config.maxAttempts()).toBe(3);
     const given = new STSClient({ region: "us-east-1" });
-    expect(stsClientFor({ stsClient: given })).toBe(given);
+    expect(stsClientFor({ stsClient: given })()).toBe(given);
     for (const client of [built, tuned, given]) client.destroy();
+  });
+
+  it("builds no STS client until credentials are first asked for", async () => {
+    // The client is made from clientConfig: the getter is read when, and only when, it is built.
+    let reads = 0;
+    const clientConfig = {
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDCALLER", secretAccessKey: "caller-secret" },
+      get endpoint() {
+        reads++;
+        return "http://127.0.0.1:1";
+      },
+    };
+    const provider = assumeRole({ roleArn: "arn:aws:iam::123456789012:role/lazy", clientConfig });
+    expect(reads).toBe(0);
+    await expect(provider()).rejects.toThrow(CredentialRefreshError);
+    expect(reads).toBe(1);
+    await expect(provider()).rejects.toThrow(CredentialRefreshError);
+    expect(reads).toBe(1); // one client per provider
   });
 
   describe("bad options", () => {

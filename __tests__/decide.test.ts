@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { defaultRefreshBackoff, type Credentials } from "../src";
 import { timelineOf } from "../src/credentialTimeline";
 import {
@@ -190,6 +191,36 @@ describe("decide: the refresh rules as one pure function", () => {
     expect(servedUntil({ ...state, invalidated: true })).toBe(-Infinity);
     // A backoff past the expiration leaves the next attempt to callers.
     expect(backgroundDueAt({ ...state, backoffUntil: T0 + 2 * HOUR })).toBe(Infinity);
+  });
+
+  it("while a refresh is in flight, answers every call that is no cache hit with join, changing nothing", () => {
+    // refreshAhead relies on this to let a crowd of waiting callers skip the decision.
+    fc.assert(
+      fc.property(
+        fc.option(fc.integer({ min: 1, max: 48 * 60 }), { nil: undefined }),
+        fc.constantFrom("initial", "advisory", "mandatory", "forced", "invalidated", "expired"),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: -60, max: 72 * 60 }),
+        fc.integer({ min: 0, max: 10 * 60 }),
+        (lifetimeMinutes, reason, invalidated, force, minutesFromStart, backoffMinutes) => {
+          const base = lifetimeMinutes === undefined ? emptyState : holding(T0 + lifetimeMinutes * MINUTE);
+          const state: RefreshState = {
+            ...base,
+            inFlight: reason as RefreshState["inFlight"],
+            invalidated: base.held === undefined ? false : invalidated,
+            backoffUntil: T0 + backoffMinutes * MINUTE,
+          };
+          const now = T0 + minutesFromStart * MINUTE;
+          if (!force && now < servedUntil(state)) return; // a cache hit: never reaches decide()
+          const decision = decide(policy, state, now, { type: "call", force });
+          expect(decision.action).toEqual({ type: "join" });
+          expect(decision.state).toBe(state);
+          expect(decision.events).toEqual([]);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it("serves the held credentials in the advisory window and starts exactly one background refresh", () => {

@@ -465,7 +465,7 @@ export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {
     const raw: RawAnswer = {};
     let response: unknown;
     try {
-      response = await client.send(recordRawAnswer(new AssumeRoleCommand({ ...input, ...mfaInput }), raw), {
+      response = await client().send(recordRawAnswer(new AssumeRoleCommand({ ...input, ...mfaInput }), raw), {
         ...(providerOptions?.signal === undefined ? {} : { abortSignal: providerOptions.signal }),
       });
     } catch (error) {

@@ -203,7 +203,7 @@ export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOpti
     const raw: RawAnswer = {};
     let response: unknown;
     try {
-      response = await client.send(
+      response = await client().send(
         recordRawAnswer(new AssumeRoleWithWebIdentityCommand({ ...input, WebIdentityToken }), raw),
         { ...(providerOptions?.signal === undefined ? {} : { abortSignal: providerOptions.signal }) },
       );

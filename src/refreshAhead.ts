@@ -447,26 +447,52 @@ export const refreshAheadWith = (
       }
     };
 
-    const wait = async (signal: AbortSignal | undefined): Promise<Credentials> => {
-      const refresh = inFlight;
-      if (refresh === undefined) throw new Error("aws-refresh-session: no refresh to wait for (a bug)");
-      hold();
-      try {
-        const error = await abortable(refresh, signal);
+    /**
+     * What the refresh in flight answers its waiters, made once per refresh: ten thousand callers
+     * waiting for one refresh share one promise, as they share the refresh.
+     */
+    let joined:
+      | {
+          readonly refresh: Promise<CredentialRefreshError | undefined>;
+          readonly answer: Promise<Credentials>;
+          waiting?: Promise<Credentials>;
+        }
+      | undefined;
+    const answerOf = (refresh: Promise<CredentialRefreshError | undefined>): Promise<Credentials> =>
+      refresh.then((error) => {
         if (error !== undefined) throw error;
         const credentials = state.held?.credentials;
         if (credentials === undefined)
           throw new Error("aws-refresh-session: no credentials after a refresh (a bug)");
         return credentials;
-      } finally {
-        release();
+      });
+
+    const wait = (signal: AbortSignal | undefined): Promise<Credentials> => {
+      const refresh = inFlight;
+      if (refresh === undefined)
+        return Promise.reject(new Error("aws-refresh-session: no refresh to wait for (a bug)"));
+      if (joined?.refresh !== refresh) joined = { refresh, answer: answerOf(refresh) };
+      const current = joined;
+      if (signal === undefined) {
+        // Callers without a signal wait until the refresh settles: one hold for them all.
+        if (current.waiting === undefined) {
+          hold();
+          current.waiting = current.answer.finally(release);
+        }
+        return current.waiting;
       }
+      // A caller with a signal may leave early: it holds the process only while it waits.
+      hold();
+      return abortable(current.answer, signal).finally(release);
     };
 
     const slowPath = (providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
       const signal = providerOptions?.signal;
       // A caller that has already given up starts nothing.
       if (signal?.aborted === true) return Promise.reject(abortReason(signal));
+      // With a refresh in flight, a call that is no cache hit joins it: decide() answers "join" (a
+      // property test in decide.test.ts checks it), so a crowd of callers costs no decision each.
+      if (state.inFlight !== undefined && inFlight !== undefined) return wait(signal);
       const decision = step({ type: "call", force: providerOptions?.forceRefresh === true });
       const { action } = decision;
       switch (action.type) {

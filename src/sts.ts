@@ -219,26 +219,23 @@ export const stsFailure = (action: string, subject: string, error: unknown, raw?
 };
 
 /**
- * Builds the STS client a provider uses: the one given, or one made from `clientConfig` that makes a
- * single attempt per call unless told otherwise, so that {@link retryWith} is the one place retries
- * happen.
+ * The STS client a provider uses, built at its first call rather than when the provider is made: a
+ * program pays for the client (its configuration, its region lookup) only when it needs credentials.
+ * It is the one given, or one made from `clientConfig` that makes a single attempt per call unless
+ * told otherwise, so that {@link retryWith} is the one place retries happen.
  *
- * @example
- * ```ts
- * import { stsClientFor } from "./sts";
- *
- * const client = stsClientFor({ region: "eu-west-1" });
- * ```
  * @internal
  */
 export const stsClientFor = (options: {
   readonly stsClient?: STSClient | undefined;
   readonly clientConfig?: STSClientConfig | undefined;
   readonly region?: string | undefined;
-}): STSClient =>
-  options.stsClient ??
-  new STSClient({
-    ...options.clientConfig,
-    ...(options.region === undefined ? {} : { region: options.region }),
-    maxAttempts: options.clientConfig?.maxAttempts ?? 1,
-  });
+}): (() => STSClient) => {
+  let client = options.stsClient;
+  return () =>
+    (client ??= new STSClient({
+      ...options.clientConfig,
+      ...(options.region === undefined ? {} : { region: options.region }),
+      maxAttempts: options.clientConfig?.maxAttempts ?? 1,
+    }));
+};
