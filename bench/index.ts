@@ -7,6 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { blockedCallers } from "./blockedCallers";
+import { writeCharts } from "./charts";
 import { concurrency } from "./concurrency";
 import { fileCacheBench } from "./fileCache";
 import { fleet } from "./fleet";
@@ -187,6 +188,8 @@ async function main(): Promise<void> {
     `${JSON.stringify({ environment, rows, raw: { hotPath: hot, sharedClients: shared, concurrency: conc, blockedCallers: blocked, fleet: fleetResult, memory: mem, fileCache: files, outage } }, null, 2)}\n`,
   );
   console.log("written to bench/results.json");
+  await writeCharts({ fleet: fleetResult, outage }, join(__dirname, "..", "docs"));
+  console.log("charts written to docs/fleet.svg and docs/outage.svg");
 }
 
 main().catch((error: unknown) => {

@@ -20,8 +20,11 @@ import { refreshAhead as legacyRefreshAhead } from "./legacy/refreshAhead";
 
 const PROCESSES = Number(process.env.OUTAGE_PROCESSES ?? 10_000);
 const MINUTE = 60_000;
+const LIFETIME_MS = 60 * MINUTE;
 const OUTAGE_FROM = 45 * MINUTE;
 const OUTAGE_MS = 30 * MINUTE;
+/** When the first credentials expire, counted from the outage's start (the charts mark it). */
+export const EXPIRY_INTO_OUTAGE_MS = LIFETIME_MS - OUTAGE_FROM;
 const REQUEST_EVERY_MS = 30_000;
 /** Long enough after the outage for every process to recover. */
 const SIMULATED_MS = OUTAGE_FROM + OUTAGE_MS + 30 * MINUTE;
@@ -93,7 +96,7 @@ export const outage = async (variant: OutageVariant): Promise<OutageResult> => {
     return Promise.resolve<Credentials>({
       accessKeyId: "ASIA",
       secretAccessKey: "s",
-      expiration: new Date(clock.now() + 60 * MINUTE),
+      expiration: new Date(clock.now() + LIFETIME_MS),
     });
   };
 
