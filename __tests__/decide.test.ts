@@ -207,7 +207,7 @@ describe("decide: the refresh rules as one pure function", () => {
           const base = lifetimeMinutes === undefined ? emptyState : holding(T0 + lifetimeMinutes * MINUTE);
           const state: RefreshState = {
             ...base,
-            inFlight: reason as RefreshState["inFlight"],
+            inFlight: reason,
             invalidated: base.held === undefined ? false : invalidated,
             backoffUntil: T0 + backoffMinutes * MINUTE,
           };
