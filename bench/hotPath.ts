@@ -1,7 +1,8 @@
 /**
  * 1. Hot path: nanoseconds per awaited call of a warm provider. Ours (the whole refreshingRole
  * pipeline) against the SDK's `memoize` from @smithy/property-provider with the SDK's 5-minute window,
- * and against the floor: an async function that returns a held object. Rounds interleave the
+ * against the floor: an async function that returns a held object, and against the floor of a provider
+ * that checks expiry: the same function reading the clock (`Date.now()`) once. Rounds interleave the
  * contenders in rotating order; each sample is the median time of a batch of 1,000 awaited calls.
  */
 import { memoize } from "@smithy/property-provider";
@@ -12,7 +13,7 @@ import { stats, stubSts, type Stats } from "./support";
 const BATCH = 1_000;
 
 export interface HotPathResult {
-  readonly nsPerCall: Record<"ours" | "memoize" | "floor", Stats>;
+  readonly nsPerCall: Record<"ours" | "memoize" | "floor" | "floorWithClock", Stats>;
   readonly rounds: number;
 }
 
@@ -27,6 +28,13 @@ export const hotPath = async (rounds = 9): Promise<HotPathResult> => {
   // The floor is by definition an async function that returns a held object: nothing to await.
   // eslint-disable-next-line @typescript-eslint/require-await
   const floor = async (): Promise<AwsCredentialIdentity> => held;
+  // The floor of a provider that never serves expired credentials: it has to read the clock.
+  const horizon = Date.now() + 3_600_000;
+  // eslint-disable-next-line @typescript-eslint/require-await
+  const floorWithClock = async (): Promise<AwsCredentialIdentity> => {
+    if (Date.now() >= horizon) throw new Error("expired");
+    return held;
+  };
   const sdkMemoize = memoize(
     () => Promise.resolve({ ...held }),
     (credentials) =>
@@ -41,8 +49,9 @@ export const hotPath = async (rounds = 9): Promise<HotPathResult> => {
     ["ours", ours],
     ["memoize", sdkMemoize],
     ["floor", floor],
+    ["floorWithClock", floorWithClock],
   ];
-  const samples: Record<string, number[]> = { ours: [], memoize: [], floor: [] };
+  const samples: Record<string, number[]> = { ours: [], memoize: [], floor: [], floorWithClock: [] };
   for (let round = 0; round < rounds; round++) {
     const bench = new Bench({ time: 250, warmupTime: 50 });
     const order = contenders.map((_, i) => contenders[(i + round) % contenders.length] ?? contenders[0]);
@@ -67,6 +76,7 @@ export const hotPath = async (rounds = 9): Promise<HotPathResult> => {
       ours: stats(samples.ours ?? []),
       memoize: stats(samples.memoize ?? []),
       floor: stats(samples.floor ?? []),
+      floorWithClock: stats(samples.floorWithClock ?? []),
     },
   };
 };
