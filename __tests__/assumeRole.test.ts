@@ -174,6 +174,29 @@ describe("assumeRole", () => {
     expect(reads).toBe(1); // one client per provider
   });
 
+  it("reports a clientConfig that cannot make a client as such, at the first call, without its secrets", async () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    const provider = assumeRole({
+      roleArn: "arn:aws:iam::123456789012:role/lazy",
+      clientConfig: {
+        region: "us-east-1",
+        get endpoint(): string {
+          throw new Error(`no endpoint, and here is a key: ${secret}`);
+        },
+      },
+    });
+    const error = await provider().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CredentialRefreshError);
+    expect(error).toMatchObject({ retryable: false, attempts: 0 });
+    expect((error as Error).message).toMatch(
+      /^could not build the STS client from clientConfig: Error: no endpoint/,
+    );
+    expect((error as Error).message).not.toContain(secret);
+  });
+
   describe("bad options", () => {
     const base = { roleArn };
     const table: Array<[string, string, Record<string, unknown>, RegExp]> = [

@@ -26,6 +26,8 @@ describe("instanceof by brand", () => {
     }
     // A lookalike is not one: only an instance carries the brand.
     expect(Object.create(CredentialRefreshError.prototype) instanceof CredentialRefreshError).toBe(false);
+    const lookalike = { [Symbol.for("aws-refresh-session.CredentialRefreshError")]: true };
+    expect(lookalike instanceof CredentialRefreshError).toBe(false);
   });
 
   it("leaves no trace in JSON or inspect", () => {

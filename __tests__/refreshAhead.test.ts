@@ -432,6 +432,42 @@ describe("refreshAhead: callers and the process", () => {
     expect(upstream.calls).toBe(0);
   });
 
+  it("keeps a refresh that a listener starts while the previous one settles, and lets others join it", async () => {
+    const clock = manualClock(T0);
+    const upstream = controlledProvider();
+    let reentered: Promise<Credentials> | undefined;
+    const provider = refreshAhead({
+      clock,
+      onEvent: (event) => {
+        // A listener that asks for fresh credentials the moment a refresh succeeds.
+        if (event.type === "refresh-success" && reentered === undefined) {
+          reentered = provider({ forceRefresh: true });
+        }
+      },
+    })(upstream.provider);
+    const first = provider();
+    await settle();
+    upstream.succeed(credentialsAt(clock, HOUR, 1));
+    expect((await first).accessKeyId).toBe("ASIATEST00000001");
+    expect(upstream.inFlight).toBe(1); // the listener's refresh
+    const other = provider({ forceRefresh: true });
+    await settle();
+    expect(upstream.calls).toBe(2); // joined, not a third call
+    upstream.succeed(credentialsAt(clock, HOUR, 2));
+    await expect(other).resolves.toMatchObject({ accessKeyId: "ASIATEST00000002" });
+    await expect(reentered).resolves.toMatchObject({ accessKeyId: "ASIATEST00000002" });
+    provider.dispose();
+  });
+
+  it("answers the caller of a source that throws at once with its error", async () => {
+    const clock = manualClock(T0);
+    const provider = refreshAhead({ clock })(() => {
+      throw sdkError("AccessDenied", 403);
+    });
+    await expect(provider()).rejects.toMatchObject({ name: "CredentialRefreshError", retryable: false });
+    provider.dispose();
+  });
+
   it("refreshes from a caller when its timer never fired (a suspended machine)", async () => {
     let now = T0;
     const stuck: Clock = { now: () => now, sleep: () => new Promise(() => undefined) };

@@ -145,5 +145,11 @@ describe("session", () => {
     expect(errorOf({ source, region: "EU" }).subject).toBe("session");
     const aws = session({ source, roleArn: undefined, region: undefined });
     aws.destroy();
+    // Web identity options go to refreshingWebIdentity's rules: a providerId without a token says so.
+    const noToken = errorOf({ roleArn, providerId: "www.amazon.com" });
+    expect(noToken.subject).toBe("session");
+    expect(noToken.issues).toEqual([
+      { path: "webIdentityToken", rule: "give webIdentityToken or webIdentityTokenFile (it is missing)" },
+    ]);
   });
 });

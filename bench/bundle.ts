@@ -1,7 +1,8 @@
 /**
  * 9. Bundle size: a Lambda-style handler that builds an `STSClient`, bundled with esbuild the way
  * Lambda users bundle (`--bundle --minify --platform=node --format=esm`), with our `refreshingRole`,
- * with the SDK's `fromTemporaryCredentials`, and with no provider. What each provider adds is its
+ * with the SDK's `fromTemporaryCredentials`, and with no provider; and again with esbuild told to prefer
+ * ES module builds (`mainFields: ["module", "main"]`), which tree-shakes the SDK's packages too. What each provider adds is its
  * bundle minus the bundle without one. The package is resolved as users get it (its package.json
  * `exports`, the built dist/), so run `npm run build` first; `npm run bench` does.
  */
@@ -40,6 +41,14 @@ export interface BundleResult {
   readonly oursByPackage: ReadonlyArray<readonly [string, number]>;
   /** The files of this package in our bundle, relative to the package. */
   readonly oursFiles: readonly string[];
+  /**
+   * The same three bundles with `mainFields: ["module", "main"]` (as AWS CDK's NodejsFunction bundles
+   * ES modules): the SDK's packages then come as their ES module builds too, which esbuild tree-shakes.
+   */
+  readonly moduleFirst: {
+    readonly bytes: Record<keyof typeof HANDLERS, number>;
+    readonly added: { readonly ours: number; readonly sdk: number };
+  };
 }
 
 const packageOf = (input: string): string => {
@@ -75,25 +84,31 @@ export const bundleSizes = async (): Promise<BundleResult> => {
   try {
     await mkdir(join(work, "node_modules"));
     await symlink(root, join(work, "node_modules", "aws-refresh-session"), "dir");
-    const results = {} as Record<keyof typeof HANDLERS, { bytes: number; metafile: Metafile }>;
-    for (const [name, source] of Object.entries(HANDLERS) as Array<[keyof typeof HANDLERS, string]>) {
-      const entry = join(work, `${name}.mjs`);
-      await writeFile(entry, source);
-      const result = await build({
-        entryPoints: [entry],
-        bundle: true,
-        minify: true,
-        platform: "node",
-        format: "esm",
-        write: false,
-        metafile: true,
-        logLevel: "silent",
-        absWorkingDir: root,
-        nodePaths: [join(root, "node_modules")],
-      });
-      const bytes = result.outputFiles.reduce((sum, file) => sum + file.contents.byteLength, 0);
-      results[name] = { bytes, metafile: result.metafile };
-    }
+    const bundleAll = async (mainFields?: string[]) => {
+      const results = {} as Record<keyof typeof HANDLERS, { bytes: number; metafile: Metafile }>;
+      for (const [name, source] of Object.entries(HANDLERS) as Array<[keyof typeof HANDLERS, string]>) {
+        const entry = join(work, `${name}.mjs`);
+        await writeFile(entry, source);
+        const result = await build({
+          entryPoints: [entry],
+          bundle: true,
+          minify: true,
+          platform: "node",
+          format: "esm",
+          write: false,
+          metafile: true,
+          logLevel: "silent",
+          absWorkingDir: root,
+          nodePaths: [join(root, "node_modules")],
+          ...(mainFields === undefined ? {} : { mainFields }),
+        });
+        const bytes = result.outputFiles.reduce((sum, file) => sum + file.contents.byteLength, 0);
+        results[name] = { bytes, metafile: result.metafile };
+      }
+      return results;
+    };
+    const results = await bundleAll();
+    const moduleFirst = await bundleAll(["module", "main"]);
     const oursFiles = Object.keys(results.ours.metafile.inputs)
       .filter((input) => packageOf(input) === "aws-refresh-session")
       .sort();
@@ -102,6 +117,13 @@ export const bundleSizes = async (): Promise<BundleResult> => {
       added: { ours: results.ours.bytes - results.none.bytes, sdk: results.sdk.bytes - results.none.bytes },
       oursByPackage: addedByPackage(results.ours.metafile, results.none.metafile),
       oursFiles,
+      moduleFirst: {
+        bytes: { none: moduleFirst.none.bytes, sdk: moduleFirst.sdk.bytes, ours: moduleFirst.ours.bytes },
+        added: {
+          ours: moduleFirst.ours.bytes - moduleFirst.none.bytes,
+          sdk: moduleFirst.sdk.bytes - moduleFirst.none.bytes,
+        },
+      },
     };
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -73,7 +73,10 @@ const rewrite = (file, specifier) => {
   return specifier;
 };
 
-// proper-lockfile is loaded on first use with `require` in the CommonJS build; here, with `import()`.
+// proper-lockfile is loaded on first use with `require` in the CommonJS build. Here it is a static
+// import: bundlers put it in the one output file (an `import()` makes rollup and webpack write a second
+// chunk that is easy to leave behind), and only a program that uses fileCache has it, since an unused
+// fileCache.js is dropped whole.
 const deferredRequire = /require\("(proper-lockfile)"\)/g;
 
 const files = (await readdir(esm, { recursive: true }))
@@ -82,10 +85,10 @@ const files = (await readdir(esm, { recursive: true }))
 await init;
 let rewritten = 0;
 for (const file of files) {
-  let source = (await readFile(file, "utf8")).replace(
-    deferredRequire,
-    (_, name) => `import("${name}").then((module) => module.default)`,
-  );
+  let source = await readFile(file, "utf8");
+  if (source.includes(`require("proper-lockfile")`)) {
+    source = `import * as properLockfile from "proper-lockfile";\n${source.replace(deferredRequire, "properLockfile")}`;
+  }
   if (/\brequire\(/.test(source.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {
     throw new Error(`${relative(root, file)}: a require() that the ES module build cannot keep`);
   }
@@ -95,7 +98,7 @@ for (const file of files) {
     if (specifier === undefined) continue;
     const target = rewrite(file, specifier);
     if (target !== specifier) {
-      // A dynamic import's range includes its quotes; the only one here (proper-lockfile) stays as is.
+      // A dynamic import's range includes its quotes; there is none to rewrite.
       if (type !== "static")
         throw new Error(`${relative(root, file)}: cannot rewrite import("${specifier}")`);
       source = `${source.slice(0, start)}${target}${source.slice(end)}`;

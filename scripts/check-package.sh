@@ -107,7 +107,12 @@ node -e '
     .map(([f]) => f);
   const ours = inputs.map((f) => f.slice(f.indexOf("aws-refresh-session/") + "aws-refresh-session/".length));
   const bad = ours.filter((f) => !f.startsWith("dist/esm/"));
-  const unwanted = ours.filter((f) => /containerCredentials|WebIdentity|fileCache|\/fp\//.test(f));
+  const unwanted = [
+    ...ours.filter((f) => /containerCredentials|WebIdentity|fileCache|\/fp\//.test(f)),
+    ...Object.entries(output.inputs)
+      .filter(([f, { bytesInOutput }]) => bytesInOutput > 0 && f.includes("node_modules/proper-lockfile/"))
+      .map(([f]) => f),
+  ];
   if (bad.length > 0) { console.error("bundled files not from dist/esm:", bad); process.exit(1); }
   if (unwanted.length > 0) { console.error("a refreshingRole handler carries:", unwanted); process.exit(1); }
   console.log(`bundle: ${ours.length} files of dist/esm, none of the container, web identity, file cache or fp code`);
@@ -125,6 +130,41 @@ node --input-type=module -e '
   credentials().dispose();
   console.log("instanceof: holds both ways between the bundled ES module build and the CommonJS build");
 '
+
+# An ES module bundle of a program that uses fileCache: esbuild's ESM output needs `require` for the
+# CommonJS packages it bundles (the SDK's and proper-lockfile's Node built-ins), which the README's
+# banner gives it. The lock must be taken: a lock-failed warning fails the check.
+cat > cache.mjs <<'JS'
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileCache, refreshingRole } from "aws-refresh-session";
+import { localSts } from "aws-refresh-session/testing";
+const warnings = [];
+process.on("warning", (warning) => warnings.push(`${warning.code ?? warning.name}: ${warning.message}`));
+const directory = mkdtempSync(join(tmpdir(), "ars-bundle-cache-"));
+const sts = await localSts();
+const credentials = refreshingRole({
+  roleArn: "arn:aws:iam::123456789012:role/bundled",
+  region: "us-east-1",
+  cache: fileCache({ directory }),
+  clientConfig: { endpoint: sts.endpoint, credentials: sts.rootCredentials },
+});
+await credentials();
+credentials.dispose();
+await sts.close();
+await new Promise((resolve) => setImmediate(resolve));
+const entries = readdirSync(directory);
+rmSync(directory, { recursive: true, force: true });
+if (warnings.length > 0 || entries.filter((f) => f.endsWith(".json")).length !== 1) {
+  console.error("bundled fileCache:", { warnings, entries });
+  process.exit(1);
+}
+console.log(`bundled fileCache: locked and wrote ${entries.length} entry, no warning`);
+JS
+"$root/node_modules/.bin/esbuild" cache.mjs --bundle --platform=node --format=esm --outfile=cache.bundle.mjs --log-level=error \
+  --banner:js='import { createRequire } from "node:module"; const require = createRequire(import.meta.url);'
+AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node cache.bundle.mjs
 
 echo "== npm audit --omit=dev"
 cd "$root"

@@ -460,12 +460,13 @@ export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {
   };
 
   return nameSource(async (providerOptions) => {
+    const sts = client();
     const mfaInput =
       mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa) };
     const raw: RawAnswer = {};
     let response: unknown;
     try {
-      response = await client().send(recordRawAnswer(new AssumeRoleCommand({ ...input, ...mfaInput }), raw), {
+      response = await sts.send(recordRawAnswer(new AssumeRoleCommand({ ...input, ...mfaInput }), raw), {
         ...(providerOptions?.signal === undefined ? {} : { abortSignal: providerOptions.signal }),
       });
     } catch (error) {

@@ -199,11 +199,12 @@ export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOpti
     ProviderId: decoded.providerId,
   };
   return nameSource(async (providerOptions) => {
+    const sts = client();
     const WebIdentityToken = await readToken(decoded);
     const raw: RawAnswer = {};
     let response: unknown;
     try {
-      response = await client().send(
+      response = await sts.send(
         recordRawAnswer(new AssumeRoleWithWebIdentityCommand({ ...input, WebIdentityToken }), raw),
         { ...(providerOptions?.signal === undefined ? {} : { abortSignal: providerOptions.signal }) },
       );

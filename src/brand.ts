@@ -26,5 +26,9 @@ export const hasInstance = (
   value: unknown,
 ): boolean =>
   constructor === branded
-    ? typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true
+    ? typeof value === "object" &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[brand] === true &&
+      // A real error of any realm (not a plain object someone put the symbol on).
+      Object.prototype.toString.call(value) === "[object Error]"
     : Function.prototype[Symbol.hasInstance].call(constructor, value);

@@ -138,8 +138,8 @@ const codeOf = (error: unknown): string =>
 /**
  * proper-lockfile is loaded at the first lock, not with this module: it installs exit and signal
  * handlers (to remove its locks), and graceful-fs patches `fs.close`, which a program that never uses
- * a file cache should not get. The ES module build turns this `require` into `import()` (see
- * scripts/build.mjs), so bundlers include proper-lockfile only where a file cache is used.
+ * a file cache should not get. The ES module build (for bundlers) imports it statically instead (see
+ * scripts/build.mjs): a bundle has it only where a file cache is used.
  */
 const loadLockfile = (): Promise<typeof Lockfile> =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred load; see above.

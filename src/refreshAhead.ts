@@ -388,15 +388,18 @@ export const refreshAheadWith = (
           if (timer !== controller) return;
           timer = undefined;
           timerAt = Number.POSITIVE_INFINITY;
-          run(step({ type: "timer" }), undefined);
+          void run(step({ type: "timer" }), undefined);
         })
         .catch(() => undefined);
     };
 
     /** Starts the refresh a decision asks for. */
-    const run = (decision: Decision, providerOptions: ProviderOptions | undefined): void => {
+    const run = (
+      decision: Decision,
+      providerOptions: ProviderOptions | undefined,
+    ): Promise<CredentialRefreshError | undefined> | undefined => {
       const { action } = decision;
-      if (action.type !== "refresh" && action.type !== "serve-and-refresh") return;
+      if (action.type !== "refresh" && action.type !== "serve-and-refresh") return undefined;
       const background = action.type === "serve-and-refresh" || action.background;
       // The shared call must not die with one caller's signal; each caller races its own instead.
       const { signal: _signal, ...callerOptions } = providerOptions ?? {};
@@ -411,6 +414,9 @@ export const refreshAheadWith = (
         } catch (error) {
           outcome = { ok: false, error };
         }
+        // Cleared before the step: its events may reach a listener that starts the next refresh, which
+        // must not be forgotten here.
+        inFlight = undefined;
         try {
           settled = step({ type: "settled", outcome });
         } catch {
@@ -429,10 +435,13 @@ export const refreshAheadWith = (
             },
           });
         }
-        inFlight = undefined;
         return settled.action.type === "settle-waiters" ? settled.action.error : undefined;
       };
-      inFlight = call();
+      const refresh = call();
+      // Unless it settled already (a source that throws at once), or a listener of its settling started
+      // the next one, which is the refresh in flight now.
+      if (state.inFlight !== undefined && inFlight === undefined) inFlight = refresh;
+      return refresh;
     };
 
     const hold = (): void => {
@@ -467,8 +476,10 @@ export const refreshAheadWith = (
         return credentials;
       });
 
-    const wait = (signal: AbortSignal | undefined): Promise<Credentials> => {
-      const refresh = inFlight;
+    const wait = (
+      signal: AbortSignal | undefined,
+      refresh: Promise<CredentialRefreshError | undefined> | undefined = inFlight,
+    ): Promise<Credentials> => {
       if (refresh === undefined)
         return Promise.reject(new Error("aws-refresh-session: no refresh to wait for (a bug)"));
       if (joined?.refresh !== refresh) joined = { refresh, answer: answerOf(refresh) };
@@ -499,13 +510,12 @@ export const refreshAheadWith = (
         case "serve":
           return heldPromise;
         case "serve-and-refresh":
-          run(decision, providerOptions);
+          void run(decision, providerOptions);
           return heldPromise;
         case "raise":
           return Promise.reject(action.error);
         case "refresh":
-          run(decision, providerOptions);
-          return wait(signal);
+          return wait(signal, run(decision, providerOptions));
         case "join":
           return wait(signal);
         default:

@@ -213,7 +213,9 @@ export const session = (options: SessionOptions): Session => {
       roleOptions.stsClient === undefined && region !== undefined ? { ...roleOptions, region } : roleOptions;
     const given = withRegion as unknown as Record<string, unknown>;
     credentials =
-      given.webIdentityToken !== undefined || given.webIdentityTokenFile !== undefined
+      given.webIdentityToken !== undefined ||
+      given.webIdentityTokenFile !== undefined ||
+      given.providerId !== undefined
         ? refreshingWebIdentity(
             validateRefreshingWebIdentityOptions(withRegion as RefreshingWebIdentityOptions, "session"),
           )

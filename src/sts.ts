@@ -232,10 +232,21 @@ export const stsClientFor = (options: {
   readonly region?: string | undefined;
 }): (() => STSClient) => {
   let client = options.stsClient;
-  return () =>
-    (client ??= new STSClient({
-      ...options.clientConfig,
-      ...(options.region === undefined ? {} : { region: options.region }),
-      maxAttempts: options.clientConfig?.maxAttempts ?? 1,
-    }));
+  return () => {
+    if (client !== undefined) return client;
+    try {
+      client = new STSClient({
+        ...options.clientConfig,
+        ...(options.region === undefined ? {} : { region: options.region }),
+        maxAttempts: options.clientConfig?.maxAttempts ?? 1,
+      });
+    } catch (error) {
+      // Not a failed STS call (none was made): a configuration that will not work until it is changed.
+      throw new CredentialRefreshError(
+        `could not build the STS client from clientConfig: ${hideKeysAndTokens(describeError(error))}`,
+        { retryable: false, attempts: 0, cause: error },
+      );
+    }
+    return client;
+  };
 };

@@ -213,7 +213,8 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
         throw new InvalidOptionsError("manualClock.advance", [
           {
             path: "ms",
-            rule: `a finite number of milliseconds, 0 or more: time only moves forward (got ${String(ms)})`,
+            // Only a number is repeated: any other value could be anything, a secret included.
+            rule: `a finite number of milliseconds, 0 or more: time only moves forward (got ${typeof ms === "number" ? String(ms) : `a ${ms === null ? "null" : typeof ms}`})`,
           },
         ]);
       }
@@ -222,7 +223,10 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
     advanceTo: (epochMs) => {
       if (typeof epochMs !== "number" || !Number.isFinite(epochMs)) {
         throw new InvalidOptionsError("manualClock.advanceTo", [
-          { path: "epochMs", rule: `a finite number of epoch milliseconds (got ${String(epochMs)})` },
+          {
+            path: "epochMs",
+            rule: `a finite number of epoch milliseconds (got ${typeof epochMs === "number" ? String(epochMs) : `a ${epochMs === null ? "null" : typeof epochMs}`})`,
+          },
         ]);
       }
       return advanceTo(epochMs);
