@@ -1,4 +1,5 @@
-import { CredentialRefreshError, describeError, fromFunction, refreshing } from "../src";
+import { CredentialRefreshError, fromFunction, refreshing } from "../src";
+import { describeError } from "../src/CredentialRefreshError";
 import { manualClock } from "../src/testing";
 
 describe("describeError", () => {

@@ -1,6 +1,8 @@
 import * as t from "io-ts";
 import { isLeft } from "fp-ts/Either";
-import { decodeOptions, InvalidOptionsError, strictOptions, toIssues } from "../src";
+import { InvalidOptionsError } from "../src";
+import { decodeOptions, toIssues } from "../src/InvalidOptionsError";
+import { strictOptions } from "../src/codecs";
 
 describe("InvalidOptionsError", () => {
   it("lists every issue with its path in the message", () => {

@@ -1,11 +1,6 @@
 import { STSClient } from "@aws-sdk/client-sts";
-import {
-  assumeRole,
-  CredentialRefreshError,
-  InvalidOptionsError,
-  RoleSessionName,
-  type AssumeRoleOptions,
-} from "../src";
+import { assumeRole, CredentialRefreshError, InvalidOptionsError, type AssumeRoleOptions } from "../src";
+import { RoleSessionName } from "../src/codecs";
 import { stsClientFor } from "../src/sts";
 import { manualClock } from "../src/testing";
 import { fakeSts } from "./support/fakeSts";

@@ -3,18 +3,18 @@ import { inspect } from "node:util";
 import fc from "fast-check";
 import {
   assumeRole,
-  assumeRoleProps,
   backoffPolicy,
   InvalidOptionsError,
   refreshAhead,
   refreshing,
   refreshingRole,
-  refreshPolicyProps,
   session,
-  webIdentityProps,
   withTimeout,
   type RefreshingProvider,
 } from "../src";
+import { assumeRoleProps } from "../src/assumeRole";
+import { webIdentityProps } from "../src/assumeRoleWithWebIdentity";
+import { refreshPolicyProps } from "../src/refreshing";
 import { localSts, manualClock } from "../src/testing";
 
 /**

@@ -2,7 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import fc from "fast-check";
-import { assumeRole, CredentialRefreshError, fromFunction, limitRetries, refreshing } from "../src";
+import { assumeRole, CredentialRefreshError, fromFunction, refreshing } from "../src";
+import { limitRetries } from "../src/retryPolicy";
 import { manualClock } from "../src/testing";
 
 /**

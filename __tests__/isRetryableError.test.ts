@@ -1,4 +1,5 @@
-import { attemptsOf, CredentialRefreshError, isRetryableError } from "../src";
+import { CredentialRefreshError, isRetryableError } from "../src";
+import { attemptsOf } from "../src/isRetryableError";
 import { sdkError } from "./support/scripted";
 
 const withCode = (code: string) => Object.assign(new Error(`socket ${code}`), { code });

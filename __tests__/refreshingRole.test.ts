@@ -1,4 +1,5 @@
-import { CredentialRefreshError, InvalidOptionsError, limitRetries, refreshingRole } from "../src";
+import { CredentialRefreshError, InvalidOptionsError, refreshingRole } from "../src";
+import { limitRetries } from "../src/retryPolicy";
 import { manualClock } from "../src/testing";
 import { fakeSts } from "./support/fakeSts";
 import { sdkError, settle } from "./support/scripted";

@@ -1,16 +1,13 @@
 import * as O from "fp-ts/Option";
 import { applyPolicy, defaultRetryStatus, type RetryPolicy, type RetryStatus } from "retry-ts";
+import { backoffPolicy, defaultRetryPolicy, fullJitter, InvalidOptionsError } from "../src";
 import {
-  backoffPolicy,
   capDelay,
   constantDelay,
-  defaultRetryPolicy,
   exponentialBackoff,
-  fullJitter,
-  InvalidOptionsError,
   limitRetries,
   limitRetriesByDelay,
-} from "../src";
+} from "../src/retryPolicy";
 
 /** The delays a policy gives, retry after retry, until it stops (or `max` of them). */
 const delaysOf = (policy: RetryPolicy, max = 20): number[] => {

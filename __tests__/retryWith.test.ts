@@ -1,14 +1,7 @@
 import { pipe } from "fp-ts/function";
 import * as O from "fp-ts/Option";
-import {
-  constantDelay,
-  CredentialRefreshError,
-  InvalidOptionsError,
-  limitRetries,
-  RetryPolicyMonoid,
-  retryWith,
-  type RetryEvent,
-} from "../src";
+import { CredentialRefreshError, InvalidOptionsError, retryWith, type RetryEvent } from "../src";
+import { constantDelay, limitRetries, RetryPolicyMonoid } from "../src/retryPolicy";
 import { manualClock } from "../src/testing";
 import { credentialsAt, scriptedProvider, sdkError, settle } from "./support/scripted";
 

@@ -67,7 +67,20 @@ node -e '
     if (typeof value !== "function") { console.error(`require: ${name} is ${typeof value}`); process.exit(1); }
   }
   console.log(`require: ${Object.keys(main).length} + ${Object.keys(testing).length} + ${Object.keys(fp).length} exports`);
-'
+  // The public surface, as published, is the one api/exports.json records (and the tests check).
+  const api = require(process.argv[1]);
+  for (const [entry, module] of [["aws-refresh-session", main], ["aws-refresh-session/testing", testing], ["aws-refresh-session/fp", fp]]) {
+    const got = Object.keys(module).filter((k) => k !== "__esModule").sort();
+    const want = api[entry].values;
+    const extra = got.filter((k) => !want.includes(k));
+    const missing = want.filter((k) => !got.includes(k));
+    if (extra.length + missing.length > 0) {
+      console.error(`${entry}: not the surface of api/exports.json: extra ${extra.join(", ") || "none"}; missing ${missing.join(", ") || "none"}`);
+      process.exit(1);
+    }
+  }
+  console.log("exports: each entry exports exactly what api/exports.json lists");
+' "$root/api/exports.json"
 
 echo "== import"
 node --input-type=module -e '

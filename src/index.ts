@@ -4,44 +4,15 @@
  *
  * @packageDocumentation
  */
-export { abortable } from "./abortable";
-export {
-  assumeRole,
-  AssumeRoleOptionsCodec,
-  assumeRoleProps,
-  CHAINED_SESSION_MAX_SECONDS,
-  type AssumeRoleOptions,
-  type MfaOptions,
-  type SessionTag,
-} from "./assumeRole";
+export { assumeRole, type AssumeRoleOptions, type MfaOptions, type SessionTag } from "./assumeRole";
 export {
   assumeRoleWithWebIdentity,
-  AssumeRoleWithWebIdentityOptionsCodec,
   webIdentityFromEnv,
-  webIdentityProps,
   type AssumeRoleWithWebIdentityOptions,
   type WebIdentityTokenSource,
 } from "./assumeRoleWithWebIdentity";
 export { assumeRoleCacheKey, type AssumeRoleCacheKeyInput } from "./assumeRoleCacheKey";
-export { abortReason, systemClock, type Clock, type SleepOptions } from "./Clock";
-export {
-  arrayOfAtMost,
-  ClockCodec,
-  functionCodec,
-  integerIn,
-  MAX_TIMER_MS,
-  NonEmptyString,
-  NonNegativeMillis,
-  objectCodec,
-  objectWith,
-  PositiveMillis,
-  refine,
-  RoleArn,
-  RoleSessionName,
-  stringOf,
-  strictOptions,
-  ValidDate,
-} from "./codecs";
+export { systemClock, type Clock, type SleepOptions } from "./Clock";
 export type { CredentialCache } from "./CredentialCache";
 export { CredentialCacheError, type CacheProblem } from "./CredentialCacheError";
 export {
@@ -51,19 +22,15 @@ export {
   type ProviderOptions,
   type ProviderTransform,
 } from "./CredentialProvider";
-export {
-  CredentialRefreshError,
-  describeError,
-  type CredentialRefreshErrorOptions,
-} from "./CredentialRefreshError";
+export { CredentialRefreshError, type CredentialRefreshErrorOptions } from "./CredentialRefreshError";
 export {
   CREDENTIAL_REJECTION_ERROR_CODES,
   getCredentialRejectionPlugin,
   type CredentialRejectionPluginOptions,
 } from "./getCredentialRejectionPlugin";
-export { decodeOptions, InvalidOptionsError, toIssues, type OptionIssue } from "./InvalidOptionsError";
-export { asCredentialRefreshError, attemptsOf, isRetryableError } from "./isRetryableError";
-export { isUsableAt, memoizeUntil, type MemoizedProvider, type MemoizeUntilOptions } from "./memoizeUntil";
+export { InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
+export { isRetryableError } from "./isRetryableError";
+export { memoizeUntil, type MemoizedProvider, type MemoizeUntilOptions } from "./memoizeUntil";
 export { defaultAdvisoryWindowMs } from "./credentialTimeline";
 export { isNonRecoverableError, NON_RECOVERABLE_ERROR_CODES } from "./isNonRecoverableError";
 export {
@@ -82,24 +49,13 @@ export {
   type RefreshBackoff,
   type RefreshBackoffContext,
 } from "./refreshBackoff";
-export { refreshing, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
-export {
-  refreshingRole,
-  RefreshingRoleOptionsCodec,
-  validateRefreshingRoleOptions,
-  type RefreshingRoleOptions,
-} from "./refreshingRole";
+export { refreshing, type RefreshPolicyOptions } from "./refreshing";
+export { refreshingRole, type RefreshingRoleOptions } from "./refreshingRole";
 export { refreshingWebIdentity, type RefreshingWebIdentityOptions } from "./refreshingWebIdentity";
 export {
   backoffPolicy,
-  capDelay,
-  constantDelay,
   defaultRetryPolicy,
-  exponentialBackoff,
   fullJitter,
-  limitRetries,
-  limitRetriesByDelay,
-  RetryPolicyMonoid,
   type BackoffOptions,
   type Random,
   type RetryPolicy,
@@ -116,7 +72,7 @@ export {
 } from "./session";
 export { containerCredentials, type ContainerCredentialsOptions } from "./containerCredentials";
 export { fileCache, type FileCache, type FileCacheOptions } from "./fileCache";
-export { CredentialsCodec, fromFunction } from "./fromFunction";
+export { fromFunction } from "./fromFunction";
 export { withCache, type CacheEvent, type WithCacheOptions } from "./withCache";
 export { withExpiryBuffer } from "./withExpiryBuffer";
 export { withTimeout, type WithTimeoutOptions } from "./withTimeout";

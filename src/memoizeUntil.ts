@@ -1,6 +1,6 @@
 import type { Clock } from "./Clock";
 import { ClockCodec, strictOptions } from "./codecs";
-import type { CredentialProvider, Credentials } from "./CredentialProvider";
+import type { CredentialProvider } from "./CredentialProvider";
 import { decodeOptions } from "./InvalidOptionsError";
 import { refreshAheadWith } from "./refreshAhead";
 
@@ -39,22 +39,6 @@ const MemoizeUntilOptionsCodec = strictOptions("MemoizeUntilOptions", {}, { cloc
 export interface MemoizedProvider extends CredentialProvider {
   readonly memoized: true;
 }
-
-/**
- * Whether `credentials` can still be used at `now`: no expiration means they never expire.
- *
- * @example
- * ```ts
- * import { isUsableAt } from "aws-refresh-session";
- *
- * isUsableAt(Date.now())({ accessKeyId: "a", secretAccessKey: "b", expiration: new Date(0) }); // false
- * ```
- * @since 0.1.0
- */
-export const isUsableAt =
-  (now: number) =>
-  (credentials: Credentials): boolean =>
-    credentials.expiration === undefined || credentials.expiration.getTime() > now;
 
 /**
  * Caches the last credentials until their `expiration`, as read from the clock.

@@ -8,15 +8,13 @@ import {
 } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import {
-  constantDelay,
   CredentialRefreshError,
-  limitRetries,
   refreshingRole,
-  RetryPolicyMonoid,
   session,
   type Credentials,
   type RetryEvent,
 } from "../../src";
+import { constantDelay, limitRetries, RetryPolicyMonoid } from "../../src/retryPolicy";
 import { freePort } from "../support/moto";
 import { callerCredentials, describeWithMoto, motoEndpoint } from "../support/motoEnv";
 

@@ -17,6 +17,7 @@ import type {
   ProviderTransform,
 } from "../CredentialProvider";
 import type { CredentialRefreshError } from "../CredentialRefreshError";
+import { decodeOptions } from "../InvalidOptionsError";
 import { asCredentialRefreshError } from "../isRetryableError";
 
 /**
@@ -315,13 +316,24 @@ export const validate =
   <A, O>(subject: string, codec: import("io-ts").Type<A, O, unknown>) =>
   (input: unknown): E.Either<P.InvalidOptionsError, A> =>
     E.tryCatch(
-      () => P.decodeOptions(subject, codec, input),
+      () => decodeOptions(subject, codec, input),
       (error) => error as P.InvalidOptionsError,
     );
 
+export { AssumeRoleOptionsCodec } from "../assumeRole";
+export { AssumeRoleWithWebIdentityOptionsCodec } from "../assumeRoleWithWebIdentity";
+export { CredentialsCodec } from "../fromFunction";
+export { RefreshingRoleOptionsCodec } from "../refreshingRole";
+/**
+ * retry-ts's combinators, for building a `retryPolicy` by composition (the main entry has
+ * `backoffPolicy` for the common case). Re-exported so that a program needs no direct dependency on
+ * retry-ts.
+ */
 export {
-  AssumeRoleOptionsCodec,
-  AssumeRoleWithWebIdentityOptionsCodec,
-  CredentialsCodec,
-  RefreshingRoleOptionsCodec,
-} from "../index";
+  capDelay,
+  constantDelay,
+  exponentialBackoff,
+  limitRetries,
+  limitRetriesByDelay,
+  RetryPolicyMonoid,
+} from "../retryPolicy";

@@ -1,6 +1,10 @@
 import { abortReason, type Clock } from "../Clock";
 import { InvalidOptionsError } from "../InvalidOptionsError";
 
+/** A number as it is; anything else by its kind only, since it could be anything, a secret included. */
+const numberOrKind = (value: unknown): string =>
+  typeof value === "number" ? String(value) : value === null ? "null" : `a ${typeof value}`;
+
 /**
  * A {@link Clock} that moves only when told, for tests: `sleep` waits until `advance` has moved time
  * past its deadline.
@@ -213,8 +217,7 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
         throw new InvalidOptionsError("manualClock.advance", [
           {
             path: "ms",
-            // Only a number is repeated: any other value could be anything, a secret included.
-            rule: `a finite number of milliseconds, 0 or more: time only moves forward (got ${typeof ms === "number" ? String(ms) : `a ${ms === null ? "null" : typeof ms}`})`,
+            rule: `a finite number of milliseconds, 0 or more: time only moves forward (got ${numberOrKind(ms)})`,
           },
         ]);
       }
@@ -225,7 +228,7 @@ export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock =
         throw new InvalidOptionsError("manualClock.advanceTo", [
           {
             path: "epochMs",
-            rule: `a finite number of epoch milliseconds (got ${typeof epochMs === "number" ? String(epochMs) : `a ${epochMs === null ? "null" : typeof epochMs}`})`,
+            rule: `a finite number of epoch milliseconds (got ${numberOrKind(epochMs)})`,
           },
         ]);
       }
