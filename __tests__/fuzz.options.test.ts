@@ -12,9 +12,9 @@ import {
   withTimeout,
   type RefreshingProvider,
 } from "../src";
-import { assumeRoleProps } from "../src/assumeRole";
-import { webIdentityProps } from "../src/assumeRoleWithWebIdentity";
-import { refreshPolicyProps } from "../src/refreshing";
+import { assumeRoleProps } from "../src/sources/assumeRole";
+import { webIdentityProps } from "../src/sources/assumeRoleWithWebIdentity";
+import { refreshPolicyProps } from "../src/policies/refreshing";
 import { localSts, manualClock } from "../src/testing";
 
 /**

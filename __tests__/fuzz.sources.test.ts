@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { assumeRole, CredentialRefreshError, fromFunction, refreshing } from "../src";
-import { limitRetries } from "../src/retryPolicy";
+import { limitRetries } from "../src/pipeline/retryPolicy";
 import { manualClock } from "../src/testing";
 
 /**

@@ -4,35 +4,35 @@
  *
  * @packageDocumentation
  */
-export { assumeRole, type AssumeRoleOptions, type MfaOptions, type SessionTag } from "./assumeRole";
+export { assumeRole, type AssumeRoleOptions, type MfaOptions, type SessionTag } from "./sources/assumeRole";
 export {
   assumeRoleWithWebIdentity,
   webIdentityFromEnv,
   type AssumeRoleWithWebIdentityOptions,
   type WebIdentityTokenSource,
-} from "./assumeRoleWithWebIdentity";
-export { assumeRoleCacheKey, type AssumeRoleCacheKeyInput } from "./assumeRoleCacheKey";
-export { systemClock, type Clock, type SleepOptions } from "./Clock";
-export type { CredentialCache } from "./CredentialCache";
-export { CredentialCacheError, type CacheProblem } from "./CredentialCacheError";
+} from "./sources/assumeRoleWithWebIdentity";
+export { assumeRoleCacheKey, type AssumeRoleCacheKeyInput } from "./cache/assumeRoleCacheKey";
+export { systemClock, type Clock, type SleepOptions } from "./core/Clock";
+export type { CredentialCache } from "./cache/CredentialCache";
+export { CredentialCacheError, type CacheProblem } from "./errors/CredentialCacheError";
 export {
   redactSecrets,
   type CredentialProvider,
   type Credentials,
   type ProviderOptions,
   type ProviderTransform,
-} from "./CredentialProvider";
-export { CredentialRefreshError, type CredentialRefreshErrorOptions } from "./CredentialRefreshError";
+} from "./core/CredentialProvider";
+export { CredentialRefreshError, type CredentialRefreshErrorOptions } from "./errors/CredentialRefreshError";
 export {
   CREDENTIAL_REJECTION_ERROR_CODES,
   getCredentialRejectionPlugin,
   type CredentialRejectionPluginOptions,
-} from "./getCredentialRejectionPlugin";
-export { InvalidOptionsError, type OptionIssue } from "./InvalidOptionsError";
-export { isRetryableError } from "./isRetryableError";
-export { memoizeUntil, type MemoizedProvider, type MemoizeUntilOptions } from "./memoizeUntil";
-export { defaultAdvisoryWindowMs } from "./credentialTimeline";
-export { isNonRecoverableError, NON_RECOVERABLE_ERROR_CODES } from "./isNonRecoverableError";
+} from "./policies/getCredentialRejectionPlugin";
+export { InvalidOptionsError, type OptionIssue } from "./errors/InvalidOptionsError";
+export { isRetryableError } from "./errors/isRetryableError";
+export { memoizeUntil, type MemoizedProvider, type MemoizeUntilOptions } from "./pipeline/memoizeUntil";
+export { defaultAdvisoryWindowMs } from "./pipeline/credentialTimeline";
+export { isNonRecoverableError, NON_RECOVERABLE_ERROR_CODES } from "./errors/isNonRecoverableError";
 export {
   refreshAhead,
   type RefreshAheadOptions,
@@ -40,7 +40,7 @@ export {
   type RefreshingProvider,
   type RefreshReason,
   type RefreshStatus,
-} from "./refreshAhead";
+} from "./pipeline/refreshAhead";
 export {
   defaultRefreshBackoff,
   exponentialRefreshBackoff,
@@ -48,10 +48,10 @@ export {
   type ExponentialRefreshBackoffOptions,
   type RefreshBackoff,
   type RefreshBackoffContext,
-} from "./refreshBackoff";
-export { refreshing, type RefreshPolicyOptions } from "./refreshing";
-export { refreshingRole, type RefreshingRoleOptions } from "./refreshingRole";
-export { refreshingWebIdentity, type RefreshingWebIdentityOptions } from "./refreshingWebIdentity";
+} from "./pipeline/refreshBackoff";
+export { refreshing, type RefreshPolicyOptions } from "./policies/refreshing";
+export { refreshingRole, type RefreshingRoleOptions } from "./policies/refreshingRole";
+export { refreshingWebIdentity, type RefreshingWebIdentityOptions } from "./policies/refreshingWebIdentity";
 export {
   backoffPolicy,
   defaultRetryPolicy,
@@ -60,8 +60,8 @@ export {
   type Random,
   type RetryPolicy,
   type RetryStatus,
-} from "./retryPolicy";
-export { retryWith, type RetryEvent, type RetryOptions } from "./retryWith";
+} from "./pipeline/retryPolicy";
+export { retryWith, type RetryEvent, type RetryOptions } from "./pipeline/retryWith";
 export {
   session,
   type ClientClass,
@@ -69,10 +69,10 @@ export {
   type Session,
   type SessionOptions,
   type SourceSessionOptions,
-} from "./session";
-export { containerCredentials, type ContainerCredentialsOptions } from "./containerCredentials";
-export { fileCache, type FileCache, type FileCacheOptions } from "./fileCache";
-export { fromFunction } from "./fromFunction";
-export { withCache, type CacheEvent, type WithCacheOptions } from "./withCache";
-export { withExpiryBuffer } from "./withExpiryBuffer";
-export { withTimeout, type WithTimeoutOptions } from "./withTimeout";
+} from "./policies/session";
+export { containerCredentials, type ContainerCredentialsOptions } from "./sources/containerCredentials";
+export { fileCache, type FileCache, type FileCacheOptions } from "./cache/fileCache";
+export { fromFunction } from "./sources/fromFunction";
+export { withCache, type CacheEvent, type WithCacheOptions } from "./cache/withCache";
+export { withExpiryBuffer } from "./pipeline/withExpiryBuffer";
+export { withTimeout, type WithTimeoutOptions } from "./pipeline/withTimeout";

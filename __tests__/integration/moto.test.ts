@@ -14,7 +14,7 @@ import {
   type Credentials,
   type RetryEvent,
 } from "../../src";
-import { constantDelay, limitRetries, RetryPolicyMonoid } from "../../src/retryPolicy";
+import { constantDelay, limitRetries, RetryPolicyMonoid } from "../../src/pipeline/retryPolicy";
 import { freePort } from "../support/moto";
 import { callerCredentials, describeWithMoto, motoEndpoint } from "../support/motoEnv";
 

@@ -6,8 +6,8 @@
 import type { Logger } from "@smithy/types";
 import * as O from "fp-ts/Option";
 import { applyPolicy, defaultRetryStatus, type RetryPolicy, type RetryStatus } from "retry-ts";
-import { abortable } from "../../src/abortable";
-import { systemClock, type Clock } from "../../src/Clock";
+import { abortable } from "../../src/core/abortable";
+import { systemClock, type Clock } from "../../src/core/Clock";
 import {
   ClockCodec,
   functionCodec,
@@ -15,13 +15,13 @@ import {
   objectWith,
   refine,
   strictOptions,
-} from "../../src/codecs";
-import { CredentialRefreshError } from "../../src/CredentialRefreshError";
-import type { CredentialProvider, Credentials, ProviderOptions } from "../../src/CredentialProvider";
-import { decodeOptions } from "../../src/InvalidOptionsError";
-import { asCredentialRefreshError } from "../../src/isRetryableError";
-import { safeListener } from "../../src/safeListener";
-import type { Random } from "../../src/retryPolicy";
+} from "../../src/errors/codecs";
+import { CredentialRefreshError } from "../../src/errors/CredentialRefreshError";
+import type { CredentialProvider, Credentials, ProviderOptions } from "../../src/core/CredentialProvider";
+import { decodeOptions } from "../../src/errors/InvalidOptionsError";
+import { asCredentialRefreshError } from "../../src/errors/isRetryableError";
+import { safeListener } from "../../src/core/safeListener";
+import type { Random } from "../../src/pipeline/retryPolicy";
 import * as t from "io-ts";
 
 /**

@@ -15,10 +15,10 @@ import type {
   Credentials,
   ProviderOptions,
   ProviderTransform,
-} from "../CredentialProvider";
-import type { CredentialRefreshError } from "../CredentialRefreshError";
-import { decodeOptions } from "../InvalidOptionsError";
-import { asCredentialRefreshError } from "../isRetryableError";
+} from "../core/CredentialProvider";
+import type { CredentialRefreshError } from "../errors/CredentialRefreshError";
+import { decodeOptions } from "../errors/InvalidOptionsError";
+import { asCredentialRefreshError } from "../errors/isRetryableError";
 
 /**
  * Why credentials could not be had. Every failure is a {@link CredentialRefreshError} with
@@ -320,10 +320,10 @@ export const validate =
       (error) => error as P.InvalidOptionsError,
     );
 
-export { AssumeRoleOptionsCodec } from "../assumeRole";
-export { AssumeRoleWithWebIdentityOptionsCodec } from "../assumeRoleWithWebIdentity";
-export { CredentialsCodec } from "../fromFunction";
-export { RefreshingRoleOptionsCodec } from "../refreshingRole";
+export { AssumeRoleOptionsCodec } from "../sources/assumeRole";
+export { AssumeRoleWithWebIdentityOptionsCodec } from "../sources/assumeRoleWithWebIdentity";
+export { CredentialsCodec } from "../sources/fromFunction";
+export { RefreshingRoleOptionsCodec } from "../policies/refreshingRole";
 /**
  * retry-ts's combinators, for building a `retryPolicy` by composition (the main entry has
  * `backoffPolicy` for the common case). Re-exported so that a program needs no direct dependency on
@@ -336,4 +336,4 @@ export {
   limitRetries,
   limitRetriesByDelay,
   RetryPolicyMonoid,
-} from "../retryPolicy";
+} from "../pipeline/retryPolicy";

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
 import * as t from "io-ts";
-import { systemClock, type Clock } from "../Clock";
+import { systemClock, type Clock } from "../core/Clock";
 import {
   ClockCodec,
   functionCodec,
@@ -13,9 +13,9 @@ import {
   NonNegativeMillis,
   refine,
   strictOptions,
-} from "../codecs";
-import { decodeOptions } from "../InvalidOptionsError";
-import { redactSecrets, type Credentials } from "../CredentialProvider";
+} from "../errors/codecs";
+import { decodeOptions } from "../errors/InvalidOptionsError";
+import { redactSecrets, type Credentials } from "../core/CredentialProvider";
 import type { ManualClock } from "./manualClock";
 
 /**

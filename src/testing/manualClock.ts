@@ -1,5 +1,5 @@
-import { abortReason, type Clock } from "../Clock";
-import { InvalidOptionsError } from "../InvalidOptionsError";
+import { abortReason, type Clock } from "../core/Clock";
+import { InvalidOptionsError } from "../errors/InvalidOptionsError";
 
 /** A number as it is; anything else by its kind only, since it could be anything, a secret included. */
 const numberOrKind = (value: unknown): string =>

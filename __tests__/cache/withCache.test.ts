@@ -1,0 +1,416 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import type { STSClient } from "@aws-sdk/client-sts";
+import { pipe } from "fp-ts/function";
+import {
+  assumeRole,
+  assumeRoleCacheKey,
+  fileCache,
+  refreshing,
+  refreshingRole,
+  CredentialCacheError,
+  InvalidOptionsError,
+  withCache,
+  type CacheEvent,
+  type CredentialCache,
+  type Credentials,
+} from "../../src";
+import { manualClock, type ManualClock } from "../../src/testing";
+import { fakeSts } from "../support/fakeSts";
+import { credentialsAt, scriptedProvider } from "../support/scripted";
+
+const key = "role-key";
+const MINUTE = 60_000;
+
+/**
+ * A cache in memory with an in-process lock, standing for the file cache shared by several
+ * processes; `onLocked` runs once the lock is held, before the work under it (another process
+ * writing meanwhile).
+ */
+const memoryCache = (options: { onLocked?: () => void } = {}) => {
+  const entries = new Map<string, Credentials>();
+  let tail: Promise<unknown> = Promise.resolve();
+  const calls = { get: 0, set: 0, lock: 0 };
+  const cache: CredentialCache = {
+    get: (k) => {
+      calls.get++;
+      return Promise.resolve(entries.get(k));
+    },
+    set: (k, credentials) => {
+      calls.set++;
+      entries.set(k, { ...credentials });
+      return Promise.resolve();
+    },
+    lock: <T>(_k: string, fn: () => Promise<T>) => {
+      calls.lock++;
+      const run = tail.then(() => {
+        options.onLocked?.();
+        return fn();
+      });
+      tail = run.catch(() => undefined);
+      return run;
+    },
+    describe: (k) => `memory:${k}`,
+  };
+  return { cache, entries, calls };
+};
+
+const recorder = () => {
+  const events: CacheEvent[] = [];
+  return {
+    events,
+    onEvent: (event: CacheEvent) => events.push(event),
+    types: () => events.map((e) => e.type),
+  };
+};
+
+let clock: ManualClock;
+beforeEach(() => {
+  clock = manualClock();
+});
+
+describe("withCache", () => {
+  it("serves an entry with more than minRemainingMs left and calls nothing", async () => {
+    const { cache, entries } = memoryCache();
+    entries.set(key, credentialsAt(clock, 30 * MINUTE, 7));
+    const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE)]);
+    const heard = recorder();
+    const provider = pipe(
+      source.provider,
+      withCache(cache, key, { clock, minRemainingMs: 15 * MINUTE, onEvent: heard.onEvent }),
+    );
+    const credentials = await provider();
+    expect(credentials.accessKeyId).toBe("ASIATEST00000007");
+    expect(credentials.expiration).toEqual(new Date(clock.now() + 30 * MINUTE));
+    expect(source.calls).toBe(0);
+    expect(heard.events).toEqual([
+      {
+        type: "cache-hit",
+        location: "memory:role-key",
+        expiration: new Date(clock.now() + 30 * MINUTE),
+        afterWait: false,
+      },
+    ]);
+    // Served credentials redact their secrets like any of ours.
+    expect(JSON.stringify(credentials)).not.toContain("do-not-leak");
+    expect(inspect(credentials)).not.toContain("do-not-leak");
+  });
+
+  it("refreshes an entry with minRemainingMs or less left, under the lock, and stores the new one", async () => {
+    const { cache, entries, calls } = memoryCache();
+    entries.set(key, credentialsAt(clock, 15 * MINUTE, 7));
+    const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+    const heard = recorder();
+    const provider = pipe(
+      source.provider,
+      withCache(cache, key, { clock, minRemainingMs: 15 * MINUTE, onEvent: heard.onEvent }),
+    );
+    expect((await provider()).accessKeyId).toBe("ASIATEST00000008");
+    expect(source.calls).toBe(1);
+    expect(calls).toEqual({ get: 2, set: 1, lock: 1 });
+    expect(entries.get(key)?.accessKeyId).toBe("ASIATEST00000008");
+    expect(heard.events).toEqual([
+      { type: "cache-miss", location: "memory:role-key", reason: "expiring" },
+      { type: "cache-stored", location: "memory:role-key", expiration: new Date(clock.now() + 60 * MINUTE) },
+    ]);
+  });
+
+  it("defaults minRemainingMs to one minute", async () => {
+    const { cache, entries } = memoryCache();
+    const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+    const provider = pipe(source.provider, withCache(cache, key, { clock }));
+    entries.set(key, credentialsAt(clock, MINUTE + 1, 7));
+    expect((await provider()).accessKeyId).toBe("ASIATEST00000007");
+    entries.set(key, credentialsAt(clock, MINUTE, 7));
+    expect((await provider()).accessKeyId).toBe("ASIATEST00000008");
+  });
+
+  it("uses what another process wrote while it waited for the lock, without calling the source", async () => {
+    const writtenMeanwhile = credentialsAt(clock, 60 * MINUTE, 9);
+    const shared = memoryCache({ onLocked: () => shared.entries.set(key, writtenMeanwhile) });
+    const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+    const heard = recorder();
+    const provider = pipe(source.provider, withCache(shared.cache, key, { clock, onEvent: heard.onEvent }));
+    expect((await provider()).accessKeyId).toBe("ASIATEST00000009");
+    expect(source.calls).toBe(0);
+    expect(heard.events).toEqual([
+      {
+        type: "cache-hit",
+        location: "memory:role-key",
+        expiration: writtenMeanwhile.expiration,
+        afterWait: true,
+      },
+    ]);
+  });
+
+  it("makes one source call for many providers that refresh together, the others use its entry", async () => {
+    const { cache } = memoryCache();
+    const source = scriptedProvider([() => credentialsAt(clock, 60 * MINUTE, source.calls)]);
+    const providers = Array.from({ length: 8 }, () =>
+      pipe(source.provider, withCache(cache, key, { clock })),
+    );
+    const keys = await Promise.all(providers.map(async (provider) => (await provider()).accessKeyId));
+    expect(source.calls).toBe(1);
+    expect(new Set(keys)).toEqual(new Set(["ASIATEST00000001"]));
+  });
+
+  it("skips the reads on forceRefresh", async () => {
+    const { cache, entries } = memoryCache();
+    entries.set(key, credentialsAt(clock, 60 * MINUTE, 7));
+    const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+    const heard = recorder();
+    const provider = pipe(source.provider, withCache(cache, key, { clock, onEvent: heard.onEvent }));
+    expect((await provider({ forceRefresh: true })).accessKeyId).toBe("ASIATEST00000008");
+    expect(heard.types()).toEqual(["cache-miss", "cache-stored"]);
+    expect(heard.events[0]).toMatchObject({ reason: "forced" });
+  });
+
+  it("passes on the source's failure without storing anything or calling it again", async () => {
+    const { cache, calls } = memoryCache();
+    const source = scriptedProvider([new Error("AccessDenied")]);
+    const heard = recorder();
+    const provider = pipe(source.provider, withCache(cache, key, { clock, onEvent: heard.onEvent }));
+    await expect(provider()).rejects.toThrow("AccessDenied");
+    expect(source.calls).toBe(1);
+    expect(calls.set).toBe(0);
+    expect(heard.types()).toEqual(["cache-miss"]);
+  });
+
+  describe("a cache that fails never fails the call", () => {
+    const failing = (failure: Partial<Record<"get" | "set" | "lock", unknown>>): CredentialCache => {
+      const { cache } = memoryCache();
+      return {
+        get: failure.get === undefined ? cache.get : () => Promise.reject(failure.get),
+        set: failure.set === undefined ? cache.set : () => Promise.reject(failure.set),
+        lock: failure.lock === undefined ? cache.lock : () => Promise.reject(failure.lock),
+        describe: cache.describe,
+      };
+    };
+
+    it.each([
+      [
+        "an unreadable entry",
+        { get: new CredentialCacheError("corrupt", "memory:role-key", "not JSON") },
+        "corrupt",
+      ],
+      [
+        "an unwritable entry",
+        { set: new CredentialCacheError("unwritable", "memory:role-key", "EROFS") },
+        "unwritable",
+      ],
+      [
+        "a lock that cannot be had",
+        { lock: new CredentialCacheError("lock-timeout", "memory:role-key.lock", "held") },
+        "lock-timeout",
+      ],
+      ["a cache of the user's that throws anything", { get: new TypeError("oops") }, "unreadable"],
+    ])("%s: a cache-warning, and the source's credentials", async (_, failure, problem) => {
+      const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+      const heard = recorder();
+      const provider = pipe(
+        source.provider,
+        withCache(failing(failure), key, { clock, onEvent: heard.onEvent }),
+      );
+      expect((await provider()).accessKeyId).toBe("ASIATEST00000008");
+      expect(source.calls).toBe(1);
+      const warnings = heard.events.filter((e) => e.type === "cache-warning");
+      expect(warnings.length).toBeGreaterThanOrEqual(1);
+      expect(warnings[0]).toMatchObject({ location: "memory:role-key", error: { problem } });
+    });
+
+    it("ignores an entry that is not credentials with an expiration", async () => {
+      const { cache, entries } = memoryCache();
+      entries.set(key, { accessKeyId: "AKIA", secretAccessKey: "s" });
+      const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+      const heard = recorder();
+      await pipe(source.provider, withCache(cache, key, { clock, onEvent: heard.onEvent }))();
+      expect(source.calls).toBe(1);
+      expect(heard.events[0]).toMatchObject({ type: "cache-warning", error: { problem: "foreign" } });
+    });
+
+    it("without a listener, warns through process.emitWarning once per problem", async () => {
+      const emitted: unknown[] = [];
+      const spy = jest.spyOn(process, "emitWarning").mockImplementation((warning: string | Error) => {
+        emitted.push(warning);
+      });
+      try {
+        const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+        const error = new CredentialCacheError("corrupt", "memory:role-key", "not JSON");
+        const provider = pipe(source.provider, withCache(failing({ get: error }), key, { clock }));
+        await provider();
+        await provider();
+        expect(emitted).toEqual([`aws-refresh-session: cache not used: ${error.message}`]);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  });
+
+  it("logs one line per event that names the entry, never a secret", async () => {
+    const { cache, entries } = memoryCache();
+    const lines: string[] = [];
+    const logger = {
+      debug: (line: string) => lines.push(`debug ${line}`),
+      info: (line: string) => lines.push(`info ${line}`),
+      warn: (line: string) => lines.push(`warn ${line}`),
+      error: (line: string) => lines.push(`error ${line}`),
+    };
+    const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+    const provider = pipe(source.provider, withCache(cache, key, { clock, logger }));
+    await provider();
+    await provider();
+    entries.set(key, { accessKeyId: "AKIA", secretAccessKey: "bad-entry-secret-do-not-leak" });
+    await provider();
+    expect(lines.map((line) => line.split(":")[0])).toEqual([
+      "debug aws-refresh-session",
+      "debug aws-refresh-session",
+      "debug aws-refresh-session",
+      "warn aws-refresh-session",
+      "debug aws-refresh-session",
+      "debug aws-refresh-session",
+    ]);
+    for (const line of lines) {
+      expect(line).toContain("memory:role-key");
+      expect(line).not.toContain("do-not-leak");
+    }
+  });
+
+  it("asks for an MFA code only when the source is really called", async () => {
+    const { cache } = memoryCache();
+    let asks = 0;
+    let sends = 0;
+    const stsClient = {
+      send: () => {
+        sends++;
+        return Promise.resolve({
+          Credentials: {
+            AccessKeyId: `ASIAMFA${sends}`,
+            SecretAccessKey: "mfa-secret-do-not-leak",
+            SessionToken: "mfa-token-do-not-leak",
+            Expiration: new Date(clock.now() + 60 * MINUTE),
+          },
+        });
+      },
+    } as unknown as STSClient;
+    const options = {
+      roleArn: "arn:aws:iam::123456789012:role/Admin",
+      mfa: {
+        serialNumber: "arn:aws:iam::123456789012:mfa/alice",
+        tokenCode: () => String(++asks).padStart(6, "0"),
+      },
+      stsClient,
+      clock,
+    };
+    // Runs of a command-line tool, a minute apart: each builds its provider anew, as a new process would.
+    const run = async () =>
+      (await pipe(assumeRole(options), withCache(cache, key, { clock, minRemainingMs: 15 * MINUTE }))())
+        .accessKeyId;
+    const keys: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      keys.push(await run());
+      await clock.advance(MINUTE);
+    }
+    expect(asks).toBe(1);
+    expect(sends).toBe(1);
+    expect(new Set(keys)).toEqual(new Set(["ASIAMFA1"]));
+    // Once the session has 15 minutes or less left, the next run asks for one new code.
+    await clock.advance(36 * MINUTE);
+    expect(await run()).toBe("ASIAMFA2");
+    expect(asks).toBe(2);
+  });
+
+  it("under a refreshing layer, two providers sharing the cache make one source call per refresh cycle", async () => {
+    const { cache } = memoryCache();
+    const source = scriptedProvider([() => credentialsAt(clock, 60 * MINUTE, source.calls)]);
+    // Each worker with its own random draw: one refreshes first, the other finds its entry.
+    const refreshingWithCache = (draw: number) =>
+      refreshing(source.provider, { cache, cacheKey: key, clock, random: () => draw });
+
+    const workers = [refreshingWithCache(0.2), refreshingWithCache(0.8)];
+    await Promise.all(workers.map((worker) => worker()));
+    for (let minute = 1; minute <= 6 * 60; minute++) {
+      await clock.advance(MINUTE);
+      for (const worker of workers) {
+        const credentials = await worker();
+        expect(credentials.expiration!.getTime()).toBeGreaterThan(clock.now());
+      }
+    }
+    workers.forEach((worker) => {
+      worker.dispose();
+    });
+    // Six hours of one-hour credentials, each refreshed once for both workers: the first set and one
+    // per cycle, not twice that.
+    expect(source.calls).toBeLessThanOrEqual(8);
+    expect(source.calls).toBeGreaterThanOrEqual(7);
+  });
+
+  it("checks its options at construction", () => {
+    const { cache } = memoryCache();
+    expect(() => withCache({} as CredentialCache, key)).toThrow(InvalidOptionsError);
+    expect(() => withCache(cache, "")).toThrow(/key/);
+    expect(() => withCache(cache, key, { minRemainingMs: -1 })).toThrow(/minRemainingMs/);
+    expect(() => withCache(cache, key, { minRemaining: 5 } as never)).toThrow(/did you mean minRemainingMs/);
+  });
+});
+
+describe("the cache option of the ready pipelines", () => {
+  it("never hands back the credentials a refresh is replacing, such as a key a service rejected", async () => {
+    const clock = manualClock(Date.UTC(2026, 0, 1));
+    const entries = new Map<string, Credentials>();
+    const cache: CredentialCache = {
+      get: (k) => Promise.resolve(entries.get(k)),
+      set: (k, credentials) => {
+        entries.set(k, credentials);
+        return Promise.resolve();
+      },
+    };
+    const source = scriptedProvider([() => credentialsAt(clock, 60 * MINUTE, source.calls)]);
+    const provider = refreshing(source.provider, { cache, cacheKey: "k", clock });
+    const first = await provider();
+    expect(provider.invalidate(first.accessKeyId)).toBe(true);
+    const second = await provider();
+    // The entry still held the rejected key, with 60 minutes left: it was not used.
+    expect(second.accessKeyId).not.toBe(first.accessKeyId);
+    expect(source.calls).toBe(2);
+    expect(entries.get("k")?.accessKeyId).toBe(second.accessKeyId);
+    provider.dispose();
+  });
+
+  it("gives refreshingRole the AWS CLI's key, so a second process with the same role makes no STS call", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "ars-cache-"));
+    try {
+      const clock = manualClock(Date.now());
+      const options = { roleArn: "arn:aws:iam::123456789012:role/Shared", roleSessionName: "shared", clock };
+      const first = fakeSts(clock);
+      const a = refreshingRole({
+        ...options,
+        stsClient: first.client,
+        cache: fileCache({ directory, clock }),
+      });
+      const credentials = await a();
+      expect(existsSync(join(directory, `${assumeRoleCacheKey(options)}.json`))).toBe(true);
+      const second = fakeSts(clock);
+      const b = refreshingRole({
+        ...options,
+        stsClient: second.client,
+        cache: fileCache({ directory, clock }),
+      });
+      expect((await b()).accessKeyId).toBe(credentials.accessKeyId);
+      expect(first.sent).toHaveLength(1);
+      expect(second.sent).toHaveLength(0);
+      a.dispose();
+      b.dispose();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("asks refreshing() for a cache key, and a key only with a cache", () => {
+    const cache: CredentialCache = { get: () => Promise.resolve(undefined), set: () => Promise.resolve() };
+    const source = scriptedProvider([new Error("unused")]).provider;
+    expect(() => refreshing(source, { cache })).toThrow(/cacheKey: is needed with cache/);
+    expect(() => refreshing(source, { cacheKey: "k" })).toThrow(/cacheKey: goes with cache/);
+  });
+});

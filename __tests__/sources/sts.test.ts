@@ -1,0 +1,137 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  assumeRole,
+  assumeRoleWithWebIdentity,
+  backoffPolicy,
+  CredentialRefreshError,
+  retryWith,
+} from "../../src";
+import { manualClock } from "../../src/testing";
+
+const roleArn = "arn:aws:iam::123456789012:role/Reader";
+const callerSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/** A loopback server that answers every request with `status`, `contentType` and `body`, counting them. */
+const answering = async (status: number, contentType: string | undefined, body: string) => {
+  let requests = 0;
+  const server: Server = createServer((request, response) => {
+    requests++;
+    request.resume();
+    request.on("end", () => {
+      response.writeHead(status, contentType === undefined ? {} : { "content-type": contentType });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    endpoint,
+    get requests() {
+      return requests;
+    },
+    close: () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
+  };
+};
+
+const failureOf = async (provider: () => Promise<unknown>): Promise<CredentialRefreshError> => {
+  const error = await provider().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CredentialRefreshError);
+  return error as CredentialRefreshError;
+};
+
+describe("an STS endpoint that answers 200 with something that is not STS's", () => {
+  const clientConfig = (endpoint: string) => ({
+    endpoint,
+    credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: callerSecret },
+  });
+
+  it.each([
+    [
+      "an HTML page",
+      "text/html; charset=utf-8",
+      "<html>\n  <body>Sign in to the corporate proxy</body>\n</html>",
+      'STS AssumeRole answered HTTP 200 with something that is not an STS response (content type text/html; charset=utf-8, starting "<html> <body>Sign in to the corporate proxy</body> </html>")',
+    ],
+    [
+      "an empty body",
+      "text/xml",
+      "",
+      "STS AssumeRole answered HTTP 200 with an empty body (content type text/xml), not an STS response",
+    ],
+    [
+      "JSON",
+      "application/json",
+      '{"ok":true}',
+      'STS AssumeRole answered HTTP 200 with something that is not an STS response (content type application/json, starting "{\\"ok\\":true}")',
+    ],
+  ])("%s: says what came back, and is not retried", async (_label, contentType, body, described) => {
+    const server = await answering(200, contentType, body);
+    try {
+      const clock = manualClock(Date.now());
+      const provider = retryWith(backoffPolicy({ retries: 3 }), { clock })(
+        assumeRole({ roleArn, region: "us-east-1", clientConfig: clientConfig(server.endpoint) }),
+      );
+      const error = await failureOf(provider);
+      expect(error.message).toContain(described);
+      expect(error.message).toMatch(/is the endpoint an STS endpoint, or is a proxy answering for it\?/);
+      expect(error.retryable).toBe(false);
+      expect(server.requests).toBe(1);
+      expect(error.message).not.toContain(callerSecret);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("never repeats a key or token from the body, and cuts it short", async () => {
+    const token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6example1234567890";
+    const server = await answering(200, "text/plain", `token=${token} ${"and more ".repeat(30)}`);
+    try {
+      const provider = assumeRoleWithWebIdentity({
+        roleArn,
+        region: "us-east-1",
+        webIdentityToken: "a.jwt.token",
+        clientConfig: { endpoint: server.endpoint },
+      });
+      const error = await failureOf(provider);
+      expect(error.message).toContain(
+        'STS AssumeRoleWithWebIdentity answered HTTP 200 with something that is not an STS response (content type text/plain, starting "[hidden] and more',
+      );
+      expect(error.message).not.toContain("IQoJb3JpZ2lu");
+      expect(error.message).toMatch(/more"\.\.\.\) for arn/);
+      expect(error.retryable).toBe(false);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("keeps an STS answer without credentials retryable: the next answer may be right", async () => {
+    const server = await answering(
+      200,
+      "text/xml",
+      '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult></AssumeRoleResult></AssumeRoleResponse>',
+    );
+    try {
+      const provider = assumeRole({
+        roleArn,
+        region: "us-east-1",
+        clientConfig: clientConfig(server.endpoint),
+      });
+      const error = await failureOf(provider);
+      expect(error.message).toBe(
+        "STS AssumeRole returned no usable credentials: invalid or missing Credentials",
+      );
+      expect(error.retryable).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});

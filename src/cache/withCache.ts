@@ -1,0 +1,295 @@
+import type { Logger } from "@smithy/types";
+import { systemClock, type Clock } from "../core/Clock";
+import {
+  ClockCodec,
+  functionCodec,
+  NonEmptyString,
+  NonNegativeMillis,
+  objectWith,
+  strictOptions,
+} from "../errors/codecs";
+import type { CredentialCache } from "./CredentialCache";
+import { CredentialCacheError } from "../errors/CredentialCacheError";
+import { redactSecrets, type Credentials, type ProviderTransform } from "../core/CredentialProvider";
+import { describeError } from "../errors/CredentialRefreshError";
+import { decodeOptions } from "../errors/InvalidOptionsError";
+import { safeListener } from "../core/safeListener";
+
+/**
+ * What {@link withCache} tells `onEvent`. Events name the entry's location (a file's path), never its
+ * content.
+ *
+ * - `cache-hit`: the entry held credentials with more than `minRemainingMs` left; they were returned
+ *   and the source was not called. `afterWait` is true when they were found only after waiting for
+ *   the lock, that is, written meanwhile by another process.
+ * - `cache-miss`: the source is about to be called: the entry is `absent` (or unusable), holds
+ *   credentials that are `expiring`, or the caller asked for `forceRefresh` (`forced`).
+ * - `cache-stored`: the source's credentials were written to the entry.
+ * - `cache-warning`: the entry or the lock could not be used (see {@link CacheProblem}); the provider
+ *   went on without it.
+ *
+ * @example
+ * ```ts
+ * import type { CacheEvent } from "aws-refresh-session";
+ *
+ * const onEvent = (event: CacheEvent) => {
+ *   if (event.type === "cache-warning") console.warn(event.error.message);
+ * };
+ * ```
+ * @since 0.1.0
+ */
+export type CacheEvent =
+  | {
+      readonly type: "cache-hit";
+      readonly location: string;
+      readonly expiration: Date;
+      readonly afterWait: boolean;
+    }
+  | {
+      readonly type: "cache-miss";
+      readonly location: string;
+      readonly reason: "absent" | "expiring" | "forced";
+    }
+  | { readonly type: "cache-stored"; readonly location: string; readonly expiration: Date | undefined }
+  | { readonly type: "cache-warning"; readonly location: string; readonly error: CredentialCacheError };
+
+/**
+ * Options of {@link withCache}.
+ *
+ * @example
+ * ```ts
+ * import type { WithCacheOptions } from "aws-refresh-session";
+ *
+ * const options: WithCacheOptions = { minRemainingMs: 15 * 60_000, logger: console };
+ * ```
+ * @since 0.1.0
+ */
+export interface WithCacheOptions {
+  /**
+   * Credentials in the cache are used only with more than this left before their expiration. Under a
+   * refreshing layer ({@link refreshAhead}, {@link refreshingRole}), make it at least that layer's
+   * advisory window, so that credentials found in the cache are not already due for a refresh there.
+   * Default: 60,000 (one minute).
+   */
+  readonly minRemainingMs?: number;
+  /** Reads the time for that decision. Default: {@link systemClock}. */
+  readonly clock?: Clock;
+  /** Hears each {@link CacheEvent}. */
+  readonly onEvent?: (event: CacheEvent) => void;
+  /** An SDK-style logger (`console` will do): `debug` for hits, misses and writes, `warn` for warnings. */
+  readonly logger?: Logger;
+}
+
+const WithCacheCodec = strictOptions(
+  "withCache",
+  {
+    cache: objectWith("a CredentialCache (an object with get() and set())", ["get", "set"]),
+    key: NonEmptyString,
+  },
+  {
+    minRemainingMs: NonNegativeMillis,
+    clock: ClockCodec,
+    onEvent: functionCodec("a function (event) => void"),
+    logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
+  },
+);
+
+const DEFAULT_MIN_REMAINING_MS = 60_000;
+
+const logLine = (event: CacheEvent): ["debug" | "warn", string] => {
+  switch (event.type) {
+    case "cache-hit":
+      return [
+        "debug",
+        `aws-refresh-session: credentials from the cache ${event.location}${event.afterWait ? " (written by another process while this one waited)" : ""}; they expire ${event.expiration.toISOString()}`,
+      ];
+    case "cache-miss":
+      return ["debug", `aws-refresh-session: cache ${event.location} ${event.reason}; calling the source`];
+    case "cache-stored":
+      return ["debug", `aws-refresh-session: credentials stored in the cache ${event.location}`];
+    case "cache-warning":
+      return ["warn", `aws-refresh-session: cache not used: ${event.error.message}`];
+  }
+};
+
+/** Whatever a user's cache throws becomes a warning about its entry; ours are already typed. */
+const asCacheError = (
+  error: unknown,
+  location: string,
+  problem: "unreadable" | "unwritable" | "lock-failed",
+) =>
+  error instanceof CredentialCacheError
+    ? error
+    : new CredentialCacheError(problem, location, describeError(error), { cause: error });
+
+/** What a cache returned, if it is credentials with a readable expiration. */
+const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expiration: Date } =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as Credentials).accessKeyId === "string" &&
+  typeof (value as Credentials).secretAccessKey === "string" &&
+  (value as Credentials).expiration instanceof Date &&
+  !Number.isNaN((value as Credentials).expiration?.getTime());
+
+/**
+ * Shares the credentials of a source through a {@link CredentialCache}, such as {@link fileCache}:
+ * between the processes of a machine, and with the AWS CLI. Each call:
+ *
+ * 1. reads the entry: if it holds credentials with more than `minRemainingMs` left, returns them and
+ *    calls nothing;
+ * 2. otherwise takes the cache's cross-process lock and reads the entry again (another process may
+ *    have written it while this one waited): if it is fresh now, returns it;
+ * 3. otherwise calls the source, writes its credentials to the entry, releases the lock, and returns
+ *    them.
+ *
+ * So when many processes refresh together, one calls the source and the others use what it wrote;
+ * and a source that asks for something (an MFA code) is asked only when it is really called. A cache
+ * that fails (a corrupt entry, a read-only directory, a lock that cannot be had) never fails the call:
+ * it is reported as a `cache-warning` and the source is called as if there were no cache. Without
+ * `onEvent` or `logger`, warnings go to `process.emitWarning`, once per problem and location.
+ * `forceRefresh` skips the reads (not the lock, nor the write).
+ *
+ * Put it below the layer that keeps credentials in memory, so that the cache is read only at refresh
+ * moments, never per request: `pipe(source, withCache(cache, key), refreshAhead())`, or in
+ * {@link refreshing}'s pipeline between `retryWith` and `withExpiryBuffer`, so that it stores the
+ * source's real expiration. Returned credentials redact their secrets in `JSON.stringify` and
+ * `util.inspect`.
+ *
+ * @param cache - where the credentials are shared.
+ * @param key - the entry's name; {@link assumeRoleCacheKey} gives the one the AWS CLI uses for a role.
+ * @example
+ * ```ts
+ * import { pipe } from "fp-ts/function";
+ * import { assumeRole, assumeRoleCacheKey, fileCache, refreshAhead, withCache, withExpiryBuffer } from "aws-refresh-session";
+ *
+ * const options = {
+ *   roleArn: "arn:aws:iam::123456789012:role/Admin",
+ *   mfa: { serialNumber: "arn:aws:iam::123456789012:mfa/alice", tokenCode: () => "123456" },
+ * };
+ * // Ten runs of this program in a row ask for one MFA code, as the AWS CLI does.
+ * const credentials = pipe(
+ *   assumeRole(options),
+ *   withCache(fileCache(), assumeRoleCacheKey(options), { minRemainingMs: 15 * 60_000 }),
+ *   withExpiryBuffer(10 * 60_000),
+ *   refreshAhead({ windowMs: 5 * 60_000 }),
+ * );
+ * ```
+ * @since 0.1.0
+ */
+export const withCache = (
+  cache: CredentialCache,
+  key: string,
+  options: WithCacheOptions = {},
+): ProviderTransform => {
+  const decoded = decodeOptions("withCache", WithCacheCodec, { cache, key, ...options }) as WithCacheOptions;
+  const { minRemainingMs = DEFAULT_MIN_REMAINING_MS, clock = systemClock, onEvent, logger } = decoded;
+  const location = cache.describe?.(key) ?? key;
+
+  const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
+  const log =
+    logger === undefined
+      ? undefined
+      : safeListener("logger", (level: "debug" | "warn", line: string) => {
+          logger[level](line);
+        });
+  const warned = new Set<string>();
+  const emit = (event: CacheEvent): void => {
+    notify?.(event);
+    log?.(...logLine(event));
+    if (event.type === "cache-warning" && notify === undefined && log === undefined) {
+      const once = `${event.error.problem}\u0000${event.error.location}`;
+      if (!warned.has(once)) {
+        warned.add(once);
+        process.emitWarning(logLine(event)[1], { code: "AWS_REFRESH_SESSION_CACHE" });
+      }
+    }
+  };
+  const warn = (error: CredentialCacheError): void => {
+    emit({ type: "cache-warning", location, error });
+  };
+
+  /**
+   * The entry, if it is usable for long enough; else why not. `reported` holds the problems this call
+   * has already warned about: the read under the lock finds the same bad entry, and one warning is enough.
+   */
+  const read = async (
+    reported: Set<string>,
+    replacing: string | undefined,
+  ): Promise<Credentials | "absent" | "expiring"> => {
+    const warnOnce = (error: CredentialCacheError): void => {
+      if (reported.has(error.problem)) return;
+      reported.add(error.problem);
+      warn(error);
+    };
+    let stored: Credentials | undefined;
+    try {
+      stored = await cache.get(key);
+    } catch (error) {
+      warnOnce(asCacheError(error, location, "unreadable"));
+      return "absent";
+    }
+    if (stored === undefined) return "absent";
+    if (!isCredentialsWithExpiry(stored)) {
+      warnOnce(
+        new CredentialCacheError("foreign", location, "the cache returned no credentials with an expiration"),
+      );
+      return "absent";
+    }
+    // The very credentials the caller is replacing (expiring, or rejected by a service) are never handed back.
+    if (replacing !== undefined && stored.accessKeyId === replacing) return "expiring";
+    return stored.expiration.getTime() - clock.now() > minRemainingMs ? stored : "expiring";
+  };
+
+  const hit = (stored: Credentials, afterWait: boolean): Credentials => {
+    const credentials = redactSecrets({ ...stored });
+    emit({ type: "cache-hit", location, expiration: stored.expiration as Date, afterWait });
+    return credentials;
+  };
+
+  return (source) => async (providerOptions) => {
+    const forced = providerOptions?.forceRefresh === true;
+    const reported = new Set<string>();
+    let firstMiss: "absent" | "expiring" | "forced" = "forced";
+    if (!forced) {
+      const first = await read(reported, providerOptions?.replacing);
+      if (typeof first !== "string") return hit(first, false);
+      firstMiss = first;
+    }
+
+    const refresh = async (locked: boolean): Promise<Credentials> => {
+      let reason = firstMiss;
+      if (locked && !forced) {
+        const again = await read(reported, providerOptions?.replacing);
+        if (typeof again !== "string") return hit(again, true);
+        reason = again;
+      }
+      emit({ type: "cache-miss", location, reason });
+      const fresh = redactSecrets(await source(providerOptions));
+      try {
+        await cache.set(key, fresh);
+        emit({ type: "cache-stored", location, expiration: fresh.expiration });
+      } catch (error) {
+        warn(asCacheError(error, location, "unwritable"));
+      }
+      return fresh;
+    };
+
+    if (cache.lock === undefined) return refresh(false);
+    const lockState = { entered: false };
+    try {
+      return await cache.lock(
+        key,
+        () => {
+          lockState.entered = true;
+          return refresh(true);
+        },
+        warn,
+      );
+    } catch (error) {
+      // A failure of the work under the lock is the caller's; only a lock that could not be had is ours.
+      if (lockState.entered) throw error;
+      warn(asCacheError(error, location, "lock-failed"));
+      return refresh(false);
+    }
+  };
+};

@@ -1,0 +1,179 @@
+import { CredentialsProviderError } from "@smithy/property-provider";
+import { brandFor, hasInstance, setBrand } from "../core/brand";
+
+/**
+ * The SDK hangs the raw HTTP response on its errors (`$response`, and `$responseBodyText` when it could
+ * not parse it): a cut-off STS answer can hold a secret key there. Dropped from every cause we keep.
+ */
+const dropRawResponse = (cause: unknown): void => {
+  for (let level = 0, error = cause; level < 3 && typeof error === "object" && error !== null; level++) {
+    for (const key of ["$response", "$responseBodyText"]) {
+      try {
+        if (Object.prototype.hasOwnProperty.call(error, key)) Reflect.deleteProperty(error, key);
+      } catch {
+        // A frozen or exotic object: nothing to do about it here.
+      }
+    }
+    try {
+      error = (error as { cause?: unknown }).cause;
+    } catch {
+      return;
+    }
+  }
+};
+
+/**
+ * What a {@link CredentialRefreshError} knows beyond its message.
+ *
+ * @example
+ * ```ts
+ * import { CredentialRefreshError, type CredentialRefreshErrorOptions } from "aws-refresh-session";
+ *
+ * const details: CredentialRefreshErrorOptions = { retryable: true, attempts: 3 };
+ * throw new CredentialRefreshError("STS is throttling", details);
+ * ```
+ * @since 0.1.0
+ */
+export interface CredentialRefreshErrorOptions {
+  /** Whether trying again later could succeed (throttling, 5xx, network), as opposed to a denial. */
+  readonly retryable: boolean;
+  /** How many calls were made upstream, the STS client's own retries included. */
+  readonly attempts?: number | undefined;
+  /** The error that caused this one, usually the STS client's. */
+  readonly cause?: unknown;
+}
+
+const CREDENTIAL_REFRESH_ERROR_BRAND = brandFor("CredentialRefreshError");
+
+/**
+ * Fresh credentials could not be had.
+ *
+ * It extends the SDK's `CredentialsProviderError` with `tryNextLink: false`: a role that fails to
+ * refresh must not silently fall through to other credentials in a provider chain. Branch on
+ * `retryable` rather than on the message; `cause` holds the upstream error (an STS `AccessDenied`,
+ * a socket error, ...). Messages never contain secret keys or session tokens.
+ *
+ * @example
+ * ```ts
+ * import { CredentialRefreshError } from "aws-refresh-session";
+ *
+ * try {
+ *   await provider();
+ * } catch (error) {
+ *   if (error instanceof CredentialRefreshError && error.retryable) {
+ *     // STS was unavailable: back off and try the job again later.
+ *   }
+ * }
+ * ```
+ * @since 0.1.0
+ */
+export class CredentialRefreshError extends CredentialsProviderError {
+  /** By brand, so that it holds for errors made by another copy of this library in the process. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasInstance(this, CredentialRefreshError, CREDENTIAL_REFRESH_ERROR_BRAND, value);
+  }
+
+  override name = "CredentialRefreshError";
+  /** Whether trying again later could succeed. */
+  readonly retryable: boolean;
+  /** How many upstream calls were made before giving up. */
+  readonly attempts: number;
+
+  constructor(message: string, options: CredentialRefreshErrorOptions) {
+    super(message, { tryNextLink: false });
+    // The SDK's base classes reset the prototype to their own; restore ours so `instanceof` works.
+    Object.setPrototypeOf(this, new.target.prototype);
+    setBrand(this, CREDENTIAL_REFRESH_ERROR_BRAND);
+    this.retryable = options.retryable;
+    this.attempts = options.attempts ?? 1;
+    if (options.cause !== undefined) {
+      dropRawResponse(options.cause);
+      Object.defineProperty(this, "cause", {
+        value: options.cause,
+        enumerable: false,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+}
+
+/** A field of a thrown value, shortened: enough to recognise it, never a page of text. */
+const short = (text: string, max = 200): string =>
+  text.length > max ? `${text.slice(0, max - 3)}...` : text;
+
+const stringField = (value: object, key: string): string | undefined => {
+  const field = (value as Record<string, unknown>)[key];
+  return typeof field === "string" && field.length > 0 ? short(field) : undefined;
+};
+
+const describeObject = (value: object): string => {
+  const prototype: unknown = Object.getPrototypeOf(value);
+  const className = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  const kind =
+    prototype === Object.prototype || prototype === null || typeof className !== "string" || className === ""
+      ? "an object"
+      : `an object of class ${short(className, 40)}`;
+  const name = stringField(value, "name");
+  const code =
+    stringField(value, "code") ??
+    (typeof (value as { code?: unknown }).code === "number"
+      ? String((value as { code: number }).code)
+      : undefined);
+  const message = stringField(value, "message");
+  const parts = [
+    ...(name === undefined ? [] : [`name ${JSON.stringify(name)}`]),
+    ...(code === undefined ? [] : [`code ${JSON.stringify(code)}`]),
+    ...(message === undefined ? [] : [`message ${JSON.stringify(message)}`]),
+  ];
+  return parts.length === 0
+    ? `${kind} with no name, code or message (not an Error)`
+    : `${kind} with ${parts.join(", ")} (not an Error)`;
+};
+
+/**
+ * A short, secret-free description of any thrown value, for use inside our own messages. An `Error`
+ * reads `name: message`; anything else that was thrown is described for what it is (`undefined`, the
+ * number 5, an object with its `name`, `code` and `message`), since "[object Object]" helps nobody.
+ *
+ * @example
+ * ```ts
+ * import { describeError } from "aws-refresh-session";
+ *
+ * describeError(Object.assign(new Error("Rate exceeded"), { name: "Throttling" })); // "Throttling: Rate exceeded"
+ * describeError(undefined); // "undefined (not an Error)"
+ * describeError({ code: "ECONNRESET" }); // 'an object with code "ECONNRESET" (not an Error)'
+ * ```
+ * @since 0.1.0
+ */
+export const describeError = (error: unknown): string => {
+  try {
+    if (error instanceof Error) {
+      const name = typeof error.name === "string" && error.name !== "" ? error.name : "Error";
+      const message = typeof error.message === "string" ? error.message : "";
+      return message !== "" && message !== name ? `${name}: ${message}` : name;
+    }
+    switch (typeof error) {
+      case "string":
+        return error.trim() === ""
+          ? "an empty string (not an Error)"
+          : `the string ${JSON.stringify(short(error))} (not an Error)`;
+      case "undefined":
+        return "undefined (not an Error)";
+      case "number":
+      case "boolean":
+        return `the ${typeof error} ${String(error)} (not an Error)`;
+      case "bigint":
+        return `the bigint ${String(error)}n (not an Error)`;
+      case "symbol":
+        return `the symbol ${short(error.toString(), 80)} (not an Error)`;
+      case "function":
+        return "a function (not an Error)";
+      default:
+        return error === null || error === undefined ? "null (not an Error)" : describeObject(error);
+    }
+  } catch {
+    // A proxy or a getter that throws: what it is, without looking further.
+    return "a value that could not be described (not an Error)";
+  }
+};

@@ -1,0 +1,211 @@
+import * as t from "io-ts";
+import { isLeft } from "fp-ts/Either";
+import { UnknownOption } from "./codecs";
+import { looksLikeKeyOrToken } from "../core/secretText";
+import { brandFor, hasInstance, setBrand } from "../core/brand";
+
+/**
+ * One problem with the options a provider was built from.
+ *
+ * @example
+ * ```ts
+ * import type { OptionIssue } from "aws-refresh-session";
+ *
+ * const issue: OptionIssue = { path: "durationSeconds", rule: "an integer from 900 to 43200" };
+ * ```
+ * @since 0.1.0
+ */
+export interface OptionIssue {
+  /** Where the bad value is, as a dotted path from the options object (`tags.3.key`). */
+  readonly path: string;
+  /** The rule the value broke, in words. */
+  readonly rule: string;
+}
+
+const INVALID_OPTIONS_ERROR_BRAND = brandFor("InvalidOptionsError");
+
+/**
+ * Thrown when a provider is built from options that cannot work. It is thrown at construction, before
+ * any network call, and lists every problem at once so a configuration can be fixed in one go.
+ *
+ * Values of fields that can hold secrets are never echoed back.
+ *
+ * @example
+ * ```ts
+ * import { InvalidOptionsError, refreshingRole } from "aws-refresh-session";
+ *
+ * try {
+ *   refreshingRole({ roleArn: "not-an-arn", durationSeconds: 60 });
+ * } catch (error) {
+ *   if (error instanceof InvalidOptionsError) {
+ *     for (const issue of error.issues) console.log(issue.path, "->", issue.rule);
+ *   }
+ * }
+ * ```
+ * @since 0.1.0
+ */
+export class InvalidOptionsError extends TypeError {
+  /** By brand, so that it holds for errors made by another copy of this library in the process. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasInstance(this, InvalidOptionsError, INVALID_OPTIONS_ERROR_BRAND, value);
+  }
+
+  override readonly name = "InvalidOptionsError";
+  /** Every problem found, in the order of the options. */
+  readonly issues: readonly OptionIssue[];
+  /** What was being built (`assumeRole`, `refreshingRole`, ...). */
+  readonly subject: string;
+
+  constructor(subject: string, issues: readonly OptionIssue[]) {
+    const lines = issues.map((issue) => `  - ${issue.path || "(options)"}: ${issue.rule}`);
+    super(
+      `Invalid ${subject} options (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${lines.join("\n")}`,
+    );
+    this.subject = subject;
+    setBrand(this, INVALID_OPTIONS_ERROR_BRAND);
+    this.issues = issues;
+  }
+}
+
+/**
+ * Known fields whose values are never repeated in an error message: they can carry secrets or tokens.
+ */
+const SECRET_FIELDS = new Set([
+  "secretAccessKey",
+  "sessionToken",
+  "credentials",
+  "externalId",
+  "webIdentityToken",
+  "tokenCode",
+  "clientConfig",
+  "policy",
+]);
+
+/** Names that look like they hold a secret, whatever the option: `SecretAccessKey`, `password`, `aws_session_token`... */
+const SECRET_NAME =
+  /secret|token|passw|pwd|credential|private|auth|cookie|signature|bearer|api_?key|access_?key$/i;
+
+/** Whether the value at `path` may be a secret because of where it is: an unknown name is no promise. */
+const isSecretPath = (path: readonly string[]): boolean =>
+  path.some((segment) => SECRET_FIELDS.has(segment) || SECRET_NAME.test(segment));
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+/**
+ * A value as it can safely be shown: numbers as written (`NaN`, `Infinity`, never JSON's `null`),
+ * strings quoted unless they look like a key or token, and anything bigger by its kind only, since an
+ * object or array may hold secrets further down.
+ */
+const showValue = (value: unknown): string => {
+  switch (typeof value) {
+    case "string": {
+      if (looksLikeKeyOrToken(value))
+        return `a string of ${plural(value.length, "character")}, not shown: it looks like a key or token`;
+      const quoted = JSON.stringify(value);
+      return quoted.length > 80 ? `${quoted.slice(0, 77)}...` : quoted;
+    }
+    case "number":
+      return Object.is(value, -0) ? "-0" : String(value);
+    case "bigint":
+      return `${String(value)}n`;
+    case "boolean":
+      return String(value);
+    case "undefined":
+      return "undefined";
+    case "function":
+      return "a function";
+    case "symbol":
+      return "a symbol";
+    default:
+      break;
+  }
+  if (value === null) return "null";
+  try {
+    if (Array.isArray(value)) return `an array of ${plural(value.length, "item")}`;
+    if (value instanceof Date) {
+      return Number.isNaN(value.getTime()) ? "an invalid Date" : `the Date ${value.toISOString()}`;
+    }
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === null) return "an object";
+    const constructorName = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof constructorName === "string" && /^[A-Za-z_$][\w$]{0,40}$/.test(constructorName)
+      ? `an object of class ${constructorName}`
+      : "an object";
+  } catch {
+    // A proxy or an object with throwing getters: its kind is all we can say.
+    return "an object";
+  }
+};
+
+const describeValue = (path: readonly string[], value: unknown, known: boolean): string => {
+  if (value === undefined) return " (it is missing)";
+  // The value of an unknown option is never shown: the name is what is wrong, and a misspelt
+  // `SecretAccessKey` holds exactly what must not be repeated.
+  if (!known) return "";
+  if (isSecretPath(path)) return typeof value === "string" ? "" : ` (got ${showValue(value)})`;
+  return ` (got ${showValue(value)})`;
+};
+
+/** A path segment as it can be shown: an option named with a key or token is not repeated either. */
+const showSegment = (segment: string): string =>
+  looksLikeKeyOrToken(segment) ? `<a name of ${plural(segment.length, "character")}>` : segment;
+
+/** io-ts adds a context entry per member of an intersection or union; those keys are not paths. */
+const isStructural = (type: t.Decoder<unknown, unknown>): boolean =>
+  type instanceof t.IntersectionType || type instanceof t.UnionType;
+
+/**
+ * Turns io-ts validation errors into issues with a readable path and rule.
+ *
+ * @example
+ * ```ts
+ * import * as t from "io-ts";
+ * import { isLeft } from "fp-ts/Either";
+ * import { toIssues } from "aws-refresh-session";
+ *
+ * const result = t.type({ port: t.number }).decode({ port: "80" });
+ * if (isLeft(result)) console.log(toIssues(result.left)); // [{ path: "port", rule: "number (got \"80\")" }]
+ * ```
+ * @since 0.1.0
+ */
+export const toIssues = (errors: t.Errors): OptionIssue[] => {
+  const seen = new Set<string>();
+  const issues: OptionIssue[] = [];
+  for (const error of errors) {
+    const segments: string[] = [];
+    for (let i = 1; i < error.context.length; i++) {
+      const parent = error.context[i - 1];
+      const entry = error.context[i];
+      if (parent && entry && !isStructural(parent.type) && entry.key !== "") segments.push(entry.key);
+    }
+    const last = error.context[error.context.length - 1];
+    const known = last?.type !== UnknownOption;
+    const rule =
+      (error.message ?? last?.type.name ?? "invalid") + describeValue(segments, error.value, known);
+    const path = segments.map(showSegment).join(".");
+    const key = `${path}\u0000${rule}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      issues.push({ path, rule });
+    }
+  }
+  return issues;
+};
+
+/**
+ * Decodes `input` with `codec` or throws an {@link InvalidOptionsError} naming every problem.
+ *
+ * @example
+ * ```ts
+ * import * as t from "io-ts";
+ * import { decodeOptions } from "aws-refresh-session";
+ *
+ * const { port } = decodeOptions("server", t.type({ port: t.number }), { port: 80 });
+ * ```
+ * @since 0.1.0
+ */
+export const decodeOptions = <A, O>(subject: string, codec: t.Type<A, O>, input: unknown): A => {
+  const result = codec.decode(input);
+  if (isLeft(result)) throw new InvalidOptionsError(subject, toIssues(result.left));
+  return result.right;
+};

@@ -1,0 +1,444 @@
+/**
+ * The refresh rules of one cached credential, as one pure function: `(state, now, event) → (next
+ * state, action, events)`. The clock, the timers and the credential source stay at the edge
+ * (`refreshAhead`); everything that decides lives here, so the AWS SDKs' shared refresh scenarios
+ * can be tested without I/O.
+ */
+import type { Credentials } from "../core/CredentialProvider";
+import { CredentialRefreshError } from "../errors/CredentialRefreshError";
+import { timelineOf, type Timeline, type WindowSettings } from "./credentialTimeline";
+import { asCredentialRefreshError } from "../errors/isRetryableError";
+import { isNonRecoverableError } from "../errors/isNonRecoverableError";
+import type { RefreshBackoff } from "./refreshBackoff";
+import type { Random } from "./retryPolicy";
+
+/**
+ * Why a refresh started: the first credentials (`initial`), a background refresh in the advisory
+ * window (`advisory`), callers in the mandatory window (`mandatory`), callers holding expired
+ * credentials (`expired`), a key that a service rejected (`invalidated`), or a caller's
+ * `forceRefresh` (`forced`). Only `advisory` refreshes run with nobody waiting.
+ *
+ * @example
+ * ```ts
+ * import type { RefreshReason } from "aws-refresh-session";
+ *
+ * const reason: RefreshReason = "advisory";
+ * ```
+ * @since 0.1.0
+ */
+export type RefreshReason = "initial" | "advisory" | "mandatory" | "expired" | "invalidated" | "forced";
+
+/**
+ * What a refreshing provider tells its `onEvent` listener. Events never carry secrets.
+ *
+ * @example
+ * ```ts
+ * import type { RefreshEvent } from "aws-refresh-session";
+ *
+ * const toMetric = (event: RefreshEvent) => (event.type === "refresh-failure" ? { failed: 1, serving: event.serving } : {});
+ * ```
+ * @since 0.1.0
+ */
+export type RefreshEvent =
+  | { readonly type: "refresh-start"; readonly reason: RefreshReason }
+  | {
+      readonly type: "refresh-success";
+      readonly reason: RefreshReason;
+      /** The source's real expiration of the new credentials. */
+      readonly expiration: Date | undefined;
+      readonly durationMs: number;
+      /** The advisory window chosen for them (from their lifetime, unless configured). */
+      readonly advisoryWindowMs: number;
+      /** When their background refresh is due. */
+      readonly refreshAt: Date | undefined;
+    }
+  | {
+      readonly type: "refresh-failure";
+      readonly reason: RefreshReason;
+      readonly error: CredentialRefreshError;
+      /** Whether trying again later could succeed; a non-recoverable failure is reported at error level. */
+      readonly recoverable: boolean;
+      /**
+       * `current`: the still-valid credentials keep being served; `expired`: the expired ones are
+       * served (`serveExpired`); `none`: callers get the error.
+       */
+      readonly serving: "current" | "expired" | "none";
+      /** Until when the current credentials are served, when `serving` is `current`. */
+      readonly servingUntil?: Date;
+      /** The source is left alone until then (the backoff); absent when there is no backoff. */
+      readonly nextAttemptAt?: Date;
+    }
+  | {
+      /** The cached credentials reached their real expiration without a replacement. */
+      readonly type: "expired";
+      readonly expiration: Date;
+    }
+  | {
+      /** `invalidate()` matched the cached key: the next call takes the mandatory path. */
+      readonly type: "invalidated";
+      /** The last four characters of the rejected access key id. */
+      readonly keyHint: string;
+    }
+  | {
+      /**
+       * A service answered that it rejects the credentials (see `getCredentialRejectionPlugin`, which
+       * emits it once per key, before it invalidates the key).
+       */
+      readonly type: "rejected";
+      /** The last four characters of the rejected access key id. */
+      readonly keyHint: string;
+      /** The service's error code: `ExpiredToken`, `InvalidClientTokenId`, ... */
+      readonly code: string;
+    };
+
+/** The credentials held and their timeline. */
+export interface Held {
+  readonly credentials: Credentials;
+  readonly timeline: Timeline;
+}
+
+/** Everything the rules look at, as one immutable value. */
+export interface RefreshState {
+  readonly held: Held | undefined;
+  /** A service rejected the held key: the next call takes the mandatory path. */
+  readonly invalidated: boolean;
+  /** The reason of the refresh in flight, if one is. */
+  readonly inFlight: RefreshReason | undefined;
+  readonly inFlightSince: number;
+  /** The source is not contacted before this instant (after a failure). */
+  readonly backoffUntil: number;
+  /** Failed refreshes in a row. */
+  readonly failures: number;
+  readonly lastError: CredentialRefreshError | undefined;
+  /** A non-recoverable error is raised without contacting the source until this instant. */
+  readonly errorUntil: number;
+  /** The `expired` event was emitted for the held credentials. */
+  readonly reportedExpired: boolean;
+  readonly disposed: boolean;
+}
+
+/** The state of a provider that holds nothing yet. */
+export const emptyState: RefreshState = {
+  held: undefined,
+  invalidated: false,
+  inFlight: undefined,
+  inFlightSince: 0,
+  backoffUntil: Number.NEGATIVE_INFINITY,
+  failures: 0,
+  lastError: undefined,
+  errorUntil: Number.NEGATIVE_INFINITY,
+  reportedExpired: false,
+  disposed: false,
+};
+
+/** The settings the rules apply. */
+export interface RefreshPolicy extends WindowSettings {
+  readonly backoff: RefreshBackoff;
+  /** After the real expiration, serve the expired credentials instead of an error. */
+  readonly serveExpired: boolean;
+  /** How long a non-recoverable error is cached, as [min, max) milliseconds, jittered. */
+  readonly errorCacheMs: readonly [number, number];
+  readonly random: Random;
+}
+
+/** What happened. */
+export type RefreshInput =
+  | { readonly type: "call"; readonly force: boolean }
+  | { readonly type: "timer" }
+  | { readonly type: "invalidate"; readonly accessKeyId: string }
+  | { readonly type: "settled"; readonly outcome: Outcome }
+  | { readonly type: "dispose" };
+
+/** How a call to the source ended. */
+export type Outcome =
+  { readonly ok: true; readonly credentials: Credentials } | { readonly ok: false; readonly error: unknown };
+
+/** What the edge must do. */
+export type Action =
+  /** Give the caller the held credentials. `rateLimited`: a refresh was due but the backoff holds it. */
+  | { readonly type: "serve"; readonly rateLimited: boolean }
+  /** Give the caller the held credentials, and start a background refresh. */
+  | { readonly type: "serve-and-refresh" }
+  /** Start a refresh (`background`: nobody waits) and, unless background, let the caller wait for it. */
+  | { readonly type: "refresh"; readonly reason: RefreshReason; readonly background: boolean }
+  /** Let the caller wait for the refresh in flight. */
+  | { readonly type: "join" }
+  /** Reject the caller (a cached error: the source is not contacted). */
+  | { readonly type: "raise"; readonly error: CredentialRefreshError; readonly rateLimited: boolean }
+  /** The refresh in flight ended: its waiters get the held credentials, or `error`. */
+  | { readonly type: "settle-waiters"; readonly error: CredentialRefreshError | undefined }
+  | { readonly type: "none" };
+
+export interface Decision {
+  readonly state: RefreshState;
+  readonly action: Action;
+  readonly events: readonly RefreshEvent[];
+}
+
+/**
+ * When a background refresh is due, or Infinity if none is: the refresh moment of the held
+ * credentials, held back by the backoff and the error cache, and only before their expiration. The
+ * cache-hit path and the timer both ask this one function.
+ */
+export const backgroundDueAt = (state: RefreshState): number => {
+  const { held } = state;
+  if (held === undefined || state.disposed || state.inFlight !== undefined || state.invalidated) {
+    return Number.POSITIVE_INFINITY;
+  }
+  const { timeline } = held;
+  if (timeline.advisoryWindowMs <= timeline.mandatoryWindowMs) return Number.POSITIVE_INFINITY;
+  const due = Math.max(timeline.refreshAt, state.backoffUntil, state.errorUntil);
+  return due < timeline.expiresAt ? due : Number.POSITIVE_INFINITY;
+};
+
+/** Until when a call is answered with the held credentials and nothing else to do. */
+export const servedUntil = (state: RefreshState): number =>
+  state.held === undefined || state.invalidated
+    ? Number.NEGATIVE_INFINITY
+    : Math.min(state.held.timeline.mandatoryAt, backgroundDueAt(state));
+
+const MS_2000 = Date.UTC(2000, 0, 1);
+
+/** What is wrong with a value that should be credentials, without showing any of it. */
+const shapeProblems = (value: unknown): string[] => {
+  if (typeof value !== "object" || value === null) {
+    return [value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`];
+  }
+  const record = value as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of ["accessKeyId", "secretAccessKey"] as const) {
+    if (typeof record[key] !== "string" || record[key] === "")
+      problems.push(`${key} is not a non-empty string`);
+  }
+  if (record.sessionToken !== undefined && typeof record.sessionToken !== "string") {
+    problems.push("sessionToken is not a string");
+  }
+  const { expiration } = record;
+  if (expiration !== undefined && !(expiration instanceof Date && !Number.isNaN(expiration.getTime()))) {
+    problems.push("expiration is not a valid Date");
+  }
+  return problems;
+};
+
+/**
+ * Checks credentials as they arrive: a value that is not credentials is non-recoverable; an
+ * expiration at or before now is a failed refresh.
+ */
+const arrivalError = (
+  credentials: Credentials,
+  now: number,
+  held: Held | undefined,
+): CredentialRefreshError | undefined => {
+  const problems = shapeProblems(credentials);
+  if (problems.length > 0) {
+    return new CredentialRefreshError(
+      `the credential source returned something that is not credentials: ${problems.join("; ")}`,
+      { retryable: false },
+    );
+  }
+  const expiresAt = credentials.expiration?.getTime();
+  if (expiresAt !== undefined && expiresAt > now) {
+    // The credentials held, handed back (a source that serves its own cache) would open already deep
+    // in their windows and be refreshed again sooner and sooner: a failed refresh.
+    if (
+      held !== undefined &&
+      credentials.accessKeyId === held.credentials.accessKeyId &&
+      expiresAt <= held.timeline.expiresAt
+    ) {
+      return new CredentialRefreshError(
+        `the credential source handed back the credentials held, expiring at ` +
+          `${credentials.expiration?.toISOString()}: it has nothing newer yet`,
+        { retryable: true },
+      );
+    }
+    return undefined;
+  }
+  if (expiresAt === undefined) return undefined;
+  if (expiresAt < MS_2000) {
+    return new CredentialRefreshError(
+      `the credential source returned an expiration in ${new Date(expiresAt).getUTCFullYear()} ` +
+        `(${credentials.expiration?.toISOString()}): is it in seconds where milliseconds or a Date are expected?`,
+      { retryable: false },
+    );
+  }
+  return new CredentialRefreshError(
+    `the credential source returned credentials that had already expired (at ${credentials.expiration?.toISOString()}, ` +
+      `now ${new Date(now).toISOString()}): is this machine's clock right?`,
+    { retryable: true },
+  );
+};
+
+/** The last four characters of an access key id: enough to tell keys apart in logs, never a secret. */
+export const keyHint = (accessKeyId: string): string => accessKeyId.slice(-4);
+
+/**
+ * The refresh rules. Pure: the same state, time and input give the same answer (the random source
+ * is part of the policy).
+ */
+export const decide = (
+  policy: RefreshPolicy,
+  state: RefreshState,
+  now: number,
+  input: RefreshInput,
+): Decision => {
+  const none: Action = { type: "none" };
+  switch (input.type) {
+    case "dispose":
+      return { state: { ...state, disposed: true }, action: none, events: [] };
+
+    case "invalidate": {
+      const { held } = state;
+      if (held === undefined || state.invalidated || held.credentials.accessKeyId !== input.accessKeyId) {
+        // A key already replaced (or already invalidated) is not invalidated again.
+        return { state, action: none, events: [] };
+      }
+      return {
+        state: { ...state, invalidated: true },
+        action: none,
+        events: [{ type: "invalidated", keyHint: keyHint(input.accessKeyId) }],
+      };
+    }
+
+    case "timer": {
+      if (now < backgroundDueAt(state)) return { state, action: none, events: [] };
+      return start(state, now, "advisory", true);
+    }
+
+    case "call": {
+      const { held } = state;
+      if (held !== undefined && !state.invalidated && !input.force && now < held.timeline.mandatoryAt) {
+        // Fresh, or in the advisory window: served at once, with a background refresh if one is due.
+        if (now >= backgroundDueAt(state)) {
+          const started = start(state, now, "advisory", true);
+          return { ...started, action: { type: "serve-and-refresh" } };
+        }
+        const rateLimited =
+          state.inFlight === undefined && now >= held.timeline.refreshAt && now < state.backoffUntil;
+        return { state, action: { type: "serve", rateLimited }, events: [] };
+      }
+      if (state.inFlight !== undefined) return { state, action: { type: "join" }, events: [] };
+      if (now < state.errorUntil && state.lastError !== undefined) {
+        return { state, action: { type: "raise", error: state.lastError, rateLimited: false }, events: [] };
+      }
+      const valid = held !== undefined && now < held.timeline.expiresAt;
+      const events: RefreshEvent[] = [];
+      let next = state;
+      if (held !== undefined && !valid && !state.reportedExpired) {
+        events.push({ type: "expired", expiration: new Date(held.timeline.expiresAt) });
+        next = { ...next, reportedExpired: true };
+      }
+      if (held !== undefined && now < state.backoffUntil && state.lastError !== undefined) {
+        const action: Action =
+          valid || policy.serveExpired
+            ? { type: "serve", rateLimited: true }
+            : { type: "raise", error: state.lastError, rateLimited: true };
+        return { state: next, action, events };
+      }
+      const reason: RefreshReason =
+        held === undefined
+          ? "initial"
+          : input.force
+            ? "forced"
+            : state.invalidated
+              ? "invalidated"
+              : valid
+                ? "mandatory"
+                : "expired";
+      const started = start(next, now, reason, false);
+      return { ...started, events: [...events, ...started.events] };
+    }
+
+    case "settled":
+      return settle(policy, state, now, input.outcome);
+  }
+};
+
+const start = (state: RefreshState, now: number, reason: RefreshReason, background: boolean): Decision => ({
+  state: { ...state, inFlight: reason, inFlightSince: now },
+  action: { type: "refresh", reason, background },
+  events: [{ type: "refresh-start", reason }],
+});
+
+const settle = (policy: RefreshPolicy, state: RefreshState, now: number, outcome: Outcome): Decision => {
+  const reason = state.inFlight ?? "mandatory";
+  const settled: RefreshState = { ...state, inFlight: undefined };
+  const stale = outcome.ok ? arrivalError(outcome.credentials, now, state.held) : undefined;
+  if (outcome.ok && stale === undefined) {
+    const timeline = timelineOf(outcome.credentials, now, policy, policy.random);
+    return {
+      state: {
+        ...settled,
+        held: { credentials: outcome.credentials, timeline },
+        invalidated: false,
+        backoffUntil: Number.NEGATIVE_INFINITY,
+        failures: 0,
+        lastError: undefined,
+        errorUntil: Number.NEGATIVE_INFINITY,
+        reportedExpired: false,
+      },
+      action: { type: "settle-waiters", error: undefined },
+      events: [
+        {
+          type: "refresh-success",
+          reason,
+          expiration: outcome.credentials.expiration,
+          durationMs: now - state.inFlightSince,
+          advisoryWindowMs: timeline.advisoryWindowMs,
+          refreshAt: Number.isFinite(timeline.refreshAt) ? new Date(timeline.refreshAt) : undefined,
+        },
+      ],
+    };
+  }
+  const error = stale ?? asCredentialRefreshError(outcome.ok ? undefined : outcome.error);
+  const failures = state.failures + 1;
+  const recoverable = !isNonRecoverableError(error);
+  const { held } = state;
+  const waiting = reason !== "advisory";
+  const valid = held !== undefined && now < held.timeline.expiresAt;
+
+  if (!recoverable && waiting) {
+    // Raised at once to whoever waits, and cached briefly so a loop of callers does not reach the source.
+    const [min, max] = policy.errorCacheMs;
+    return {
+      state: {
+        ...settled,
+        failures,
+        lastError: error,
+        errorUntil: now + min + policy.random() * (max - min),
+      },
+      action: { type: "settle-waiters", error },
+      events: [{ type: "refresh-failure", reason, error, recoverable, serving: "none" }],
+    };
+  }
+  if (held === undefined) {
+    // Nothing held, nothing to protect: the next caller may try again at once (the pipeline below
+    // already retried this one).
+    return {
+      state: { ...settled, failures, lastError: error },
+      action: { type: "settle-waiters", error },
+      events: [{ type: "refresh-failure", reason, error, recoverable, serving: "none" }],
+    };
+  }
+  const backoffMs = policy.backoff({
+    failures,
+    advisoryWindowMs: held.timeline.advisoryWindowMs,
+    random: policy.random,
+  });
+  const backoffUntil = now + (backoffMs > 0 ? backoffMs : 0);
+  const serving = valid ? "current" : policy.serveExpired ? "expired" : "none";
+  return {
+    state: { ...settled, failures, lastError: error, backoffUntil },
+    action: { type: "settle-waiters", error: serving === "none" ? error : undefined },
+    events: [
+      {
+        type: "refresh-failure",
+        reason,
+        error,
+        recoverable,
+        serving,
+        ...(serving === "current" ? { servingUntil: new Date(held.timeline.expiresAt) } : {}),
+        nextAttemptAt: new Date(backoffUntil),
+      },
+    ],
+  };
+};

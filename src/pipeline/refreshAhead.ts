@@ -1,0 +1,611 @@
+import type { Logger } from "@smithy/types";
+import * as t from "io-ts";
+import { abortable } from "../core/abortable";
+import { abortReason, systemClock, type Clock } from "../core/Clock";
+import {
+  ClockCodec,
+  functionCodec,
+  NonNegativeMillis,
+  objectWith,
+  refine,
+  strictOptions,
+} from "../errors/codecs";
+import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
+import type { CredentialProvider, Credentials, ProviderOptions } from "../core/CredentialProvider";
+import { DEFAULT_MANDATORY_WINDOW_MS } from "./credentialTimeline";
+import {
+  backgroundDueAt,
+  decide,
+  emptyState,
+  servedUntil,
+  type Decision,
+  type Outcome,
+  type RefreshEvent,
+  type RefreshInput,
+  type RefreshPolicy,
+  type RefreshState,
+} from "./decide";
+import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { defaultRefreshBackoff, type RefreshBackoff } from "./refreshBackoff";
+import type { Random } from "./retryPolicy";
+import { safeListener } from "../core/safeListener";
+
+export type { RefreshEvent, RefreshReason } from "./decide";
+
+/**
+ * Options of {@link refreshAhead}.
+ *
+ * @example
+ * ```ts
+ * import type { RefreshAheadOptions } from "aws-refresh-session";
+ *
+ * const options: RefreshAheadOptions = { mandatoryWindowMs: 2 * 60_000, onEvent: (event) => console.log(event.type) };
+ * ```
+ * @since 0.1.0
+ */
+export interface RefreshAheadOptions {
+  /**
+   * The advisory window: how long before the real expiration a background refresh may start, while
+   * callers keep getting the cached credentials. Default: chosen per credential from its lifetime, as
+   * the AWS SDKs do (see {@link defaultAdvisoryWindowMs}); a configured value overrides the table.
+   * 0 turns refreshing ahead off. Never more than three quarters of a credential's lifetime.
+   */
+  readonly advisoryWindowMs?: number | undefined;
+  /**
+   * The mandatory window: from this long before the real expiration, callers wait for one shared
+   * refresh (if it fails, they still get the cached credentials while those are valid). Default one
+   * minute; never more than half the advisory window.
+   */
+  readonly mandatoryWindowMs?: number | undefined;
+  /**
+   * The fraction of the advisory window (up to the mandatory one), from its start, over which the
+   * moment of the background refresh is spread at random, so a fleet started together does not call
+   * STS together. The rest is left for attempts after a failure. From 0 to 1; default 0.5.
+   */
+  readonly jitter?: number | undefined;
+  /** The random source of the jitter and the backoff. Default `Math.random`. */
+  readonly random?: Random | undefined;
+  /**
+   * How long the source is left alone after a failed refresh. Default {@link defaultRefreshBackoff};
+   * {@link specRefreshBackoff} is the AWS SDKs' uniform 300–600 s.
+   */
+  readonly backoff?: RefreshBackoff | undefined;
+  /**
+   * After the real expiration, with the source still failing, serve the expired credentials instead
+   * of raising a {@link CredentialRefreshError}, as the AWS SDKs' specification does. Only for
+   * sources whose services honour a grace period (instance metadata); AWS rejects expired STS
+   * tokens. Default false.
+   */
+  readonly serveExpired?: boolean | undefined;
+  /** Reads the time and schedules the background refresh. Default: {@link systemClock}. */
+  readonly clock?: Clock | undefined;
+  /** Hears every {@link RefreshEvent}. */
+  readonly onEvent?: ((event: RefreshEvent) => void) | undefined;
+  /** An SDK-style logger (`console` will do) that gets one line per event. */
+  readonly logger?: Logger | undefined;
+}
+
+/**
+ * Where a refreshing provider stands, for health checks and tests. Holds no secret.
+ *
+ * @example
+ * ```ts
+ * import type { RefreshStatus } from "aws-refresh-session";
+ *
+ * const healthy = (status: RefreshStatus) => status.phase === "fresh" || status.phase === "advisory";
+ * ```
+ * @since 0.2.0
+ */
+export interface RefreshStatus {
+  /** Where the held credentials are on their timeline, or `empty` when none are held. */
+  readonly phase: "empty" | "fresh" | "advisory" | "mandatory" | "expired";
+  /** The real expiration of the held credentials. */
+  readonly expiration: Date | undefined;
+  /** The advisory window in force for the held credentials. */
+  readonly advisoryWindowMs: number | undefined;
+  /** The mandatory window in force for the held credentials. */
+  readonly mandatoryWindowMs: number | undefined;
+  /** When the background refresh of the held credentials is due. */
+  readonly refreshAt: Date | undefined;
+  /** Whether a refresh is in flight. */
+  readonly refreshing: boolean;
+  /** The source is left alone until then, after a failure. */
+  readonly backoffUntil: Date | undefined;
+  /** A non-recoverable error is raised without contacting the source until then. */
+  readonly errorCachedUntil: Date | undefined;
+  /** Whether the held key was invalidated and awaits its replacement. */
+  readonly invalidated: boolean;
+  /** Failed refreshes in a row. */
+  readonly failures: number;
+  /** The last failure, while it is relevant (cleared by a success). */
+  readonly lastError: CredentialRefreshError | undefined;
+}
+
+/**
+ * A provider that caches, refreshes ahead of expiry in the background, and can be stopped.
+ *
+ * @example
+ * ```ts
+ * import { fromFunction, refreshAhead, type RefreshingProvider } from "aws-refresh-session";
+ *
+ * const source = fromFunction(async () => ({ accessKeyId: "AKID", secretAccessKey: "secret", expiration: new Date(Date.now() + 3_600_000) }));
+ * const credentials: RefreshingProvider = refreshAhead()(source);
+ * credentials.invalidate("AKID"); // a service rejected this key: the next call refreshes
+ * credentials.dispose(); // no more background refreshes
+ * ```
+ * @since 0.1.0
+ */
+export interface RefreshingProvider extends CredentialProvider {
+  /** Tells SDK clients this provider caches, so they call it per request instead of wrapping it. */
+  readonly memoized: true;
+  /**
+   * Says a service rejected this access key id: if it is the cached one, the next call takes the
+   * mandatory path (a failure there still serves the cached credentials while they are valid; the
+   * backoff is respected). A key no longer cached, or already invalidated, is ignored. Returns whether
+   * this call invalidated the cached key.
+   */
+  invalidate(rejectedAccessKeyId: string): boolean;
+  /** Where the provider stands: phase, windows, backoff; never a secret. */
+  status(): RefreshStatus;
+  /** Stops background work: scheduled refreshes. Calls still work, refreshing on demand. */
+  dispose(): void;
+  /** `dispose()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const UnitInterval = refine(t.number, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
+
+const RefreshAheadCodec = strictOptions(
+  "RefreshAheadOptions",
+  {},
+  {
+    advisoryWindowMs: NonNegativeMillis,
+    mandatoryWindowMs: NonNegativeMillis,
+    jitter: UnitInterval,
+    random: functionCodec("a function () => number in [0, 1)"),
+    backoff: functionCodec("a function (context) => milliseconds"),
+    serveExpired: t.boolean,
+    clock: ClockCodec,
+    onEvent: functionCodec("a function (event) => void"),
+    logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
+  },
+);
+
+/** Knobs that are not options users set: `memoizeUntil` builds on `refreshAhead` with them. */
+export interface RefreshAheadInternals {
+  /** How long a non-recoverable error is cached; default 1–5 s. `memoizeUntil` turns it off. */
+  readonly errorCacheMs?: readonly [number, number];
+  /** The shortest backoff; default 1 s. `memoizeUntil`, which has no background refresh, uses 0. */
+  readonly minBackoffMs?: number;
+}
+
+type LogLevel = "debug" | "warn" | "error";
+
+const iso = (date: Date | undefined): string => date?.toISOString() ?? "never";
+
+const logLine = (event: RefreshEvent): [LogLevel, string] => {
+  switch (event.type) {
+    case "refresh-start":
+      return ["debug", `aws-refresh-session: refreshing credentials (${event.reason})`];
+    case "refresh-success":
+      return [
+        "debug",
+        `aws-refresh-session: refreshed credentials (${event.reason}) in ${Math.round(event.durationMs)} ms; ` +
+          `they expire at ${iso(event.expiration)}, background refresh due at ${iso(event.refreshAt)}`,
+      ];
+    case "refresh-failure": {
+      const next =
+        event.nextAttemptAt === undefined ? "" : `; next attempt not before ${iso(event.nextAttemptAt)}`;
+      const serving =
+        event.serving === "current"
+          ? `serving the current credentials until ${iso(event.servingUntil)}`
+          : event.serving === "expired"
+            ? "serving the expired credentials (serveExpired)"
+            : "no credentials to serve: callers get the error";
+      return [
+        event.serving === "current" && event.recoverable ? "warn" : "error",
+        `aws-refresh-session: credential refresh (${event.reason}) failed` +
+          `${event.recoverable ? "" : " (non-recoverable)"}: ${event.error.message}; ${serving}${next}`,
+      ];
+    }
+    case "expired":
+      return [
+        "warn",
+        `aws-refresh-session: credentials expired (${event.expiration.toISOString()}) without a replacement`,
+      ];
+    case "invalidated":
+      return [
+        "warn",
+        `aws-refresh-session: key ending ${event.keyHint} was rejected: the next call refreshes`,
+      ];
+    case "rejected":
+      return [
+        "warn",
+        `aws-refresh-session: a service rejected the key ending ${event.keyHint} (${event.code}): invalidating it`,
+      ];
+  }
+};
+
+/** The shortest backoff: a source that fails at once is not called in a loop. */
+const MIN_BACKOFF_MS = 1_000;
+/** The longest backoff: a day, so that no setting leaves a provider that never tries again. */
+const MAX_BACKOFF_MS = 24 * 60 * 60_000;
+
+/** Reports a user hook that misbehaved as a process warning, once per hook and problem and provider. */
+const hookReporter = (): ((hook: string, problem: string) => void) => {
+  const reported = new Set<string>();
+  return (hook, problem) => {
+    const key = `${hook}: ${problem}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    process.emitWarning(`aws-refresh-session: the ${hook} option ${problem}; a default was used instead`, {
+      code: "AWS_REFRESH_SESSION_HOOK",
+    });
+  };
+};
+
+/** 2^30 ms: a keep-alive interval that never fires in practice and never overflows a timer. */
+const KEEP_ALIVE_MS = 2 ** 30;
+
+/**
+ * Caches credentials and refreshes them ahead of their expiration, so that callers are neither blocked
+ * nor given expired credentials, and no caller fails while a valid credential is held. It follows
+ * the AWS SDKs' shared "Credential Refresh Behavior" and goes past it by refreshing in the background.
+ *
+ * The timeline of one set of credentials, `E` their real expiration:
+ *
+ * ```text
+ * fetched .... E - advisory ..[refresh moment, jittered].. E - mandatory ......... E ............
+ *  cache hits | advisory window: cache hits; one background   | mandatory: callers  | expired:
+ *             | refresh; after a failure, a backoff            | wait for a refresh  | an error
+ * ```
+ *
+ * - Windows are chosen per credential from its lifetime (see {@link defaultAdvisoryWindowMs}).
+ * - Concurrent callers share one call to the source, whatever started it.
+ * - A recoverable failure (throttling, 5xx, network, timeout, stale credentials) with valid credentials
+ *   in hand keeps serving them until their real expiration; the source is left alone for a backoff.
+ * - A non-recoverable failure (see {@link isNonRecoverableError}) is raised at once to callers who
+ *   wait, and cached for 1–5 s; in a background refresh it is logged at error level and backed off.
+ * - After the real expiration: a {@link CredentialRefreshError}, or the expired credentials with
+ *   `serveExpired`.
+ * - Background timers never keep the process alive; a caller's wait does. `dispose()` stops them.
+ *
+ * @example
+ * ```ts
+ * import { pipe } from "fp-ts/function";
+ * import { assumeRole, refreshAhead, retryWith } from "aws-refresh-session";
+ *
+ * const credentials = pipe(
+ *   assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader", region: "eu-west-1" }),
+ *   retryWith(),
+ *   refreshAhead({ mandatoryWindowMs: 2 * 60_000, logger: console }),
+ * );
+ * ```
+ * @since 0.1.0
+ */
+export const refreshAhead = (
+  options: RefreshAheadOptions = {},
+): ((provider: CredentialProvider) => RefreshingProvider) => refreshAheadWith(options, {});
+
+/**
+ * {@link refreshAhead} with internal knobs.
+ *
+ * @internal
+ */
+export const refreshAheadWith = (
+  options: RefreshAheadOptions,
+  { errorCacheMs, minBackoffMs }: RefreshAheadInternals,
+): ((provider: CredentialProvider) => RefreshingProvider) => {
+  const decoded = decodeOptions("refreshAhead", RefreshAheadCodec, options) as RefreshAheadOptions;
+  const issues = refreshWindowIssues(decoded);
+  if (issues.length > 0) throw new InvalidOptionsError("refreshAhead", issues);
+  const { clock = systemClock, onEvent, logger } = decoded;
+  const random = decoded.random ?? Math.random;
+  const userBackoff = decoded.backoff ?? defaultRefreshBackoff;
+  const hookProblem = hookReporter();
+  const floorMs = minBackoffMs ?? MIN_BACKOFF_MS;
+  const policy: RefreshPolicy = {
+    advisoryWindowMs: decoded.advisoryWindowMs,
+    mandatoryWindowMs: decoded.mandatoryWindowMs ?? DEFAULT_MANDATORY_WINDOW_MS,
+    jitter: decoded.jitter ?? 0.5,
+    // The user's hooks run inside the rules: what they return is bounded, and a hook that throws or
+    // answers nonsense cannot stall the provider or turn the backoff off.
+    backoff: (context) => {
+      let ms: unknown;
+      try {
+        ms = userBackoff(context);
+      } catch (error) {
+        hookProblem("backoff", `threw ${describeError(error)}`);
+        ms = defaultRefreshBackoff(context);
+      }
+      if (typeof ms !== "number" || Number.isNaN(ms)) {
+        hookProblem("backoff", `returned ${typeof ms === "number" ? "NaN" : `a ${typeof ms}`}`);
+        ms = defaultRefreshBackoff(context);
+      }
+      return Math.min(MAX_BACKOFF_MS, Math.max(floorMs, ms as number));
+    },
+    serveExpired: decoded.serveExpired ?? false,
+    errorCacheMs: errorCacheMs ?? [1_000, 5_000],
+    random: () => {
+      let r: unknown;
+      try {
+        r = random();
+      } catch (error) {
+        hookProblem("random", `threw ${describeError(error)}`);
+        return 0.5;
+      }
+      if (typeof r !== "number" || !Number.isFinite(r)) {
+        hookProblem("random", `returned ${String(r)}`);
+        return 0.5;
+      }
+      return Math.min(1, Math.max(0, r));
+    },
+  };
+  const log =
+    logger === undefined
+      ? undefined
+      : safeListener("logger", (level: LogLevel, line: string) => {
+          logger[level](line);
+        });
+  const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
+
+  return (provider) => {
+    let state: RefreshState = emptyState;
+    /** The held credentials, resolved once: what every cache hit returns. */
+    let heldPromise: Promise<Credentials> = Promise.resolve(undefined as unknown as Credentials);
+    /** Calls before this instant are cache hits (see `servedUntil`). */
+    let hotUntil = Number.NEGATIVE_INFINITY;
+    /** The refresh in flight; it never rejects: its waiters read the state it leaves. */
+    let inFlight: Promise<CredentialRefreshError | undefined> | undefined;
+    let timer: AbortController | undefined;
+    let timerAt = Number.POSITIVE_INFINITY;
+    let waiters = 0;
+    let keepAlive: ReturnType<typeof setInterval> | undefined;
+
+    const emit = (event: RefreshEvent): void => {
+      if (log !== undefined) log(...logLine(event));
+      notify?.(event);
+    };
+
+    /** Applies a decision: the new state, its events, the cache-hit horizon and the timer. */
+    const apply = (decision: Decision): Decision => {
+      const before = state.held;
+      state = decision.state;
+      if (state.held !== before && state.held !== undefined)
+        heldPromise = Promise.resolve(state.held.credentials);
+      hotUntil = servedUntil(state);
+      for (const event of decision.events) emit(event);
+      armTimer();
+      return decision;
+    };
+    const step = (input: RefreshInput): Decision => apply(decide(policy, state, clock.now(), input));
+
+    const armTimer = (): void => {
+      const due = backgroundDueAt(state);
+      if (due === timerAt) return;
+      timer?.abort();
+      timer = undefined;
+      timerAt = due;
+      if (!Number.isFinite(due)) return;
+      const controller = new AbortController();
+      timer = controller;
+      clock
+        .sleep(Math.max(0, due - clock.now()), controller.signal, { background: true })
+        .then(() => {
+          if (timer !== controller) return;
+          timer = undefined;
+          timerAt = Number.POSITIVE_INFINITY;
+          void run(step({ type: "timer" }), undefined);
+        })
+        .catch(() => undefined);
+    };
+
+    /** Starts the refresh a decision asks for. */
+    const run = (
+      decision: Decision,
+      providerOptions: ProviderOptions | undefined,
+    ): Promise<CredentialRefreshError | undefined> | undefined => {
+      const { action } = decision;
+      if (action.type !== "refresh" && action.type !== "serve-and-refresh") return undefined;
+      const background = action.type === "serve-and-refresh" || action.background;
+      // The shared call must not die with one caller's signal; each caller races its own instead.
+      const { signal: _signal, ...callerOptions } = providerOptions ?? {};
+      const replacing = state.held?.credentials.accessKeyId;
+      const upstream = replacing === undefined ? callerOptions : { ...callerOptions, replacing };
+      const call = async (): Promise<CredentialRefreshError | undefined> => {
+        let settled: Decision;
+        let outcome: Outcome;
+        try {
+          const credentials = await provider(background ? { ...upstream, background: true } : upstream);
+          outcome = { ok: true, credentials };
+        } catch (error) {
+          outcome = { ok: false, error };
+        }
+        // Cleared before the step: its events may reach a listener that starts the next refresh, which
+        // must not be forgotten here.
+        inFlight = undefined;
+        try {
+          settled = step({ type: "settled", outcome });
+        } catch {
+          // A failure that cannot even be described (a thrown Proxy that throws back) must not leave the
+          // refresh in flight for ever: it is settled as a plain failure.
+          settled = step({
+            type: "settled",
+            outcome: {
+              ok: false,
+              error: new CredentialRefreshError(
+                "the credential source failed with a value that cannot be described",
+                {
+                  retryable: true,
+                },
+              ),
+            },
+          });
+        }
+        return settled.action.type === "settle-waiters" ? settled.action.error : undefined;
+      };
+      const refresh = call();
+      // Unless it settled already (a source that throws at once), or a listener of its settling started
+      // the next one, which is the refresh in flight now.
+      if (state.inFlight !== undefined && inFlight === undefined) inFlight = refresh;
+      return refresh;
+    };
+
+    const hold = (): void => {
+      // A caller waits: the process must stay alive until it has its answer, even if every timer of
+      // the refresh is a background one.
+      if (waiters++ === 0) keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
+    };
+    const release = (): void => {
+      if (--waiters === 0 && keepAlive !== undefined) {
+        clearInterval(keepAlive);
+        keepAlive = undefined;
+      }
+    };
+
+    /**
+     * What the refresh in flight answers its waiters, made once per refresh: ten thousand callers
+     * waiting for one refresh share one promise, as they share the refresh.
+     */
+    let joined:
+      | {
+          readonly refresh: Promise<CredentialRefreshError | undefined>;
+          readonly answer: Promise<Credentials>;
+          waiting?: Promise<Credentials>;
+        }
+      | undefined;
+    const answerOf = (refresh: Promise<CredentialRefreshError | undefined>): Promise<Credentials> =>
+      refresh.then((error) => {
+        if (error !== undefined) throw error;
+        const credentials = state.held?.credentials;
+        if (credentials === undefined)
+          throw new Error("aws-refresh-session: no credentials after a refresh (a bug)");
+        return credentials;
+      });
+
+    const wait = (
+      signal: AbortSignal | undefined,
+      refresh: Promise<CredentialRefreshError | undefined> | undefined = inFlight,
+    ): Promise<Credentials> => {
+      if (refresh === undefined)
+        return Promise.reject(new Error("aws-refresh-session: no refresh to wait for (a bug)"));
+      if (joined?.refresh !== refresh) joined = { refresh, answer: answerOf(refresh) };
+      const current = joined;
+      if (signal === undefined) {
+        // Callers without a signal wait until the refresh settles: one hold for them all.
+        if (current.waiting === undefined) {
+          hold();
+          current.waiting = current.answer.finally(release);
+        }
+        return current.waiting;
+      }
+      // A caller with a signal may leave early: it holds the process only while it waits.
+      hold();
+      return abortable(current.answer, signal).finally(release);
+    };
+
+    const slowPath = (providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
+      const signal = providerOptions?.signal;
+      // A caller that has already given up starts nothing.
+      if (signal?.aborted === true) return Promise.reject(abortReason(signal));
+      // With a refresh in flight, a call that is no cache hit joins it: decide() answers "join" (a
+      // property test in decide.test.ts checks it), so a crowd of callers costs no decision each.
+      if (state.inFlight !== undefined && inFlight !== undefined) return wait(signal);
+      const decision = step({ type: "call", force: providerOptions?.forceRefresh === true });
+      const { action } = decision;
+      switch (action.type) {
+        case "serve":
+          return heldPromise;
+        case "serve-and-refresh":
+          void run(decision, providerOptions);
+          return heldPromise;
+        case "raise":
+          return Promise.reject(action.error);
+        case "refresh":
+          return wait(signal, run(decision, providerOptions));
+        case "join":
+          return wait(signal);
+        default:
+          return Promise.reject(new Error(`aws-refresh-session: unexpected action ${action.type} (a bug)`));
+      }
+    };
+
+    // The hot path is not an async function: a cache hit returns one promise, resolved once per set of
+    // credentials, and decides nothing beyond one comparison.
+    const refreshing = (providerOptions?: ProviderOptions): Promise<Credentials> =>
+      providerOptions?.forceRefresh !== true && clock.now() < hotUntil
+        ? heldPromise
+        : slowPath(providerOptions);
+
+    const status = (): RefreshStatus => {
+      const now = clock.now();
+      const { held } = state;
+      const t = held?.timeline;
+      const at = (ms: number): Date | undefined =>
+        Number.isFinite(ms) && ms > now ? new Date(ms) : undefined;
+      return {
+        phase:
+          t === undefined
+            ? "empty"
+            : now >= t.expiresAt
+              ? "expired"
+              : now >= t.mandatoryAt
+                ? "mandatory"
+                : now >= t.expiresAt - t.advisoryWindowMs
+                  ? "advisory"
+                  : "fresh",
+        expiration: held?.credentials.expiration,
+        advisoryWindowMs: t?.advisoryWindowMs,
+        mandatoryWindowMs: t?.mandatoryWindowMs,
+        refreshAt: t === undefined || !Number.isFinite(t.refreshAt) ? undefined : new Date(t.refreshAt),
+        refreshing: state.inFlight !== undefined,
+        backoffUntil: at(state.backoffUntil),
+        errorCachedUntil: at(state.errorUntil),
+        invalidated: state.invalidated,
+        failures: state.failures,
+        lastError: state.lastError,
+      };
+    };
+
+    const dispose = (): void => {
+      step({ type: "dispose" });
+      timer?.abort();
+      timer = undefined;
+    };
+    return Object.assign(refreshing, {
+      memoized: true as const,
+      invalidate: (rejectedAccessKeyId: string): boolean => {
+        const before = state;
+        step({ type: "invalidate", accessKeyId: rejectedAccessKeyId });
+        return state !== before;
+      },
+      status,
+      dispose,
+      [Symbol.asyncDispose]: () => {
+        dispose();
+        return Promise.resolve();
+      },
+    });
+  };
+};
+
+/**
+ * Options that cannot work together: a mandatory window that leaves no room for a background
+ * refresh. (Windows longer than a credential's life are clamped per credential instead, since a
+ * source's lifetimes are only known when its credentials arrive.)
+ */
+export const refreshWindowIssues = (options: {
+  readonly advisoryWindowMs?: number | undefined;
+  readonly mandatoryWindowMs?: number | undefined;
+}): Array<{ path: string; rule: string }> => {
+  const { advisoryWindowMs, mandatoryWindowMs } = options;
+  if (advisoryWindowMs === undefined || mandatoryWindowMs === undefined || advisoryWindowMs === 0) return [];
+  return mandatoryWindowMs >= advisoryWindowMs
+    ? [
+        {
+          path: "mandatoryWindowMs",
+          rule: `must be shorter than advisoryWindowMs (${advisoryWindowMs}), else no refresh could run in the background (got ${mandatoryWindowMs})`,
+        },
+      ]
+    : [];
+};

@@ -1,0 +1,237 @@
+/**
+ * Retry policies: the small algebra of `retry-ts` (a policy maps the retry status to an optional
+ * delay; policies combine with a `Monoid`), plus full jitter and our defaults.
+ *
+ * @packageDocumentation
+ */
+import { pipe } from "fp-ts/function";
+import * as O from "fp-ts/Option";
+import * as RT from "retry-ts";
+import { Monoid, type RetryPolicy } from "retry-ts";
+import { functionCodec, integerIn, NonNegativeMillis, refine, strictOptions } from "../errors/codecs";
+import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
+
+export { Monoid as RetryPolicyMonoid, type RetryPolicy, type RetryStatus } from "retry-ts";
+
+/** The most retries a policy may make in one refresh: more is a loop, not a policy. */
+const MAX_RETRIES = 100;
+const Retries = integerIn(0, MAX_RETRIES);
+const DelayMs = NonNegativeMillis;
+
+/**
+ * `retry-ts`'s `limitRetries`, with its input checked: `NaN` would retry forever and `-1` silently
+ * never.
+ *
+ * @example
+ * ```ts
+ * import { limitRetries } from "aws-refresh-session";
+ *
+ * const threeRetries = limitRetries(3);
+ * ```
+ * @since 0.1.0
+ */
+export const limitRetries = (retries: number): RetryPolicy => {
+  decodeOptions("limitRetries", strictOptions("limitRetries", { retries: Retries }, {}), { retries });
+  return RT.limitRetries(retries);
+};
+
+/**
+ * `retry-ts`'s `capDelay`, with its input checked: a delay a timer can wait, 0 or more.
+ *
+ * @example
+ * ```ts
+ * import { capDelay, exponentialBackoff } from "aws-refresh-session";
+ *
+ * const capped = capDelay(5_000, exponentialBackoff(100));
+ * ```
+ * @since 0.1.0
+ */
+export const capDelay = (maxDelayMs: number, policy: RetryPolicy): RetryPolicy => {
+  decodeOptions(
+    "capDelay",
+    strictOptions("capDelay", { maxDelayMs: DelayMs, policy: functionCodec("a retry policy") }, {}),
+    { maxDelayMs, policy },
+  );
+  return RT.capDelay(maxDelayMs, policy);
+};
+
+/**
+ * `retry-ts`'s `exponentialBackoff`, with its input checked. Its delays grow without bound: cap them
+ * with {@link capDelay}.
+ *
+ * @example
+ * ```ts
+ * import { exponentialBackoff } from "aws-refresh-session";
+ *
+ * const doubling = exponentialBackoff(100); // 100, 200, 400, ... ms
+ * ```
+ * @since 0.1.0
+ */
+export const exponentialBackoff = (baseDelayMs: number): RetryPolicy => {
+  decodeOptions("exponentialBackoff", strictOptions("exponentialBackoff", { baseDelayMs: DelayMs }, {}), {
+    baseDelayMs,
+  });
+  return RT.exponentialBackoff(baseDelayMs);
+};
+
+/**
+ * `retry-ts`'s `constantDelay`, with its input checked.
+ *
+ * @example
+ * ```ts
+ * import { constantDelay, limitRetries, RetryPolicyMonoid } from "aws-refresh-session";
+ *
+ * const everySecond = RetryPolicyMonoid.concat(constantDelay(1_000), limitRetries(5));
+ * ```
+ * @since 0.1.0
+ */
+export const constantDelay = (delayMs: number): RetryPolicy => {
+  decodeOptions("constantDelay", strictOptions("constantDelay", { delayMs: DelayMs }, {}), { delayMs });
+  return RT.constantDelay(delayMs);
+};
+
+/**
+ * `retry-ts`'s `limitRetriesByDelay`, with its input checked.
+ *
+ * @example
+ * ```ts
+ * import { exponentialBackoff, limitRetriesByDelay } from "aws-refresh-session";
+ *
+ * const untilTheDelayPassesFiveSeconds = limitRetriesByDelay(5_000, exponentialBackoff(100));
+ * ```
+ * @since 0.1.0
+ */
+export const limitRetriesByDelay = (maxDelayMs: number, policy: RetryPolicy): RetryPolicy => {
+  decodeOptions(
+    "limitRetriesByDelay",
+    strictOptions(
+      "limitRetriesByDelay",
+      { maxDelayMs: DelayMs, policy: functionCodec("a retry policy") },
+      {},
+    ),
+    { maxDelayMs, policy },
+  );
+  return RT.limitRetriesByDelay(maxDelayMs, policy);
+};
+
+/**
+ * A source of random numbers in `[0, 1)`, like `Math.random`.
+ *
+ * @example
+ * ```ts
+ * import type { Random } from "aws-refresh-session";
+ *
+ * const alwaysHalf: Random = () => 0.5;
+ * ```
+ * @since 0.1.0
+ */
+export type Random = () => number;
+
+/**
+ * "Full jitter": each delay of `policy` becomes a random delay between 0 and it, so that many clients
+ * that failed together do not retry together (the AWS Architecture Blog's recommended variant).
+ *
+ * @example
+ * ```ts
+ * import { exponentialBackoff, fullJitter } from "aws-refresh-session";
+ *
+ * const policy = fullJitter()(exponentialBackoff(100));
+ * ```
+ * @since 0.1.0
+ */
+export const fullJitter =
+  (random: Random = Math.random) =>
+  (policy: RetryPolicy): RetryPolicy =>
+  (status) =>
+    pipe(
+      policy(status),
+      // A random source that strays out of [0, 1) (NaN, a negative) must not make a delay a timer
+      // cannot wait: it is held to the range.
+      O.map((delay) => Math.floor(unitInterval(random()) * delay)),
+    );
+
+const unitInterval = (n: number): number => (Number.isFinite(n) ? Math.min(Math.max(n, 0), 1) : 0);
+
+/**
+ * Settings of {@link backoffPolicy}.
+ *
+ * @example
+ * ```ts
+ * import type { BackoffOptions } from "aws-refresh-session";
+ *
+ * const patient: BackoffOptions = { retries: 6, baseDelayMs: 200, maxDelayMs: 10_000 };
+ * ```
+ * @since 0.1.0
+ */
+export interface BackoffOptions {
+  /** Retries after the first attempt, an integer from 0 to 100. Default 3. */
+  readonly retries?: number | undefined;
+  /** The first delay before jitter, above 0; it doubles with each retry. Default 100 ms. */
+  readonly baseDelayMs?: number | undefined;
+  /** No delay exceeds this before jitter; not below `baseDelayMs`. Default 5,000 ms. */
+  readonly maxDelayMs?: number | undefined;
+  /** Random source of the jitter. Default `Math.random`. */
+  readonly random?: Random | undefined;
+}
+
+const BackoffOptionsCodec = strictOptions(
+  "BackoffOptions",
+  {},
+  {
+    retries: Retries,
+    baseDelayMs: PositiveDelayMs(),
+    maxDelayMs: PositiveDelayMs(),
+    random: functionCodec("a function () => number in [0, 1)"),
+  },
+);
+
+function PositiveDelayMs() {
+  return refine(DelayMs, (ms) => ms > 0, "a number of milliseconds above 0");
+}
+
+/**
+ * Exponential back-off with full jitter, capped, with a limited number of retries: the shape the
+ * SDK's own standard retry strategy has, built from the `retry-ts` pieces.
+ *
+ * @example
+ * ```ts
+ * import { backoffPolicy, retryWith } from "aws-refresh-session";
+ *
+ * const retryPatiently = retryWith(backoffPolicy({ retries: 6, maxDelayMs: 20_000 }));
+ * ```
+ * @since 0.1.0
+ */
+export const backoffPolicy = (options: BackoffOptions = {}): RetryPolicy => {
+  const {
+    retries = 3,
+    baseDelayMs = 100,
+    maxDelayMs = Math.max(5_000, baseDelayMs),
+    random = Math.random,
+  } = decodeOptions("backoffPolicy", BackoffOptionsCodec, options) as BackoffOptions;
+  if (maxDelayMs < baseDelayMs) {
+    throw new InvalidOptionsError("backoffPolicy", [
+      {
+        path: "maxDelayMs",
+        rule: `not below baseDelayMs (${baseDelayMs}): it caps the delays that start there (got ${maxDelayMs})`,
+      },
+    ]);
+  }
+  return Monoid.concat(
+    pipe(RT.exponentialBackoff(baseDelayMs), (policy) => RT.capDelay(maxDelayMs, policy), fullJitter(random)),
+    RT.limitRetries(retries),
+  );
+};
+
+/**
+ * The policy {@link retryWith} uses when given none: `backoffPolicy()`, that is 3 retries (4 attempts
+ * in all) after jittered delays of at most 100, 200 and 400 ms.
+ *
+ * @example
+ * ```ts
+ * import { defaultRetryPolicy, retryWith } from "aws-refresh-session";
+ *
+ * const retrying = retryWith(defaultRetryPolicy);
+ * ```
+ * @since 0.1.0
+ */
+export const defaultRetryPolicy: RetryPolicy = backoffPolicy();

@@ -1,0 +1,137 @@
+import * as O from "fp-ts/Option";
+import { applyPolicy, defaultRetryStatus, type RetryPolicy } from "retry-ts";
+import { systemClock, type Clock } from "../core/Clock";
+import { ClockCodec, functionCodec, strictOptions } from "../errors/codecs";
+import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
+import type { ProviderTransform } from "../core/CredentialProvider";
+import { decodeOptions } from "../errors/InvalidOptionsError";
+import { attemptsOf, isRetryableError } from "../errors/isRetryableError";
+import { isNonRecoverableError } from "../errors/isNonRecoverableError";
+import { defaultRetryPolicy } from "./retryPolicy";
+import { safeListener } from "../core/safeListener";
+
+/**
+ * What {@link RetryOptions.onRetry} hears before each wait.
+ *
+ * @example
+ * ```ts
+ * import type { RetryEvent } from "aws-refresh-session";
+ *
+ * const log = ({ attempts, delayMs, error }: RetryEvent) =>
+ *   console.warn(`credential refresh failed (${attempts} attempts so far), retrying in ${delayMs} ms`, error.message);
+ * ```
+ * @since 0.1.0
+ */
+export interface RetryEvent {
+  /** Upstream attempts made so far, the STS client's own included. */
+  readonly attempts: number;
+  /** How long we wait before the next attempt. */
+  readonly delayMs: number;
+  /** Why the last attempt failed. Its message holds no secrets. */
+  readonly error: CredentialRefreshError;
+}
+
+/**
+ * Options of {@link retryWith}.
+ *
+ * @example
+ * ```ts
+ * import { isRetryableError, type RetryOptions } from "aws-refresh-session";
+ *
+ * const options: RetryOptions = {
+ *   isRetryable: (error) => isRetryableError(error) || (error as Error).name === "IDPCommunicationError",
+ *   onRetry: ({ delayMs }) => console.warn(`retrying in ${delayMs} ms`),
+ * };
+ * ```
+ * @since 0.1.0
+ */
+export interface RetryOptions {
+  /** Waits between attempts. Default: {@link systemClock}. */
+  readonly clock?: Clock | undefined;
+  /** Which failures are worth another attempt. Default: {@link isRetryableError}. */
+  readonly isRetryable?: ((error: unknown) => boolean) | undefined;
+  /** Told before each wait; for logs and metrics. */
+  readonly onRetry?: ((event: RetryEvent) => void) | undefined;
+}
+
+const RetryOptionsCodec = strictOptions(
+  "RetryOptions",
+  {},
+  {
+    clock: ClockCodec,
+    isRetryable: functionCodec("a function (error) => boolean"),
+    onRetry: functionCodec("a function (event) => void"),
+  },
+);
+
+/**
+ * The error a refresh ends with: `retryable` says whether trying again later could succeed (the
+ * refresh rules' one classification, {@link isNonRecoverableError}), whatever the immediate retries
+ * made of it.
+ */
+const asRefreshError = (error: unknown, attempts: number): CredentialRefreshError => {
+  const message = error instanceof CredentialRefreshError ? error.message : describeError(error);
+  const cause = error instanceof CredentialRefreshError && error.cause !== undefined ? error.cause : error;
+  return new CredentialRefreshError(message, { retryable: !isNonRecoverableError(error), attempts, cause });
+};
+
+/**
+ * Retries a failing provider according to `policy`, waiting through the clock.
+ *
+ * Only retryable failures are retried (throttling, 5xx, timeouts, network errors; see
+ * {@link isRetryableError}): `AccessDenied` or a validation error fails at once. When it gives up it
+ * throws a {@link CredentialRefreshError} with the number of upstream attempts, the STS client's own
+ * retries included (they are read from `$metadata.attempts`), so attempts never multiply unseen. The
+ * STS clients this library builds make one attempt per call, leaving the retrying to this function.
+ *
+ * A caller's `signal` cuts a wait short; the provider's call is given the same signal.
+ *
+ * @param policy - when to retry and how long to wait; default {@link defaultRetryPolicy}. Build your
+ * own from `retry-ts` pieces: `limitRetries`, `exponentialBackoff`, `capDelay`, {@link fullJitter}.
+ * @example
+ * ```ts
+ * import { pipe } from "fp-ts/function";
+ * import { assumeRole, backoffPolicy, memoizeUntil, retryWith } from "aws-refresh-session";
+ *
+ * const credentials = pipe(
+ *   assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader", region: "eu-west-1" }),
+ *   retryWith(backoffPolicy({ retries: 5 }), { onRetry: ({ delayMs }) => console.warn(`retry in ${delayMs} ms`) }),
+ *   memoizeUntil(),
+ * );
+ * ```
+ * @since 0.1.0
+ */
+export const retryWith = (
+  policy: RetryPolicy = defaultRetryPolicy,
+  options: RetryOptions = {},
+): ProviderTransform => {
+  decodeOptions("retryWith", functionCodec("a retry policy (status) => Option<delay>"), policy);
+  const {
+    clock = systemClock,
+    isRetryable = isRetryableError,
+    onRetry: listener,
+  } = decodeOptions("retryWith", RetryOptionsCodec, options) as RetryOptions;
+  const onRetry = listener === undefined ? undefined : safeListener("onRetry", listener);
+
+  return (provider) => async (providerOptions) => {
+    let status = defaultRetryStatus;
+    let attempts = 0;
+    for (;;) {
+      try {
+        return await provider(providerOptions);
+      } catch (error) {
+        if ((error as { name?: unknown } | null)?.name === "AbortError") throw error;
+        attempts += attemptsOf(error);
+        if (!isRetryable(error)) throw asRefreshError(error, attempts);
+        status = applyPolicy(policy, status);
+        if (O.isNone(status.previousDelay)) throw asRefreshError(error, attempts);
+        const delayMs = status.previousDelay.value;
+        onRetry?.({ attempts, delayMs, error: asRefreshError(error, attempts) });
+        // A background refresh's waits must not keep the process alive; a caller's wait does.
+        await clock.sleep(delayMs, providerOptions?.signal, {
+          background: providerOptions?.background === true,
+        });
+      }
+    }
+  };
+};

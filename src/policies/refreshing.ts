@@ -1,0 +1,204 @@
+import type { Logger } from "@smithy/types";
+import { pipe } from "fp-ts/function";
+import * as t from "io-ts";
+import type { RetryPolicy } from "retry-ts";
+import type { Clock } from "../core/Clock";
+import {
+  ClockCodec,
+  functionCodec,
+  NonEmptyString,
+  NonNegativeMillis,
+  objectWith,
+  PositiveMillis,
+  strictOptions,
+} from "../errors/codecs";
+import type { CredentialCache } from "../cache/CredentialCache";
+import type { CredentialProvider, ProviderTransform } from "../core/CredentialProvider";
+import { decodeOptions, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
+import {
+  refreshAhead,
+  refreshWindowIssues,
+  type RefreshAheadOptions,
+  type RefreshingProvider,
+} from "../pipeline/refreshAhead";
+import type { RefreshBackoff } from "../pipeline/refreshBackoff";
+import { defaultRetryPolicy, type Random } from "../pipeline/retryPolicy";
+import { retryWith, type RetryOptions } from "../pipeline/retryWith";
+import { withCache, type CacheEvent } from "../cache/withCache";
+import { withTimeout } from "../pipeline/withTimeout";
+
+/**
+ * How a refreshing provider refreshes: the windows of the per-credential timeline, the backoff after
+ * a failure, the attempts within one refresh, and what it tells you. Shared by {@link refreshing},
+ * {@link refreshingRole} and {@link session}.
+ *
+ * @example
+ * ```ts
+ * import { specRefreshBackoff, type RefreshPolicyOptions } from "aws-refresh-session";
+ *
+ * const policy: RefreshPolicyOptions = { mandatoryWindowMs: 2 * 60_000, backoff: specRefreshBackoff, logger: console };
+ * ```
+ * @since 0.1.0
+ */
+export interface RefreshPolicyOptions {
+  /** See {@link RefreshAheadOptions.advisoryWindowMs}. Default: per credential, from its lifetime. */
+  readonly advisoryWindowMs?: number | undefined;
+  /** See {@link RefreshAheadOptions.mandatoryWindowMs}. Default: one minute. */
+  readonly mandatoryWindowMs?: number | undefined;
+  /** See {@link RefreshAheadOptions.backoff}. Default: {@link defaultRefreshBackoff}. */
+  readonly backoff?: RefreshBackoff | undefined;
+  /** See {@link RefreshAheadOptions.serveExpired}. Default false. */
+  readonly serveExpired?: boolean | undefined;
+  /** How long one attempt may take before it is abandoned and retried. Default: 5 seconds. */
+  readonly attemptTimeoutMs?: number | undefined;
+  /** When to retry a failed attempt within one refresh. Default: {@link defaultRetryPolicy}. */
+  readonly retryPolicy?: RetryPolicy | undefined;
+  /** Told before each retry of an attempt. */
+  readonly onRetry?: RetryOptions["onRetry"] | undefined;
+  /** The random source of the refresh moment's jitter and of the backoff. Default `Math.random`. */
+  readonly random?: Random | undefined;
+  /** Hears refresh events; see {@link RefreshEvent}. */
+  readonly onEvent?: RefreshAheadOptions["onEvent"] | undefined;
+  /** An SDK-style logger (`console` will do) that gets one line per refresh event. */
+  readonly logger?: Logger | undefined;
+  /** Reads the time and waits. Default: {@link systemClock}. */
+  readonly clock?: Clock | undefined;
+  /**
+   * Shares the credentials with other processes (and, with {@link fileCache}, with the AWS CLI): at
+   * a refresh moment the cache is read first, and only one process calls the source. Off by default:
+   * without it nothing touches the disk.
+   */
+  readonly cache?: CredentialCache | undefined;
+  /**
+   * The entry's key in `cache`. {@link refreshingRole} and {@link session} compute the AWS CLI's key
+   * from the role's options; {@link refreshing} needs one, since any source can be behind it.
+   */
+  readonly cacheKey?: string | undefined;
+  /** Hears the cache's events (hits, misses, stores, warnings); they name the entry, never its content. */
+  readonly onCacheEvent?: ((event: CacheEvent) => void) | undefined;
+}
+
+/** Five seconds: STS answers in well under a second; a connection that says nothing for 5 s is hung. */
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
+
+/**
+ * The io-ts props of {@link RefreshPolicyOptions}, for codecs of options that include them.
+ *
+ * @example
+ * ```ts
+ * import { refreshPolicyProps, strictOptions } from "aws-refresh-session";
+ *
+ * const MyOptions = strictOptions("MyOptions", {}, refreshPolicyProps);
+ * ```
+ * @since 0.1.0
+ */
+export const refreshPolicyProps = {
+  advisoryWindowMs: NonNegativeMillis,
+  mandatoryWindowMs: NonNegativeMillis,
+  backoff: functionCodec("a function (context) => milliseconds"),
+  serveExpired: t.boolean,
+  attemptTimeoutMs: PositiveMillis,
+  retryPolicy: functionCodec("a retry policy (status) => Option<delay>"),
+  onRetry: functionCodec("a function (event) => void"),
+  random: functionCodec("a function () => number in [0, 1)"),
+  onEvent: functionCodec("a function (event) => void"),
+  logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
+  clock: ClockCodec,
+  cache: objectWith("a CredentialCache (an object with get() and set())", ["get", "set"]),
+  cacheKey: NonEmptyString,
+  onCacheEvent: functionCodec("a function (event) => void"),
+} as const;
+
+/**
+ * Options of {@link RefreshPolicyOptions} that cannot work together.
+ *
+ * @internal
+ */
+export const refreshPolicyIssues = (
+  options: RefreshPolicyOptions,
+  { keyFromRole = false }: { readonly keyFromRole?: boolean } = {},
+): OptionIssue[] => {
+  const issues: OptionIssue[] = refreshWindowIssues(options);
+  if (options.cache !== undefined && options.cacheKey === undefined && !keyFromRole) {
+    issues.push({
+      path: "cacheKey",
+      rule: "is needed with cache: a key that names this source's credentials",
+    });
+  }
+  if (options.cacheKey !== undefined && options.cache === undefined) {
+    issues.push({ path: "cacheKey", rule: "goes with cache" });
+  }
+  return issues;
+};
+
+/** Copies the keys of `options` that are set, so that `undefined` never overrides a default. */
+const defined = <O extends object>(options: O): Partial<O> =>
+  Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<O>;
+
+/**
+ * Builds the pipeline from options already checked.
+ *
+ * @internal
+ */
+export const refreshPipeline = (
+  source: CredentialProvider,
+  options: RefreshPolicyOptions,
+): RefreshingProvider => {
+  const { clock, onRetry, cache, cacheKey } = options;
+  const clockOption = defined({ clock });
+  // Below the refreshing layer: the hot path never reads a file; a refresh reads the entry first.
+  const shared: ProviderTransform =
+    cache === undefined || cacheKey === undefined
+      ? (provider) => provider
+      : withCache(cache, cacheKey, defined({ clock, onEvent: options.onCacheEvent, logger: options.logger }));
+  return pipe(
+    source,
+    withTimeout(options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, clockOption),
+    retryWith(options.retryPolicy ?? defaultRetryPolicy, { ...clockOption, ...defined({ onRetry }) }),
+    shared,
+    refreshAhead(
+      defined({
+        clock,
+        advisoryWindowMs: options.advisoryWindowMs,
+        mandatoryWindowMs: options.mandatoryWindowMs,
+        backoff: options.backoff,
+        serveExpired: options.serveExpired,
+        random: options.random,
+        onEvent: options.onEvent,
+        logger: options.logger,
+      }),
+    ),
+  );
+};
+
+const RefreshPolicyCodec = strictOptions("RefreshPolicyOptions", {}, refreshPolicyProps);
+
+/**
+ * Refreshes credentials from any source the way {@link refreshingRole} refreshes a role's:
+ *
+ * ```ts
+ * pipe(source, withTimeout(attemptTimeoutMs), retryWith(retryPolicy), refreshAhead(policy));
+ * ```
+ *
+ * Use it with {@link fromFunction}, {@link containerCredentials}, {@link assumeRoleWithWebIdentity}, or
+ * any provider of your own. The windows are chosen per credential from its lifetime, so a source of
+ * 15-minute or 30-day credentials needs no setting.
+ *
+ * @example
+ * ```ts
+ * import { containerCredentials, refreshing } from "aws-refresh-session";
+ *
+ * const credentials = refreshing(containerCredentials(), { logger: console });
+ * ```
+ * @since 0.1.0
+ */
+export const refreshing = (
+  source: CredentialProvider,
+  options: RefreshPolicyOptions = {},
+): RefreshingProvider => {
+  decodeOptions("refreshing", functionCodec("a credential provider"), source);
+  const decoded = decodeOptions("refreshing", RefreshPolicyCodec, options) as RefreshPolicyOptions;
+  const issues = refreshPolicyIssues(decoded);
+  if (issues.length > 0) throw new InvalidOptionsError("refreshing", issues);
+  return refreshPipeline(source, decoded);
+};

@@ -1,0 +1,102 @@
+import { assumeRoleCrossFieldIssues, assumeRoleProps } from "../sources/assumeRole";
+import {
+  assumeRoleWithWebIdentity,
+  webIdentityIssues,
+  webIdentityOptionalProps,
+  type AssumeRoleWithWebIdentityOptions,
+} from "../sources/assumeRoleWithWebIdentity";
+import { assumeRoleCacheKey } from "../cache/assumeRoleCacheKey";
+import { notAnOption, strictOptions, withoutKeys } from "../errors/codecs";
+import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import type { RefreshingProvider } from "../pipeline/refreshAhead";
+import {
+  refreshPipeline,
+  refreshPolicyIssues,
+  refreshPolicyProps,
+  type RefreshPolicyOptions,
+} from "./refreshing";
+
+/**
+ * Options of {@link refreshingWebIdentity}: those of {@link assumeRoleWithWebIdentity}, plus the
+ * refresh policy.
+ *
+ * @example
+ * ```ts
+ * import type { RefreshingWebIdentityOptions } from "aws-refresh-session";
+ *
+ * const options: RefreshingWebIdentityOptions = {
+ *   roleArn: "arn:aws:iam::123456789012:role/Deployer",
+ *   webIdentityTokenFile: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+ *   region: "eu-west-1",
+ * };
+ * ```
+ * @since 0.2.0
+ */
+export type RefreshingWebIdentityOptions = AssumeRoleWithWebIdentityOptions & RefreshPolicyOptions;
+
+const RefreshingWebIdentityOptionsCodec = strictOptions(
+  "RefreshingWebIdentityOptions",
+  { roleArn: assumeRoleProps.roleArn },
+  {
+    ...webIdentityOptionalProps,
+    ...refreshPolicyProps,
+    ...Object.fromEntries(
+      ["externalId", "tags", "transitiveTagKeys", "sourceIdentity", "mfa", "credentials"].map((key) => [
+        key,
+        notAnOption("is for assuming a role with credentials (refreshingRole), not with a web identity"),
+      ]),
+    ),
+  },
+);
+
+/**
+ * Checks `options` as {@link refreshingWebIdentity} would, throwing an {@link InvalidOptionsError}
+ * naming every problem.
+ *
+ * @internal
+ */
+export const validateRefreshingWebIdentityOptions = (
+  options: RefreshingWebIdentityOptions,
+  subject = "refreshingWebIdentity",
+): RefreshingWebIdentityOptions => {
+  const decoded = decodeOptions(
+    subject,
+    RefreshingWebIdentityOptionsCodec,
+    options,
+  ) as RefreshingWebIdentityOptions;
+  const issues = [
+    ...webIdentityIssues(decoded),
+    ...assumeRoleCrossFieldIssues(decoded),
+    ...refreshPolicyIssues(decoded, { keyFromRole: true }),
+  ];
+  if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
+  return decoded;
+};
+
+/**
+ * {@link refreshingRole} for a role assumed with a web identity token (`AssumeRoleWithWebIdentity`:
+ * Kubernetes service accounts, GitHub Actions OIDC): the same refresh policy, applied to
+ * {@link assumeRoleWithWebIdentity}. The token file is read again at each refresh, since platforms
+ * rotate it; no caller credentials are needed.
+ *
+ * Options are checked now, before any network call: bad ones throw an {@link InvalidOptionsError}.
+ *
+ * @example
+ * ```ts
+ * import { refreshingWebIdentity, webIdentityFromEnv } from "aws-refresh-session";
+ *
+ * // EKS IRSA sets AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE (and maybe AWS_ROLE_SESSION_NAME).
+ * const credentials = refreshingWebIdentity({ ...webIdentityFromEnv(), region: "eu-west-1" });
+ * ```
+ * @since 0.2.0
+ */
+export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RefreshingProvider => {
+  const validated = validateRefreshingWebIdentityOptions(options);
+  const source = assumeRoleWithWebIdentity(
+    withoutKeys(validated, refreshPolicyProps) as AssumeRoleWithWebIdentityOptions,
+  );
+  // The AWS CLI's key for this role, so that the CLI and this library share one session.
+  const cacheKey =
+    validated.cache === undefined ? undefined : (validated.cacheKey ?? assumeRoleCacheKey(validated));
+  return refreshPipeline(source, cacheKey === undefined ? validated : { ...validated, cacheKey });
+};

@@ -1,0 +1,112 @@
+import * as t from "io-ts";
+import { isLeft } from "fp-ts/Either";
+import { NonEmptyString, ValidDate } from "../errors/codecs";
+import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
+import { redactSecrets, type CredentialProvider, type Credentials } from "../core/CredentialProvider";
+import { decodeOptions } from "../errors/InvalidOptionsError";
+import { nameSource } from "../core/sourceName";
+import { isNonRecoverableError } from "../errors/isNonRecoverableError";
+import { functionCodec } from "../errors/codecs";
+
+/** An expiration as a `Date`, an ISO 8601 string, or epoch milliseconds, decoded to a valid `Date`. */
+const ExpirationFromAny = new t.Type<Date, Date, unknown>(
+  "an expiration: a Date, an ISO 8601 string, or epoch milliseconds",
+  (u): u is Date => ValidDate.is(u),
+  (u, c) => {
+    const date =
+      u instanceof Date ? u : typeof u === "string" || typeof u === "number" ? new Date(u) : undefined;
+    return date !== undefined && ValidDate.is(date) ? t.success(date) : t.failure(u, c);
+  },
+  (d) => d,
+);
+
+/**
+ * The io-ts codec of the credentials a custom source returns: `accessKeyId`, `secretAccessKey`, an
+ * optional `sessionToken` and `accountId`, and an `expiration` (a `Date`, an ISO 8601 string or epoch
+ * milliseconds), decoded to {@link Credentials}.
+ *
+ * @example
+ * ```ts
+ * import { CredentialsCodec } from "aws-refresh-session";
+ *
+ * CredentialsCodec.decode({ accessKeyId: "ASIA...", secretAccessKey: "...", expiration: "2030-01-01T00:00:00Z" });
+ * ```
+ * @since 0.1.0
+ */
+export const CredentialsCodec = t.intersection(
+  [
+    t.type({ accessKeyId: NonEmptyString, secretAccessKey: NonEmptyString, expiration: ExpirationFromAny }),
+    t.partial({ sessionToken: NonEmptyString, accountId: t.string }),
+  ],
+  "Credentials",
+);
+
+/**
+ * Turns any function that fetches temporary credentials — from a vault, an internal broker, another
+ * cloud's federation — into a provider whose every result is checked: a result without keys or with
+ * an invalid `expiration` is a {@link CredentialRefreshError} naming the bad fields (never their
+ * values), not credentials. Like boto3-refresh-session's custom method; give it to {@link refreshing}
+ * or `session({ source })` for the refresh policy.
+ *
+ * @example
+ * ```ts
+ * import { fromFunction, refreshing } from "aws-refresh-session";
+ *
+ * const credentials = refreshing(
+ *   fromFunction(async () => {
+ *     const response = await fetch("https://broker.internal/credentials");
+ *     const body = (await response.json()) as { key: string; secret: string; token: string; expires: string };
+ *     return { accessKeyId: body.key, secretAccessKey: body.secret, sessionToken: body.token, expiration: body.expires };
+ *   }),
+ * );
+ * ```
+ * @since 0.1.0
+ */
+export const fromFunction = (
+  fetchCredentials: () => unknown,
+  options: { readonly name?: string | undefined } = {},
+): CredentialProvider => {
+  decodeOptions(
+    "fromFunction",
+    functionCodec("a function () => credentials | Promise<credentials>"),
+    fetchCredentials,
+  );
+  const name = options.name ?? "the custom credential source";
+  // Named, so that a timeout around it says which source did not answer.
+  return nameSource(async () => {
+    let result: unknown;
+    try {
+      result = await fetchCredentials();
+    } catch (error) {
+      if (error instanceof CredentialRefreshError) throw error;
+      // Classified by the same rule as every source: an SDK-style AccessDenied is not worth retrying.
+      throw new CredentialRefreshError(`${name} failed: ${describeError(error)}`, {
+        retryable: !isNonRecoverableError(error),
+        cause: error,
+      });
+    }
+    const decoded = CredentialsCodec.decode(result);
+    if (isLeft(decoded)) {
+      const paths = new Set(
+        decoded.left.map(
+          (error) =>
+            error.context
+              .map((entry) => entry.key)
+              .filter((key) => key !== "" && !/^\d+$/.test(key))
+              .join(".") || "(result)",
+        ),
+      );
+      throw new CredentialRefreshError(
+        `${name} returned no usable credentials: invalid or missing ${[...paths].join(", ")}`,
+        { retryable: false },
+      );
+    }
+    const { accountId, sessionToken, ...required } = decoded.right;
+    const credentials: Credentials = {
+      ...required,
+      ...(sessionToken === undefined ? {} : { sessionToken }),
+      ...(accountId === undefined ? {} : { accountId }),
+    };
+    return redactSecrets(credentials);
+  }, name);
+};
