@@ -40,7 +40,7 @@ const WithTimeoutCodec = strictOptions(
  *
  * Why: the SDK sets no timeout on requests by default, so a hung STS connection would hang every
  * caller behind it. Put it under {@link retryWith} so that each attempt has its own timeout and a
- * timed-out attempt is retried. `ms` is at most {@link MAX_TIMER_MS}, the longest a timer can wait.
+ * timed-out attempt is retried. `ms` is at most `MAX_TIMER_MS` (2³¹−1 ms), the longest a timer can wait.
  *
  * @example
  * ```ts
