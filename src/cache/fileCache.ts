@@ -9,6 +9,7 @@ import type * as Lockfile from "proper-lockfile";
 import { systemClock, type Clock } from "../core/Clock";
 import {
   ClockCodec,
+  failedFields,
   integerIn,
   NonEmptyString,
   NonNegativeMillis,
@@ -268,18 +269,10 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
     }
     const entry = EntryCodec.decode(json);
     if (isLeft(entry)) {
-      const fields = new Set(
-        entry.left.map((error) =>
-          error.context
-            .map((c) => c.key)
-            .filter((k) => k !== "" && !/^\d+$/.test(k))
-            .join("."),
-        ),
-      );
       throw new CredentialCacheError(
         "foreign",
         path,
-        `is not a CLI credential entry: invalid or missing ${[...fields].join(", ")}`,
+        `is not a CLI credential entry: invalid or missing ${failedFields(entry.left).join(", ")}`,
       );
     }
     const { Credentials: stored } = entry.right;

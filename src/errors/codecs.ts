@@ -439,3 +439,22 @@ export const functionCodec = <F extends (...args: never[]) => unknown>(name: str
     (u, c) => (typeof u === "function" ? t.success(u as F) : t.failure(u, c, name)),
     (f) => f,
   );
+
+/**
+ * The fields a decoding failed on, as dotted paths without array indexes ("Credentials.Expiration"),
+ * each once; `whole` names a failure of the value itself. For messages about data from outside (an
+ * STS answer, a cache entry), which must name what is wrong without quoting any of it.
+ *
+ * @internal
+ */
+export const failedFields = (errors: t.Errors, whole = "(the value)"): string[] => [
+  ...new Set(
+    errors.map(
+      (error) =>
+        error.context
+          .map((entry) => entry.key)
+          .filter((key) => key !== "" && !/^\d+$/.test(key))
+          .join(".") || whole,
+    ),
+  ),
+];

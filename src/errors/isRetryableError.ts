@@ -23,7 +23,7 @@ export const isRetryableError = (error: unknown): boolean => {
   if (error instanceof CredentialRefreshError) return error.retryable;
   if (typeof error !== "object" || error === null) return false;
   const sdkError = error as SdkErrorLike;
-  if (sdkError.name === "AbortError") return false;
+  if (isAbortError(error)) return false;
   return isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError);
 };
 
@@ -47,22 +47,50 @@ export const attemptsOf = (error: unknown): number => {
 };
 
 /**
- * Any thrown value as a {@link CredentialRefreshError}: one already is; anything else is wrapped, with
- * `retryable` and `attempts` read from it and the original as `cause`.
+ * Whether `error` is a caller giving up (an aborted signal), which is never retried, wrapped or
+ * reported as a failure of the source.
  *
- * @example
- * ```ts
- * import { asCredentialRefreshError } from "aws-refresh-session";
- *
- * asCredentialRefreshError(Object.assign(new Error("Rate exceeded"), { name: "Throttling" })).retryable; // true
- * ```
- * @since 0.1.0
+ * @internal
  */
-export const asCredentialRefreshError = (error: unknown): CredentialRefreshError =>
-  error instanceof CredentialRefreshError
-    ? error
-    : new CredentialRefreshError(describeError(error), {
-        retryable: !isNonRecoverableError(error),
-        attempts: attemptsOf(error),
-        cause: error,
-      });
+export const isAbortError = (error: unknown): boolean =>
+  (error as { name?: unknown } | null)?.name === "AbortError";
+
+/**
+ * Any thrown value as a {@link CredentialRefreshError}: the one place failures are turned into one.
+ * One already is (given back, or copied with the `attempts` given); anything else is wrapped, its
+ * description after `context` (`"<context> failed: <description>"`), with `retryable` (by default,
+ * "not non-recoverable": {@link isNonRecoverableError}) and `attempts` read from it, and the original
+ * as `cause`.
+ *
+ * @internal
+ */
+export const asCredentialRefreshError = (
+  error: unknown,
+  options: {
+    /** What failed, such as "STS AssumeRole for arn:...". */
+    readonly context?: string;
+    /** Upstream attempts behind the failure, when the caller counted them. */
+    readonly attempts?: number;
+    /** Overrides the default rule (the STS sources use the SDK's classification). */
+    readonly retryable?: boolean;
+  } = {},
+): CredentialRefreshError => {
+  const { context, attempts, retryable } = options;
+  if (error instanceof CredentialRefreshError) {
+    if (attempts === undefined || attempts === error.attempts) return error;
+    return new CredentialRefreshError(error.message, {
+      retryable: error.retryable,
+      attempts,
+      cause: error.cause ?? error,
+    });
+  }
+  const description = describeError(error);
+  return new CredentialRefreshError(
+    context === undefined ? description : `${context} failed: ${description}`,
+    {
+      retryable: retryable ?? !isNonRecoverableError(error),
+      attempts: attempts ?? attemptsOf(error),
+      cause: error,
+    },
+  );
+};

@@ -2,11 +2,15 @@ import * as O from "fp-ts/Option";
 import { applyPolicy, defaultRetryStatus, type RetryPolicy } from "retry-ts";
 import { systemClock, type Clock } from "../core/Clock";
 import { ClockCodec, functionCodec, strictOptions } from "../errors/codecs";
-import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
+import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { ProviderTransform } from "../core/CredentialProvider";
 import { decodeOptions } from "../errors/InvalidOptionsError";
-import { attemptsOf, isRetryableError } from "../errors/isRetryableError";
-import { isNonRecoverableError } from "../errors/isNonRecoverableError";
+import {
+  asCredentialRefreshError,
+  attemptsOf,
+  isAbortError,
+  isRetryableError,
+} from "../errors/isRetryableError";
 import { defaultRetryPolicy } from "./retryPolicy";
 import { safeListener } from "../core/safeListener";
 
@@ -69,11 +73,6 @@ const RetryOptionsCodec = strictOptions(
  * refresh rules' one classification, {@link isNonRecoverableError}), whatever the immediate retries
  * made of it.
  */
-const asRefreshError = (error: unknown, attempts: number): CredentialRefreshError => {
-  const message = error instanceof CredentialRefreshError ? error.message : describeError(error);
-  const cause = error instanceof CredentialRefreshError && error.cause !== undefined ? error.cause : error;
-  return new CredentialRefreshError(message, { retryable: !isNonRecoverableError(error), attempts, cause });
-};
 
 /**
  * Retries a failing provider according to `policy`, waiting through the clock.
@@ -120,13 +119,13 @@ export const retryWith = (
       try {
         return await provider(providerOptions);
       } catch (error) {
-        if ((error as { name?: unknown } | null)?.name === "AbortError") throw error;
+        if (isAbortError(error)) throw error;
         attempts += attemptsOf(error);
-        if (!isRetryable(error)) throw asRefreshError(error, attempts);
+        if (!isRetryable(error)) throw asCredentialRefreshError(error, { attempts });
         status = applyPolicy(policy, status);
-        if (O.isNone(status.previousDelay)) throw asRefreshError(error, attempts);
+        if (O.isNone(status.previousDelay)) throw asCredentialRefreshError(error, { attempts });
         const delayMs = status.previousDelay.value;
-        onRetry?.({ attempts, delayMs, error: asRefreshError(error, attempts) });
+        onRetry?.({ attempts, delayMs, error: asCredentialRefreshError(error, { attempts }) });
         // A background refresh's waits must not keep the process alive; a caller's wait does.
         await clock.sleep(delayMs, providerOptions?.signal, {
           background: providerOptions?.background === true,

@@ -1,11 +1,11 @@
 import * as t from "io-ts";
 import { isLeft } from "fp-ts/Either";
-import { NonEmptyString, ValidDate } from "../errors/codecs";
-import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
+import { failedFields, NonEmptyString, ValidDate } from "../errors/codecs";
+import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import { redactSecrets, type CredentialProvider, type Credentials } from "../core/CredentialProvider";
 import { decodeOptions } from "../errors/InvalidOptionsError";
 import { nameSource } from "../core/sourceName";
-import { isNonRecoverableError } from "../errors/isNonRecoverableError";
+import { asCredentialRefreshError } from "../errors/isRetryableError";
 import { functionCodec } from "../errors/codecs";
 
 /** An expiration as a `Date`, an ISO 8601 string, or epoch milliseconds, decoded to a valid `Date`. */
@@ -78,26 +78,13 @@ export const fromFunction = (
     try {
       result = await fetchCredentials();
     } catch (error) {
-      if (error instanceof CredentialRefreshError) throw error;
       // Classified by the same rule as every source: an SDK-style AccessDenied is not worth retrying.
-      throw new CredentialRefreshError(`${name} failed: ${describeError(error)}`, {
-        retryable: !isNonRecoverableError(error),
-        cause: error,
-      });
+      throw asCredentialRefreshError(error, { context: name });
     }
     const decoded = CredentialsCodec.decode(result);
     if (isLeft(decoded)) {
-      const paths = new Set(
-        decoded.left.map(
-          (error) =>
-            error.context
-              .map((entry) => entry.key)
-              .filter((key) => key !== "" && !/^\d+$/.test(key))
-              .join(".") || "(result)",
-        ),
-      );
       throw new CredentialRefreshError(
-        `${name} returned no usable credentials: invalid or missing ${[...paths].join(", ")}`,
+        `${name} returned no usable credentials: invalid or missing ${failedFields(decoded.left, "(result)").join(", ")}`,
         { retryable: false },
       );
     }

@@ -9,10 +9,15 @@ import { STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import type { DeserializeMiddleware, HttpResponse, MiddlewareStack } from "@smithy/types";
 import { isLeft } from "fp-ts/Either";
 import * as t from "io-ts";
-import { NonEmptyString, ValidDate } from "../errors/codecs";
+import { failedFields, NonEmptyString, ValidDate } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import { redactSecrets, type Credentials } from "../core/CredentialProvider";
-import { attemptsOf, isRetryableError } from "../errors/isRetryableError";
+import {
+  asCredentialRefreshError,
+  attemptsOf,
+  isAbortError,
+  isRetryableError,
+} from "../errors/isRetryableError";
 import { hideKeysAndTokens } from "../core/secretText";
 
 /**
@@ -151,16 +156,8 @@ export const credentialsFromStsResponse = (
     if (foreign !== undefined) {
       throw new CredentialRefreshError(foreign + NOT_STS_HINT, { retryable: false });
     }
-    const paths = new Set(
-      decoded.left.map((error) =>
-        error.context
-          .map((entry) => entry.key)
-          .filter((key) => key !== "" && !/^\d+$/.test(key))
-          .join("."),
-      ),
-    );
     throw new CredentialRefreshError(
-      `STS ${action} returned no usable credentials: invalid or missing ${[...paths].join(", ")}`,
+      `STS ${action} returned no usable credentials: invalid or missing ${failedFields(decoded.left).join(", ")}`,
       { retryable: true },
     );
   }
@@ -201,7 +198,7 @@ export const credentialsFromStsResponse = (
  */
 export const stsFailure = (action: string, subject: string, error: unknown, raw?: RawAnswer): unknown => {
   if (error instanceof CredentialRefreshError) return error;
-  if ((error as { name?: unknown } | null)?.name === "AbortError") return error;
+  if (isAbortError(error)) return error;
   // A 2xx answer the SDK could not parse, and that is not STS's at all: say what it was.
   const foreign = raw?.status !== undefined && raw.status < 300 ? notAnStsAnswer(action, raw) : undefined;
   if (foreign !== undefined) {
@@ -211,10 +208,11 @@ export const stsFailure = (action: string, subject: string, error: unknown, raw?
       cause: error,
     });
   }
-  return new CredentialRefreshError(`STS ${action} for ${subject} failed: ${describeError(error)}`, {
+  // The SDK's own classification, not only the non-recoverable list: an STS answer the SDK would not
+  // retry (a 400 of any kind) is not worth retryWith's attempts either.
+  return asCredentialRefreshError(error, {
+    context: `STS ${action} for ${subject}`,
     retryable: isRetryableError(error),
-    attempts: attemptsOf(error),
-    cause: error,
   });
 };
 
