@@ -12,7 +12,7 @@ import {
   withTimeout,
   type RefreshingProvider,
 } from "../src";
-import { assumeRoleProps } from "../src/sources/assumeRole";
+import { assumeRoleProps } from "../src/sources/roleOptions";
 import { webIdentityProps } from "../src/sources/assumeRoleWithWebIdentity";
 import { refreshPolicyProps } from "../src/policies/refreshing";
 import { localSts, manualClock } from "../src/testing";

@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-export { assumeRole, type AssumeRoleOptions, type MfaOptions, type SessionTag } from "./sources/assumeRole";
+export { assumeRole } from "./sources/assumeRole";
+export { type AssumeRoleOptions, type MfaOptions, type SessionTag } from "./sources/roleOptions";
 export {
   assumeRoleWithWebIdentity,
   webIdentityFromEnv,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import * as t from "io-ts";
-import { assumeRoleProps, type AssumeRoleOptions } from "../sources/assumeRole";
+import { assumeRoleProps, type AssumeRoleOptions } from "../sources/roleOptions";
 import { NonEmptyString } from "../errors/codecs";
 import { decodeOptions } from "../errors/InvalidOptionsError";
 import { pyJsonOf, pythonJsonDumps, pythonJsonLoads, type PyJson } from "./pythonJson";

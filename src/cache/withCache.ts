@@ -2,10 +2,11 @@ import type { Logger } from "@smithy/types";
 import { systemClock, type Clock } from "../core/Clock";
 import {
   ClockCodec,
-  functionCodec,
+  CredentialCacheCodec,
+  ListenerCodec,
+  LoggerCodec,
   NonEmptyString,
   NonNegativeMillis,
-  objectWith,
   strictOptions,
 } from "../errors/codecs";
 import type { CredentialCache } from "./CredentialCache";
@@ -83,14 +84,14 @@ export interface WithCacheOptions {
 const WithCacheCodec = strictOptions(
   "withCache",
   {
-    cache: objectWith("a CredentialCache (an object with get() and set())", ["get", "set"]),
+    cache: CredentialCacheCodec,
     key: NonEmptyString,
   },
   {
     minRemainingMs: NonNegativeMillis,
     clock: ClockCodec,
-    onEvent: functionCodec("a function (event) => void"),
-    logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
+    onEvent: ListenerCodec,
+    logger: LoggerCodec,
   },
 );
 

@@ -458,3 +458,27 @@ export const failedFields = (errors: t.Errors, whole = "(the value)"): string[] 
     ),
   ),
 ];
+
+// Codecs of options that several functions take, defined once so that every function names a bad
+// value the same way.
+
+/** @internal */
+export const ListenerCodec = functionCodec("a function (event) => void");
+/** @internal */
+export const LoggerCodec = objectWith("a logger with debug, info, warn and error", [
+  "debug",
+  "info",
+  "warn",
+  "error",
+]);
+/** @internal */
+export const RandomCodec = functionCodec("a function () => number in [0, 1)");
+/** @internal */
+export const RetryPolicyCodec = functionCodec("a retry policy (status) => Option<delay>");
+/** @internal */
+export const RefreshBackoffCodec = functionCodec("a function (context) => milliseconds");
+/** @internal */
+export const CredentialCacheCodec = objectWith("a CredentialCache (an object with get() and set())", [
+  "get",
+  "set",
+]);

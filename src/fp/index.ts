@@ -320,7 +320,7 @@ export const validate =
       (error) => error as P.InvalidOptionsError,
     );
 
-export { AssumeRoleOptionsCodec } from "../sources/assumeRole";
+export { AssumeRoleOptionsCodec } from "../sources/roleOptions";
 export { AssumeRoleWithWebIdentityOptionsCodec } from "../sources/assumeRoleWithWebIdentity";
 export { CredentialsCodec } from "../sources/fromFunction";
 export { RefreshingRoleOptionsCodec } from "../policies/refreshingRole";

@@ -4,10 +4,12 @@ import { abortable } from "../core/abortable";
 import { abortReason, systemClock, type Clock } from "../core/Clock";
 import {
   ClockCodec,
-  functionCodec,
+  ListenerCodec,
+  LoggerCodec,
   NonNegativeMillis,
-  objectWith,
+  RandomCodec,
   refine,
+  RefreshBackoffCodec,
   strictOptions,
 } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
@@ -162,12 +164,12 @@ const RefreshAheadCodec = strictOptions(
     advisoryWindowMs: NonNegativeMillis,
     mandatoryWindowMs: NonNegativeMillis,
     jitter: UnitInterval,
-    random: functionCodec("a function () => number in [0, 1)"),
-    backoff: functionCodec("a function (context) => milliseconds"),
+    random: RandomCodec,
+    backoff: RefreshBackoffCodec,
     serveExpired: t.boolean,
     clock: ClockCodec,
-    onEvent: functionCodec("a function (event) => void"),
-    logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
+    onEvent: ListenerCodec,
+    logger: LoggerCodec,
   },
 );
 

@@ -8,7 +8,14 @@ import { pipe } from "fp-ts/function";
 import * as O from "fp-ts/Option";
 import * as RT from "retry-ts";
 import { Monoid, type RetryPolicy } from "retry-ts";
-import { functionCodec, integerIn, NonNegativeMillis, refine, strictOptions } from "../errors/codecs";
+import {
+  functionCodec,
+  integerIn,
+  NonNegativeMillis,
+  RandomCodec,
+  refine,
+  strictOptions,
+} from "../errors/codecs";
 import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
 
 export { Monoid as RetryPolicyMonoid, type RetryPolicy, type RetryStatus } from "retry-ts";
@@ -181,7 +188,7 @@ const BackoffOptionsCodec = strictOptions(
     retries: Retries,
     baseDelayMs: PositiveDelayMs(),
     maxDelayMs: PositiveDelayMs(),
-    random: functionCodec("a function () => number in [0, 1)"),
+    random: RandomCodec,
   },
 );
 

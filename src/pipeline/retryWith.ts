@@ -1,7 +1,7 @@
 import * as O from "fp-ts/Option";
 import { applyPolicy, defaultRetryStatus, type RetryPolicy } from "retry-ts";
 import { systemClock, type Clock } from "../core/Clock";
-import { ClockCodec, functionCodec, strictOptions } from "../errors/codecs";
+import { ClockCodec, functionCodec, ListenerCodec, RetryPolicyCodec, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { ProviderTransform } from "../core/CredentialProvider";
 import { decodeOptions } from "../errors/InvalidOptionsError";
@@ -64,7 +64,7 @@ const RetryOptionsCodec = strictOptions(
   {
     clock: ClockCodec,
     isRetryable: functionCodec("a function (error) => boolean"),
-    onRetry: functionCodec("a function (event) => void"),
+    onRetry: ListenerCodec,
   },
 );
 
@@ -104,7 +104,7 @@ export const retryWith = (
   policy: RetryPolicy = defaultRetryPolicy,
   options: RetryOptions = {},
 ): ProviderTransform => {
-  decodeOptions("retryWith", functionCodec("a retry policy (status) => Option<delay>"), policy);
+  decodeOptions("retryWith", RetryPolicyCodec, policy);
   const {
     clock = systemClock,
     isRetryable = isRetryableError,

@@ -15,7 +15,7 @@ import type {
   RelativeMiddlewareOptions,
   SelectedHttpAuthScheme,
 } from "@smithy/types";
-import { functionCodec, objectWith, strictOptions } from "../errors/codecs";
+import { ListenerCodec, LoggerCodec, strictOptions } from "../errors/codecs";
 import type { Credentials, ProviderOptions } from "../core/CredentialProvider";
 import { keyHint, type RefreshEvent } from "../pipeline/decide";
 import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
@@ -68,8 +68,8 @@ const OptionsCodec = strictOptions(
   "CredentialRejectionPluginOptions",
   {},
   {
-    onEvent: functionCodec("a function (event) => void"),
-    logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
+    onEvent: ListenerCodec,
+    logger: LoggerCodec,
   },
 );
 

@@ -5,11 +5,16 @@ import type { RetryPolicy } from "retry-ts";
 import type { Clock } from "../core/Clock";
 import {
   ClockCodec,
+  CredentialCacheCodec,
   functionCodec,
+  ListenerCodec,
+  LoggerCodec,
   NonEmptyString,
   NonNegativeMillis,
-  objectWith,
   PositiveMillis,
+  RandomCodec,
+  RefreshBackoffCodec,
+  RetryPolicyCodec,
   strictOptions,
 } from "../errors/codecs";
 import type { CredentialCache } from "../cache/CredentialCache";
@@ -95,18 +100,18 @@ const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
 export const refreshPolicyProps = {
   advisoryWindowMs: NonNegativeMillis,
   mandatoryWindowMs: NonNegativeMillis,
-  backoff: functionCodec("a function (context) => milliseconds"),
+  backoff: RefreshBackoffCodec,
   serveExpired: t.boolean,
   attemptTimeoutMs: PositiveMillis,
-  retryPolicy: functionCodec("a retry policy (status) => Option<delay>"),
-  onRetry: functionCodec("a function (event) => void"),
-  random: functionCodec("a function () => number in [0, 1)"),
-  onEvent: functionCodec("a function (event) => void"),
-  logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
+  retryPolicy: RetryPolicyCodec,
+  onRetry: ListenerCodec,
+  random: RandomCodec,
+  onEvent: ListenerCodec,
+  logger: LoggerCodec,
   clock: ClockCodec,
-  cache: objectWith("a CredentialCache (an object with get() and set())", ["get", "set"]),
+  cache: CredentialCacheCodec,
   cacheKey: NonEmptyString,
-  onCacheEvent: functionCodec("a function (event) => void"),
+  onCacheEvent: ListenerCodec,
 } as const;
 
 /**

@@ -1,10 +1,10 @@
+import { assumeRole } from "../sources/assumeRole";
 import {
-  assumeRole,
   assumeRoleCrossFieldIssues,
   assumeRoleProps,
   ROLE_SESSION,
   type AssumeRoleOptions,
-} from "../sources/assumeRole";
+} from "../sources/roleOptions";
 import { assumeRoleCacheKey } from "../cache/assumeRoleCacheKey";
 import { notAnOption, strictOptions, withoutKeys } from "../errors/codecs";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";

@@ -1,4 +1,4 @@
-import { assumeRoleCrossFieldIssues, assumeRoleProps } from "../sources/assumeRole";
+import { assumeRoleCrossFieldIssues, assumeRoleProps, CALLER_CREDENTIALS_ONLY } from "../sources/roleOptions";
 import {
   assumeRoleWithWebIdentity,
   webIdentityIssues,
@@ -41,7 +41,7 @@ const RefreshingWebIdentityOptionsCodec = strictOptions(
     ...webIdentityOptionalProps,
     ...refreshPolicyProps,
     ...Object.fromEntries(
-      ["externalId", "tags", "transitiveTagKeys", "sourceIdentity", "mfa", "credentials"].map((key) => [
+      CALLER_CREDENTIALS_ONLY.map((key) => [
         key,
         notAnOption("is for assuming a role with credentials (refreshingRole), not with a web identity"),
       ]),

@@ -1,4 +1,4 @@
-import { assumeRoleProps } from "../sources/assumeRole";
+import { assumeRoleProps } from "../sources/roleOptions";
 import { webIdentityProps } from "../sources/assumeRoleWithWebIdentity";
 import { functionCodec, notAnOption, strictOptions } from "../errors/codecs";
 import type { CredentialProvider } from "../core/CredentialProvider";

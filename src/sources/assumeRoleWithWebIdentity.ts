@@ -1,14 +1,19 @@
 import { readFile } from "node:fs/promises";
 import { AssumeRoleWithWebIdentityCommand, type STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import * as t from "io-ts";
-import { assumeRoleCrossFieldIssues, assumeRoleProps, defaultSessionName } from "./assumeRole";
+import {
+  assumeRoleCrossFieldIssues,
+  assumeRoleProps,
+  CALLER_CREDENTIALS_ONLY,
+  defaultSessionName,
+  omitKeys,
+} from "./roleOptions";
 import { systemClock, type Clock } from "../core/Clock";
 import { functionCodec, NonEmptyString, stringOf, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import type { CredentialProvider } from "../core/CredentialProvider";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
-import { nameSource } from "../core/sourceName";
-import { credentialsFromStsResponse, recordRawAnswer, stsClientFor, stsFailure, type RawAnswer } from "./sts";
+import { stsClientFor, stsCredentialSource } from "./sts";
 
 /**
  * Where a web identity token comes from: the token itself, a function that gives it, or (most often)
@@ -79,16 +84,7 @@ export const webIdentityProps = {
 } as const;
 
 // Everything of assumeRole's options but what only goes with credentials.
-const {
-  roleArn,
-  externalId: _externalId,
-  tags: _tags,
-  transitiveTagKeys: _transitiveTagKeys,
-  sourceIdentity: _sourceIdentity,
-  mfa: _mfa,
-  credentials: _credentials,
-  ...sharedProps
-} = assumeRoleProps;
+const { roleArn, ...sharedProps } = omitKeys(assumeRoleProps, CALLER_CREDENTIALS_ONLY);
 
 /**
  * The optional options of {@link assumeRoleWithWebIdentity} (`roleArn` is the one required).
@@ -198,21 +194,14 @@ export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOpti
     PolicyArns: decoded.policyArns?.map((arn) => ({ arn })),
     ProviderId: decoded.providerId,
   };
-  return nameSource(async (providerOptions) => {
-    const sts = client();
-    const WebIdentityToken = await readToken(decoded);
-    const raw: RawAnswer = {};
-    let response: unknown;
-    try {
-      response = await sts.send(
-        recordRawAnswer(new AssumeRoleWithWebIdentityCommand({ ...input, WebIdentityToken }), raw),
-        { ...(providerOptions?.signal === undefined ? {} : { abortSignal: providerOptions.signal }) },
-      );
-    } catch (error) {
-      throw stsFailure("AssumeRoleWithWebIdentity", decoded.roleArn, error, raw);
-    }
-    return credentialsFromStsResponse("AssumeRoleWithWebIdentity", response, clockToUse.now(), raw);
-  }, `STS AssumeRoleWithWebIdentity for ${decoded.roleArn}`);
+  return stsCredentialSource(
+    "AssumeRoleWithWebIdentity",
+    decoded.roleArn,
+    client,
+    clockToUse,
+    async () =>
+      new AssumeRoleWithWebIdentityCommand({ ...input, WebIdentityToken: await readToken(decoded) }),
+  );
 };
 
 /**

@@ -1,5 +1,5 @@
 import { fromHttp, type FromHttpOptions } from "@aws-sdk/credential-provider-http";
-import { NonEmptyString, objectWith, strictOptions } from "../errors/codecs";
+import { LoggerCodec, NonEmptyString, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import { redactSecrets, type CredentialProvider } from "../core/CredentialProvider";
 import { decodeOptions, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
@@ -39,7 +39,7 @@ const ContainerCredentialsOptionsCodec = strictOptions(
     awsContainerCredentialsRelativeUri: NonEmptyString,
     awsContainerAuthorizationToken: NonEmptyString,
     awsContainerAuthorizationTokenFile: NonEmptyString,
-    logger: objectWith("a logger with debug, info, warn and error", ["debug", "info", "warn", "error"]),
+    logger: LoggerCodec,
   },
 );
 

@@ -5,13 +5,20 @@
  *
  * @packageDocumentation
  */
-import { STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import {
+  STSClient,
+  type AssumeRoleCommand,
+  type AssumeRoleWithWebIdentityCommand,
+  type STSClientConfig,
+} from "@aws-sdk/client-sts";
 import type { DeserializeMiddleware, HttpResponse, MiddlewareStack } from "@smithy/types";
 import { isLeft } from "fp-ts/Either";
 import * as t from "io-ts";
 import { failedFields, NonEmptyString, ValidDate } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
-import { redactSecrets, type Credentials } from "../core/CredentialProvider";
+import type { Clock } from "../core/Clock";
+import { redactSecrets, type CredentialProvider, type Credentials } from "../core/CredentialProvider";
+import { nameSource } from "../core/sourceName";
 import {
   asCredentialRefreshError,
   attemptsOf,
@@ -138,7 +145,6 @@ const AssumeRoleResponse = t.intersection([
  * @example
  * ```ts
  * import { credentialsFromStsResponse } from "./sts";
-import { systemClock } from "../core/Clock";
  *
  * const credentials = credentialsFromStsResponse("AssumeRole", response, systemClock.now());
  * ```
@@ -248,3 +254,34 @@ export const stsClientFor = (options: {
     return client;
   };
 };
+
+/**
+ * The one way a source asks STS for credentials: the command is built at each call (it may need an
+ * MFA code or a fresh token first), sent on the provider's client with the caller's signal, a failure
+ * described with the action and the role, and the answer checked before it is believed.
+ *
+ * @internal
+ */
+export const stsCredentialSource = (
+  action: "AssumeRole" | "AssumeRoleWithWebIdentity",
+  roleArn: string,
+  client: () => STSClient,
+  clock: Clock,
+  command: () => Promise<AssumeRoleCommand | AssumeRoleWithWebIdentityCommand>,
+): CredentialProvider =>
+  nameSource(async (providerOptions) => {
+    const sts = client();
+    const raw: RawAnswer = {};
+    const sent = recordRawAnswer(await command(), raw);
+    let response: unknown;
+    try {
+      response = await sts.send(
+        // Either command: the client's overloads take one at a time.
+        sent as never,
+        providerOptions?.signal === undefined ? {} : { abortSignal: providerOptions.signal },
+      );
+    } catch (error) {
+      throw stsFailure(action, roleArn, error, raw);
+    }
+    return credentialsFromStsResponse(action, response, clock.now(), raw);
+  }, `STS ${action} for ${roleArn}`);
