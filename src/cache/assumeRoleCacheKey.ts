@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as t from "io-ts";
 import { assumeRoleProps, type AssumeRoleOptions } from "../sources/roleOptions";
 import { NonEmptyString } from "../errors/codecs";
-import { decodeOptions } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { pyJsonOf, pythonJsonDumps, pythonJsonLoads, type PyJson } from "./pythonJson";
 
 /**
@@ -101,7 +101,7 @@ const cacheKeyArgs = (input: AssumeRoleCacheKeyInput): PyJson => {
  * @internal
  */
 export const assumeRoleCacheKeyText = (input: AssumeRoleCacheKeyInput): string => {
-  const decoded = decodeOptions("assumeRoleCacheKey", KeyInputCodec, input) as AssumeRoleCacheKeyInput;
+  const decoded = decodeOptionsAs<AssumeRoleCacheKeyInput>()("assumeRoleCacheKey", KeyInputCodec, input);
   return pythonJsonDumps(cacheKeyArgs(decoded));
 };
 

@@ -19,7 +19,7 @@ import {
 import type { CredentialCache } from "./CredentialCache";
 import { CredentialCacheError } from "../errors/CredentialCacheError";
 import { redactSecrets, type Credentials } from "../core/CredentialProvider";
-import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 
 /**
  * Options of {@link fileCache}.
@@ -187,7 +187,7 @@ const loadLockfile = (): Promise<typeof Lockfile> =>
  * @since 0.1.0
  */
 export const fileCache = (options: FileCacheOptions = {}): FileCache => {
-  const decoded = decodeOptions("fileCache", FileCacheCodec, options) as FileCacheOptions;
+  const decoded = decodeOptionsAs<FileCacheOptions>()("fileCache", FileCacheCodec, options);
   const staleLockMs = decoded.staleLockMs ?? DEFAULT_STALE_LOCK_MS;
   const lockWaitMs = decoded.lockWaitMs ?? Math.max(DEFAULT_LOCK_WAIT_MS, staleLockMs * 3);
   if (lockWaitMs <= staleLockMs) {

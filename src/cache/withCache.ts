@@ -13,7 +13,7 @@ import type { CredentialCache } from "./CredentialCache";
 import { CredentialCacheError } from "../errors/CredentialCacheError";
 import { redactSecrets, type Credentials, type ProviderTransform } from "../core/CredentialProvider";
 import { describeError } from "../errors/CredentialRefreshError";
-import { decodeOptions } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { safeListener } from "../core/safeListener";
 
 /**
@@ -182,7 +182,15 @@ export const withCache = (
   key: string,
   options: WithCacheOptions = {},
 ): ProviderTransform => {
-  const decoded = decodeOptions("withCache", WithCacheCodec, { cache, key, ...options }) as WithCacheOptions;
+  const decoded = decodeOptionsAs<WithCacheOptions & { cache: CredentialCache; key: string }>()(
+    "withCache",
+    WithCacheCodec,
+    {
+      cache,
+      key,
+      ...options,
+    },
+  );
   const { minRemainingMs = DEFAULT_MIN_REMAINING_MS, clock = systemClock, onEvent, logger } = decoded;
   const location = cache.describe?.(key) ?? key;
 

@@ -195,17 +195,33 @@ export const toIssues = (errors: t.Errors): OptionIssue[] => {
 /**
  * Decodes `input` with `codec` or throws an {@link InvalidOptionsError} naming every problem.
  *
- * @example
- * ```ts
- * import * as t from "io-ts";
- * import { decodeOptions } from "aws-refresh-session";
- *
- * const { port } = decodeOptions("server", t.type({ port: t.number }), { port: 80 });
- * ```
- * @since 0.1.0
+ * @internal
  */
 export const decodeOptions = <A, O>(subject: string, codec: t.Type<A, O>, input: unknown): A => {
   const result = codec.decode(input);
   if (isLeft(result)) throw new InvalidOptionsError(subject, toIssues(result.left));
   return result.right;
 };
+
+/** `true` when `A` and `B` have the same field names, `false` when a field is in one and not the other. */
+export type SameFields<A, B> = [Exclude<keyof A, keyof B> | Exclude<keyof B, keyof A>] extends [never]
+  ? true
+  : false;
+
+/**
+ * {@link decodeOptions} typed as the options interface `O`, for a codec whose fields are exactly
+ * `O`'s: an option added to the interface and not to the codec (or the other way round) is a type
+ * error at the call, where a cast would hide it.
+ *
+ * @internal
+ */
+export const decodeOptionsAs =
+  <O>() =>
+  <C extends t.Mixed>(
+    subject: string,
+    codec: C,
+    input: unknown,
+    // Nothing to pass when the fields agree; otherwise the call lacks an argument of type `never`.
+    ..._fieldsAgree: SameFields<t.TypeOf<C>, O> extends true ? [] : [fieldsDifferFromTheOptionsType: never]
+  ): O =>
+    decodeOptions(subject, codec, input) as O;

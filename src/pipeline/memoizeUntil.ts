@@ -1,7 +1,7 @@
 import type { Clock } from "../core/Clock";
 import { ClockCodec, strictOptions } from "../errors/codecs";
 import type { CredentialProvider } from "../core/CredentialProvider";
-import { decodeOptions } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { refreshAheadWith } from "./refreshAhead";
 
 /**
@@ -73,7 +73,7 @@ export interface MemoizedProvider extends CredentialProvider {
 export const memoizeUntil = (
   options: MemoizeUntilOptions = {},
 ): ((provider: CredentialProvider) => MemoizedProvider) => {
-  const { clock } = decodeOptions("memoizeUntil", MemoizeUntilOptionsCodec, options) as MemoizeUntilOptions;
+  const { clock } = decodeOptionsAs<MemoizeUntilOptions>()("memoizeUntil", MemoizeUntilOptionsCodec, options);
   // One implementation of caching: refreshAhead with no windows, no backoff and no error cache is
   // exactly this rule.
   return refreshAheadWith(

@@ -27,7 +27,7 @@ import {
   type RefreshPolicy,
   type RefreshState,
 } from "./decide";
-import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import { defaultRefreshBackoff, type RefreshBackoff } from "./refreshBackoff";
 import type { Random } from "./retryPolicy";
 import { safeListener } from "../core/safeListener";
@@ -298,7 +298,7 @@ export const refreshAheadWith = (
   options: RefreshAheadOptions,
   { errorCacheMs, minBackoffMs }: RefreshAheadInternals,
 ): ((provider: CredentialProvider) => RefreshingProvider) => {
-  const decoded = decodeOptions("refreshAhead", RefreshAheadCodec, options) as RefreshAheadOptions;
+  const decoded = decodeOptionsAs<RefreshAheadOptions>()("refreshAhead", RefreshAheadCodec, options);
   const issues = refreshWindowIssues(decoded);
   if (issues.length > 0) throw new InvalidOptionsError("refreshAhead", issues);
   const { clock = systemClock, onEvent, logger } = decoded;

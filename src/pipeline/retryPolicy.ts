@@ -16,7 +16,7 @@ import {
   refine,
   strictOptions,
 } from "../errors/codecs";
-import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { decodeOptions, decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 
 export { Monoid as RetryPolicyMonoid, type RetryPolicy, type RetryStatus } from "retry-ts";
 
@@ -214,7 +214,7 @@ export const backoffPolicy = (options: BackoffOptions = {}): RetryPolicy => {
     baseDelayMs = 100,
     maxDelayMs = Math.max(5_000, baseDelayMs),
     random = Math.random,
-  } = decodeOptions("backoffPolicy", BackoffOptionsCodec, options) as BackoffOptions;
+  } = decodeOptionsAs<BackoffOptions>()("backoffPolicy", BackoffOptionsCodec, options);
   if (maxDelayMs < baseDelayMs) {
     throw new InvalidOptionsError("backoffPolicy", [
       {

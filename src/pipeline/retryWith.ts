@@ -4,7 +4,7 @@ import { systemClock, type Clock } from "../core/Clock";
 import { ClockCodec, functionCodec, ListenerCodec, RetryPolicyCodec, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { ProviderTransform } from "../core/CredentialProvider";
-import { decodeOptions } from "../errors/InvalidOptionsError";
+import { decodeOptions, decodeOptionsAs } from "../errors/InvalidOptionsError";
 import {
   asCredentialRefreshError,
   attemptsOf,
@@ -109,7 +109,7 @@ export const retryWith = (
     clock = systemClock,
     isRetryable = isRetryableError,
     onRetry: listener,
-  } = decodeOptions("retryWith", RetryOptionsCodec, options) as RetryOptions;
+  } = decodeOptionsAs<RetryOptions>()("retryWith", RetryOptionsCodec, options);
   const onRetry = listener === undefined ? undefined : safeListener("onRetry", listener);
 
   return (provider) => async (providerOptions) => {

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from "../core/Clock";
 import { ClockCodec, NonEmptyString, PositiveMillis, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { ProviderTransform } from "../core/CredentialProvider";
-import { decodeOptions } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { sourceNameOf } from "../core/sourceName";
 
 /**
@@ -56,10 +56,14 @@ const WithTimeoutCodec = strictOptions(
  * @since 0.1.0
  */
 export const withTimeout = (ms: number, options: WithTimeoutOptions = {}): ProviderTransform => {
-  const { clock = systemClock, name: given } = decodeOptions("withTimeout", WithTimeoutCodec, {
-    ms,
-    ...options,
-  }) as WithTimeoutOptions;
+  const { clock = systemClock, name: given } = decodeOptionsAs<WithTimeoutOptions & { ms: number }>()(
+    "withTimeout",
+    WithTimeoutCodec,
+    {
+      ms,
+      ...options,
+    },
+  );
   return (provider) => {
     const name = given ?? sourceNameOf(provider) ?? "the credential source";
     return (providerOptions) => {

@@ -18,7 +18,7 @@ import type {
 import { ListenerCodec, LoggerCodec, strictOptions } from "../errors/codecs";
 import type { Credentials, ProviderOptions } from "../core/CredentialProvider";
 import { keyHint, type RefreshEvent } from "../pipeline/decide";
-import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import { safeListener } from "../core/safeListener";
 
@@ -180,11 +180,11 @@ export const getCredentialRejectionPlugin = <
       },
     ]);
   }
-  const { onEvent, logger } = decodeOptions(
+  const { onEvent, logger } = decodeOptionsAs<CredentialRejectionPluginOptions>()(
     "getCredentialRejectionPlugin",
     OptionsCodec,
     options,
-  ) as CredentialRejectionPluginOptions;
+  );
   const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
   const warn =
     logger === undefined

@@ -19,7 +19,12 @@ import {
 } from "../errors/codecs";
 import type { CredentialCache } from "../cache/CredentialCache";
 import type { CredentialProvider, ProviderTransform } from "../core/CredentialProvider";
-import { decodeOptions, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
+import {
+  decodeOptions,
+  decodeOptionsAs,
+  InvalidOptionsError,
+  type OptionIssue,
+} from "../errors/InvalidOptionsError";
 import {
   refreshAhead,
   refreshWindowIssues,
@@ -202,7 +207,7 @@ export const refreshing = (
   options: RefreshPolicyOptions = {},
 ): RefreshingProvider => {
   decodeOptions("refreshing", functionCodec("a credential provider"), source);
-  const decoded = decodeOptions("refreshing", RefreshPolicyCodec, options) as RefreshPolicyOptions;
+  const decoded = decodeOptionsAs<RefreshPolicyOptions>()("refreshing", RefreshPolicyCodec, options);
   const issues = refreshPolicyIssues(decoded);
   if (issues.length > 0) throw new InvalidOptionsError("refreshing", issues);
   return refreshPipeline(source, decoded);

@@ -7,7 +7,7 @@ import {
 } from "../sources/roleOptions";
 import { assumeRoleCacheKey } from "../cache/assumeRoleCacheKey";
 import { notAnOption, strictOptions, withoutKeys } from "../errors/codecs";
-import { decodeOptions, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
   refreshPipeline,
@@ -83,7 +83,7 @@ export const validateRefreshingRoleOptions = (
   options: RefreshingRoleOptions,
   subject = "refreshingRole",
 ): RefreshingRoleOptions => {
-  const decoded = decodeOptions(subject, RefreshingRoleOptionsCodec, options) as RefreshingRoleOptions;
+  const decoded = decodeOptionsAs<RefreshingRoleOptions>()(subject, RefreshingRoleOptionsCodec, options);
   const issues: OptionIssue[] = [
     ...assumeRoleCrossFieldIssues(decoded),
     ...refreshPolicyIssues(decoded, { keyFromRole: true }),

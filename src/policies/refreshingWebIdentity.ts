@@ -7,7 +7,7 @@ import {
 } from "../sources/assumeRoleWithWebIdentity";
 import { assumeRoleCacheKey } from "../cache/assumeRoleCacheKey";
 import { notAnOption, strictOptions, withoutKeys } from "../errors/codecs";
-import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
   refreshPipeline,
@@ -59,11 +59,11 @@ export const validateRefreshingWebIdentityOptions = (
   options: RefreshingWebIdentityOptions,
   subject = "refreshingWebIdentity",
 ): RefreshingWebIdentityOptions => {
-  const decoded = decodeOptions(
+  const decoded = decodeOptionsAs<RefreshingWebIdentityOptions>()(
     subject,
     RefreshingWebIdentityOptionsCodec,
     options,
-  ) as RefreshingWebIdentityOptions;
+  );
   const issues = [
     ...webIdentityIssues(decoded),
     ...assumeRoleCrossFieldIssues(decoded),

@@ -3,7 +3,7 @@ import { webIdentityProps } from "../sources/assumeRoleWithWebIdentity";
 import { functionCodec, notAnOption, strictOptions } from "../errors/codecs";
 import type { CredentialProvider } from "../core/CredentialProvider";
 import { getCredentialRejectionPlugin } from "./getCredentialRejectionPlugin";
-import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { decodeOptions, decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import { refreshing, refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
 import { refreshingRole, validateRefreshingRoleOptions, type RefreshingRoleOptions } from "./refreshingRole";
@@ -191,11 +191,11 @@ export const session = (options: SessionOptions): Session => {
   let credentials: RefreshingProvider;
   if ("source" in rest) {
     // Checked here, so that errors name session(), the function the caller called.
-    const { source, ...policy } = decodeOptions(
+    const { source, ...policy } = decodeOptionsAs<SourceSessionOptions & { region?: string }>()(
       "session",
       SourceSessionOptionsCodec,
       options,
-    ) as SourceSessionOptions & { region?: string };
+    );
     const issues = refreshPolicyIssues(policy);
     if (issues.length > 0) throw new InvalidOptionsError("session", issues);
     // Only the refresh policy goes on: role options given as undefined are no options of refreshing().

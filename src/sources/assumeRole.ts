@@ -2,7 +2,7 @@ import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { systemClock } from "../core/Clock";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import type { CredentialProvider } from "../core/CredentialProvider";
-import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import { stsClientFor, stsCredentialSource } from "./sts";
 import {
   assumeRoleCrossFieldIssues,
@@ -55,7 +55,7 @@ const mfaCode = async (mfa: MfaOptions): Promise<string> => {
  * @since 0.1.0
  */
 export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {
-  const decoded = decodeOptions("assumeRole", AssumeRoleOptionsCodec, options) as AssumeRoleOptions;
+  const decoded = decodeOptionsAs<AssumeRoleOptions>()("assumeRole", AssumeRoleOptionsCodec, options);
   const crossField = assumeRoleCrossFieldIssues(decoded);
   if (crossField.length > 0) throw new InvalidOptionsError("assumeRole", crossField);
 

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from "../core/Clock";
 import { functionCodec, NonEmptyString, stringOf, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import type { CredentialProvider } from "../core/CredentialProvider";
-import { decodeOptions, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
 import { stsClientFor, stsCredentialSource } from "./sts";
 
 /**
@@ -176,11 +176,11 @@ const readToken = async (source: WebIdentityTokenSource): Promise<string> => {
  * @since 0.1.0
  */
 export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOptions): CredentialProvider => {
-  const decoded = decodeOptions(
+  const decoded = decodeOptionsAs<AssumeRoleWithWebIdentityOptions>()(
     "assumeRoleWithWebIdentity",
     AssumeRoleWithWebIdentityOptionsCodec,
     options,
-  ) as AssumeRoleWithWebIdentityOptions;
+  );
   const issues = [...webIdentityIssues(decoded), ...assumeRoleCrossFieldIssues(decoded)];
   if (issues.length > 0) throw new InvalidOptionsError("assumeRoleWithWebIdentity", issues);
 

@@ -2,7 +2,7 @@ import { fromHttp, type FromHttpOptions } from "@aws-sdk/credential-provider-htt
 import { LoggerCodec, NonEmptyString, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import { redactSecrets, type CredentialProvider } from "../core/CredentialProvider";
-import { decodeOptions, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
 import { nameSource } from "../core/sourceName";
 
 /**
@@ -95,11 +95,11 @@ const hostOf = (uri: string | undefined): string => {
  * @since 0.1.0
  */
 export const containerCredentials = (options: ContainerCredentialsOptions = {}): CredentialProvider => {
-  const decoded = decodeOptions(
+  const decoded = decodeOptionsAs<ContainerCredentialsOptions>()(
     "containerCredentials",
     ContainerCredentialsOptionsCodec,
     options,
-  ) as ContainerCredentialsOptions;
+  );
   // undefined fields are left out: fromHttp reads the environment only for fields that are absent.
   const given = Object.fromEntries(
     Object.entries(decoded).filter(([, value]: [string, unknown]) => value !== undefined),
