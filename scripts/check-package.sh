@@ -20,6 +20,24 @@ node -e '
   console.log(`${p.filename}: ${p.entryCount} files, packed ${(p.size / 1024).toFixed(1)} KiB, unpacked ${(p.unpackedSize / 1024).toFixed(1)} KiB`);
 ' "$work/pack.json"
 
+echo "== the relative links of the packed Markdown files point into the package"
+# On the npm page and in node_modules, a link to a file the package does not hold is dead.
+node -e '
+  const { readFileSync } = require("node:fs");
+  const { posix } = require("node:path");
+  const [p] = require(process.argv[1]);
+  const packed = new Set(p.files.map((f) => f.path));
+  const targets = (file) =>
+    [...readFileSync(file, "utf8").matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1].split("#")[0])
+      .filter((t) => t !== "" && !/^[a-z][a-z0-9+.-]*:/i.test(t))
+      .map((t) => posix.normalize(posix.join(posix.dirname(file), t)));
+  const shippedDocs = [...packed].filter((f) => f.endsWith(".md"));
+  const missing = shippedDocs.flatMap((file) => targets(file).filter((t) => !packed.has(t)).map((t) => `${file} -> ${t}`));
+  if (missing.length > 0) { console.error("links to files not in the package:", missing); process.exit(1); }
+  console.log(`links: every relative link of ${shippedDocs.join(", ")} is in the package`);
+' "$work/pack.json"
+
 echo "== publint"
 npx --no-install publint --strict "$root"
 

@@ -1,11 +1,22 @@
-import { STSClient } from "@aws-sdk/client-sts";
-import { assumeRole, CredentialRefreshError, InvalidOptionsError, type AssumeRoleOptions } from "../../src";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { fromIni } from "@aws-sdk/credential-provider-ini";
+import {
+  assumeRole,
+  CredentialRefreshError,
+  InvalidOptionsError,
+  refreshingRole,
+  type AssumeRoleOptions,
+} from "../../src";
 import { RoleSessionName } from "../../src/errors/codecs";
 import { stsClientFor } from "../../src/sources/sts";
-import { manualClock } from "../../src/testing";
+import { localSts, manualClock, type LocalSts } from "../../src/testing";
 import { fakeSts } from "../support/fakeSts";
 import { sdkError } from "../support/scripted";
 
+const region = "us-east-1";
 const roleArn = "arn:aws:iam::123456789012:role/Reader";
 
 describe("assumeRole", () => {
@@ -400,5 +411,172 @@ describe("assumeRole", () => {
       expect(error.message).not.toContain('"s"');
       expect(error.message).not.toContain("AKIA-with-secret");
     });
+  });
+});
+
+describe("MFA", () => {
+  const mfaRole = "arn:aws:iam::123456789012:role/needs-mfa";
+  const serialNumber = "arn:aws:iam::123456789012:mfa/alice";
+
+  it("asks for a code at each refresh only, never on a cache hit, and sends it with the device", async () => {
+    const clock = manualClock();
+    const sts = fakeSts(clock);
+    const codes = ["123456", "654321"];
+    const tokenCode = jest.fn(() => codes.shift() ?? "000000");
+    const credentials = refreshingRole({
+      roleArn: mfaRole,
+      stsClient: sts.client,
+      clock,
+      random: () => 0,
+      mfa: { serialNumber, tokenCode },
+    });
+    await Promise.all(Array.from({ length: 100 }, () => credentials()));
+    expect(tokenCode).toHaveBeenCalledTimes(1);
+    await clock.advance(45 * 60_000); // the background refresh
+    await credentials();
+    expect(tokenCode).toHaveBeenCalledTimes(2);
+    expect(sts.sent.map((command) => [command.input.SerialNumber, command.input.TokenCode])).toEqual([
+      [serialNumber, "123456"],
+      [serialNumber, "654321"],
+    ]);
+    credentials.dispose();
+  });
+
+  it.each([["12345"], ["1234567"], ["12a456"], [123456 as unknown as string]])(
+    "rejects the code %p before STS is called",
+    async (code) => {
+      const clock = manualClock();
+      const sts = fakeSts(clock);
+      const credentials = refreshingRole({
+        roleArn: mfaRole,
+        stsClient: sts.client,
+        clock,
+        mfa: { serialNumber, tokenCode: () => code },
+      });
+      const error = (await credentials().catch((e: unknown) => e)) as CredentialRefreshError;
+      expect(error).toBeInstanceOf(CredentialRefreshError);
+      expect(error.retryable).toBe(false);
+      expect(error.message).toMatch(/must be 6 digits.*STS was not called/);
+      expect(sts.sent).toHaveLength(0);
+    },
+  );
+
+  it("rejects a bad device or a code that is not a function at construction", () => {
+    expect(() =>
+      refreshingRole({ roleArn: mfaRole, mfa: { serialNumber: "alice", tokenCode: () => "123456" } }),
+    ).toThrow(/mfa\.serialNumber: an MFA device ARN/);
+    expect(() =>
+      refreshingRole({ roleArn: mfaRole, mfa: { serialNumber, tokenCode: "123456" as never } }),
+    ).toThrow(/mfa\.tokenCode: a function/);
+  });
+
+  it("sends SerialNumber and TokenCode to a real STS endpoint over HTTP", async () => {
+    const sts = await localSts();
+    const credentials = refreshingRole({
+      roleArn: mfaRole,
+      region,
+      mfa: { serialNumber, tokenCode: () => Promise.resolve("246810") },
+      clientConfig: { endpoint: sts.endpoint, credentials: sts.rootCredentials },
+    });
+    await credentials();
+    expect(sts.requests[0]?.params).toMatchObject({
+      Action: "AssumeRole",
+      SerialNumber: serialNumber,
+      TokenCode: "246810",
+    });
+    credentials.dispose();
+    await sts.close();
+  });
+});
+
+describe("role chaining", () => {
+  let sts: LocalSts;
+  beforeEach(async () => {
+    sts = await localSts();
+  });
+  afterEach(async () => {
+    await sts.close();
+  });
+
+  it("chains three hops, each signing as the hop before and refreshing on its own schedule", async () => {
+    const hop = (name: string, caller: Parameters<typeof refreshingRole>[0]["credentials"]) =>
+      refreshingRole({
+        roleArn: `arn:aws:iam::123456789012:role/${name}`,
+        roleSessionName: name,
+        region,
+        credentials: caller,
+        clientConfig: { endpoint: sts.endpoint },
+      });
+    const one = hop("one", sts.rootCredentials);
+    const two = hop("two", one);
+    const three = hop("three", two);
+    const client = new STSClient({ region, endpoint: sts.endpoint, credentials: three });
+    expect((await client.send(new GetCallerIdentityCommand({}))).Arn).toBe(
+      "arn:aws:sts::123456789012:assumed-role/three/three",
+    );
+    const assumed = sts.requests.filter((r) => r.action === "AssumeRole");
+    expect(assumed.map((r) => r.params.RoleSessionName)).toEqual(["one", "two", "three"]);
+    expect(assumed.map((r) => r.accessKeyId)).toEqual([
+      sts.rootCredentials.accessKeyId,
+      sts.issued[0]?.accessKeyId,
+      sts.issued[1]?.accessKeyId,
+    ]);
+    // Forcing the last hop refreshes it alone: the hops before serve it from their caches.
+    await three({ forceRefresh: true });
+    expect(sts.counts.AssumeRole).toBe(4);
+    client.destroy();
+    for (const provider of [one, two, three]) provider.dispose();
+  });
+
+  it("holds a chained role to AWS's one-hour cap when it is built", () => {
+    const caller = refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/one", region });
+    expect(() =>
+      refreshingRole({
+        roleArn: "arn:aws:iam::123456789012:role/two",
+        credentials: caller,
+        durationSeconds: 7200,
+      }),
+    ).toThrow(/durationSeconds: at most 3600 when the caller is itself an assumed role/);
+    expect(() =>
+      refreshingRole({
+        roleArn: "arn:aws:iam::123456789012:role/two",
+        credentials: caller,
+        durationSeconds: 3600,
+      }),
+    ).not.toThrow();
+    caller.dispose();
+  });
+
+  it("takes the SDK's own providers as the caller, such as fromIni()", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ars-ini-"));
+    try {
+      const filepath = join(dir, "credentials");
+      await writeFile(
+        filepath,
+        `[ci]\naws_access_key_id = ${sts.rootCredentials.accessKeyId}\naws_secret_access_key = ${sts.rootCredentials.secretAccessKey}\n`,
+      );
+      const credentials = refreshingRole({
+        roleArn: "arn:aws:iam::123456789012:role/from-ini",
+        roleSessionName: "from-ini",
+        region,
+        credentials: fromIni({ profile: "ci", filepath, configFilepath: join(dir, "config") }),
+        clientConfig: { endpoint: sts.endpoint },
+      });
+      await credentials();
+      expect(sts.requests[0]?.accessKeyId).toBe(sts.rootCredentials.accessKeyId);
+      credentials.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses two callers at once", () => {
+    expect(() =>
+      refreshingRole({
+        roleArn: "arn:aws:iam::123456789012:role/x",
+        credentials: { accessKeyId: "a", secretAccessKey: "b" },
+        clientConfig: { credentials: { accessKeyId: "c", secretAccessKey: "d" } },
+      }),
+    ).toThrow(/credentials: cannot be combined with clientConfig.credentials/);
   });
 });

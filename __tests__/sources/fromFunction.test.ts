@@ -1,0 +1,55 @@
+import { CredentialRefreshError, fromFunction, session } from "../../src";
+import { manualClock } from "../../src/testing";
+
+const region = "us-east-1";
+const HOUR = 3_600_000;
+
+describe("fromFunction", () => {
+  it("validates what the function returns, accepting a Date, an ISO string or epoch ms as expiration", async () => {
+    const expiration = new Date(Date.UTC(2030, 0, 1));
+    for (const given of [expiration, expiration.toISOString(), expiration.getTime()]) {
+      const credentials = await fromFunction(() => ({
+        accessKeyId: "ASIAF",
+        secretAccessKey: "s",
+        sessionToken: "t",
+        expiration: given,
+      }))();
+      expect(credentials).toEqual({
+        accessKeyId: "ASIAF",
+        secretAccessKey: "s",
+        sessionToken: "t",
+        expiration,
+      });
+      expect(JSON.stringify(credentials)).not.toContain('"s"');
+    }
+  });
+
+  it("turns a bad result into an error naming the fields, never their values", async () => {
+    const provider = fromFunction(
+      () => Promise.resolve({ accessKeyId: "", secretAccessKey: "top-secret", expiration: "soon" }),
+      { name: "the vault" },
+    );
+    const error = (await provider().catch((e: unknown) => e)) as CredentialRefreshError;
+    expect(error).toBeInstanceOf(CredentialRefreshError);
+    expect(error.message).toBe(
+      "the vault returned no usable credentials: invalid or missing accessKeyId, expiration",
+    );
+    expect(error.message).not.toContain("top-secret");
+    expect(error.retryable).toBe(false);
+  });
+
+  it("refreshes through refreshing() and session({ source })", async () => {
+    const clock = manualClock();
+    let calls = 0;
+    const source = fromFunction(() => ({
+      accessKeyId: `ASIAF${++calls}`,
+      secretAccessKey: "s",
+      expiration: new Date(clock.now() + HOUR),
+    }));
+    const aws = session({ region, source, clock, random: () => 0 });
+    await aws.credentials();
+    await clock.advance(45 * 60_000);
+    expect((await aws.credentials()).accessKeyId).toBe("ASIAF2");
+    aws.destroy();
+  });
+});
