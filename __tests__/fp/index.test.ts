@@ -2,12 +2,21 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import * as E from "fp-ts/Either";
 import { pipe } from "fp-ts/function";
 import * as TE from "fp-ts/TaskEither";
-import { CredentialRefreshError, InvalidOptionsError } from "../../src";
+import {
+  CredentialRefreshError,
+  InvalidOptionsError,
+  type MemoizedProvider,
+  type RefreshingProvider,
+} from "../../src";
 import {
   assumeRole,
+  assumeRoleWithWebIdentity,
+  containerCredentials,
   fromFunction,
   fromProvider,
+  keeping,
   memoizeUntil,
+  refreshAhead,
   refreshing,
   refreshingRole,
   retryWith,
@@ -15,11 +24,30 @@ import {
   toProvider,
   validate,
   withExpiryBuffer,
+  withTimeout,
+  type CredentialsTask,
+  type MemoizedCredentialsTask,
+  type RefreshingCredentialsTask,
 } from "../../src/fp";
 import { localSts, manualClock } from "../../src/testing";
+import { fakeSts } from "../support/fakeSts";
 import { credentialsAt, settle } from "../support/scripted";
 
 const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const roleArn = "arn:aws:iam::123456789012:role/fp";
+
+/** The Right of an Either the test expects to be one. */
+const right = <A>(either: E.Either<unknown, A>): A => {
+  if (E.isLeft(either)) throw new Error(`expected a Right, got Left(${String(either.left)})`);
+  return either.right;
+};
+
+/** The Left of an Either the test expects to be one. */
+const left = <L>(either: E.Either<L, unknown>): L => {
+  if (E.isRight(either)) throw new Error("expected a Left, got a Right");
+  return either.left;
+};
 
 describe("aws-refresh-session/fp", () => {
   it("crosses between providers and tasks without losing anything", async () => {
@@ -44,31 +72,38 @@ describe("aws-refresh-session/fp", () => {
   it("composes with pipe, sharing the Promise API's cache: 100 concurrent runs, one upstream call", async () => {
     const clock = manualClock();
     let calls = 0;
-    const credentials = pipe(
-      fromFunction(async () => {
-        calls++;
-        await settle();
-        return credentialsAt(clock, HOUR, calls);
-      }),
-      retryWith(undefined, { clock }),
-      withExpiryBuffer(60_000),
-      memoizeUntil({ clock }),
+    const credentials: MemoizedCredentialsTask = right(
+      pipe(
+        fromFunction(async () => {
+          calls++;
+          await settle();
+          return credentialsAt(clock, HOUR, calls);
+        }),
+        E.chain(retryWith(undefined, { clock })),
+        E.chain(withExpiryBuffer(60_000)),
+        E.chain(memoizeUntil({ clock })),
+      ),
     );
     const results = await Promise.all(Array.from({ length: 100 }, () => credentials()));
     expect(calls).toBe(1);
     expect(results.every(E.isRight)).toBe(true);
-    // The provider behind the task is the memoized one: SDK clients will not wrap it again.
-    expect((toProvider(credentials) as { memoized?: boolean }).memoized).toBe(true);
+    // The task says it caches, and the provider behind it is the memoized one: SDK clients will not
+    // wrap it again.
+    expect(credentials.memoized).toBe(true);
+    const provider: MemoizedProvider = toProvider(credentials);
+    expect(provider.memoized).toBe(true);
   });
 
   it("runs the self-refreshing role over HTTP, and chains with TaskEither", async () => {
     const sts = await localSts();
-    const credentials = refreshingRole({
-      roleArn: "arn:aws:iam::123456789012:role/fp",
-      roleSessionName: "fp",
-      region: "us-east-1",
-      clientConfig: { endpoint: sts.endpoint, credentials: sts.rootCredentials },
-    });
+    const credentials = right(
+      refreshingRole({
+        roleArn,
+        roleSessionName: "fp",
+        region: "us-east-1",
+        clientConfig: { endpoint: sts.endpoint, credentials: sts.rootCredentials },
+      }),
+    );
     const keyId = await pipe(
       credentials,
       TE.map((c) => c.accessKeyId),
@@ -84,26 +119,202 @@ describe("aws-refresh-session/fp", () => {
     );
     expect(sts.counts.AssumeRole).toBe(1);
     client.destroy();
+    credentials.dispose();
     await sts.close();
   });
 
-  it("gives failures as a Left, and option problems as an Either with validate", async () => {
-    const clock = manualClock();
-    const unreachable = pipe(
-      assumeRole({
-        roleArn: "arn:aws:iam::123456789012:role/x",
-        region: "us-east-1",
-        clock,
-        clientConfig: {
-          endpoint: "http://127.0.0.1:9",
-          credentials: { accessKeyId: "a", secretAccessKey: "b" },
+  describe("refreshing tasks keep the provider's members", () => {
+    const role = (clock: ReturnType<typeof manualClock>) => {
+      const sts = fakeSts(clock);
+      const credentials: RefreshingCredentialsTask = right(
+        refreshingRole({ roleArn, stsClient: sts.client, clock, durationSeconds: 3600, random: () => 0 }),
+      );
+      return { sts, credentials };
+    };
+
+    it("gives SDK clients a memoized provider, which they call per request instead of caching it again", async () => {
+      // The manual clock runs years ahead of Date.now(): an SDK cache keyed on Date.now() would keep
+      // the first credentials for years; ours replaces them when *our* clock opens the advisory window.
+      const clock = manualClock(Date.UTC(2035, 0, 1));
+      const { sts, credentials } = role(clock);
+      const provider: RefreshingProvider = toProvider(credentials);
+      expect(provider.memoized).toBe(true);
+      expect(credentials.memoized).toBe(true);
+
+      const client = new STSClient({ region: "us-east-1", credentials: provider });
+      expect((await client.config.credentials()).accessKeyId).toBe("ASIAFAKE00000001");
+      await clock.advance(45 * MINUTE); // the advisory window opens: a background refresh
+      expect(sts.sent).toHaveLength(2);
+      expect((await client.config.credentials()).accessKeyId).toBe("ASIAFAKE00000002");
+      client.destroy();
+      provider.dispose();
+    });
+
+    it("reaches the underlying provider with dispose(), from the task or from its provider", async () => {
+      const stops: Array<(task: RefreshingCredentialsTask) => Promise<void>> = [
+        (task) => {
+          task.dispose();
+          return Promise.resolve();
         },
-      }),
-      refreshing({ clock, retryPolicy: () => ({ _tag: "None" }) }),
+        (task) => {
+          toProvider(task).dispose();
+          return Promise.resolve();
+        },
+        (task) => task[Symbol.asyncDispose](),
+      ];
+      for (const stop of stops) {
+        const clock = manualClock();
+        const { sts, credentials } = role(clock);
+        expect(E.isRight(await credentials())).toBe(true);
+        expect(credentials.status().refreshAt).toEqual(new Date(clock.now() + 45 * MINUTE));
+        await stop(credentials);
+        await clock.advance(45 * MINUTE);
+        // Stopped: no background refresh in the advisory window (the next call still refreshes).
+        expect(sts.sent).toHaveLength(1);
+      }
+    });
+
+    it("reaches it with invalidate() and status() too", async () => {
+      const clock = manualClock();
+      const { sts, credentials } = role(clock);
+      const first = right(await credentials());
+      expect(credentials.status().phase).toBe("fresh");
+      expect(toProvider(credentials).invalidate(first.accessKeyId)).toBe(true);
+      expect(credentials.status().invalidated).toBe(true);
+      expect(right(await credentials()).accessKeyId).toBe("ASIAFAKE00000002");
+      expect(sts.sent).toHaveLength(2);
+      credentials.dispose();
+    });
+
+    it("keeps them through refreshing() and refreshAhead() on any source", async () => {
+      const clock = manualClock();
+      let calls = 0;
+      const source = right(
+        fromFunction(() => {
+          calls++;
+          return credentialsAt(clock, HOUR, calls);
+        }),
+      );
+      for (const credentials of [
+        right(refreshing({ clock, random: () => 0 })(source)),
+        right(refreshAhead({ clock, random: () => 0 })(source)),
+      ]) {
+        calls = 0;
+        await credentials();
+        expect(credentials.memoized).toBe(true);
+        expect(toProvider(credentials).memoized).toBe(true);
+        credentials.dispose();
+        await clock.advance(50 * MINUTE);
+        expect(calls).toBe(1);
+      }
+    });
+
+    it("keeps them through fp-ts combinators applied with keeping(), but not through a bare TE.map", async () => {
+      const clock = manualClock(Date.UTC(2035, 0, 1));
+      const { sts, credentials } = role(clock);
+      let served = 0;
+      const counted = pipe(
+        credentials,
+        keeping(
+          TE.tapIO(() => () => {
+            served++;
+          }),
+        ),
+      );
+      const provider: RefreshingProvider = toProvider(counted);
+      expect(counted.memoized).toBe(true);
+      expect(provider.memoized).toBe(true);
+      const client = new STSClient({ region: "us-east-1", credentials: provider });
+      await client.config.credentials();
+      await client.config.credentials();
+      expect(served).toBe(2); // called per request: the SDK did not wrap it
+      expect(sts.sent).toHaveLength(1);
+      provider.dispose(); // reaches the role's provider
+      await clock.advance(45 * MINUTE);
+      expect(sts.sent).toHaveLength(1);
+      client.destroy();
+
+      // A step that hands back the task it got leaves it as it is.
+      expect(keeping((task) => task)(credentials)).toBe(credentials);
+
+      // TE.map makes a task the library cannot vouch for: typed, and made, without the members.
+      const mapped: CredentialsTask = pipe(
+        credentials,
+        TE.map((c) => c),
+      );
+      expect((toProvider(mapped) as { memoized?: boolean }).memoized).toBeUndefined();
+      // @ts-expect-error a plain task has no dispose
+      expect(mapped.dispose).toBeUndefined();
+    });
+
+    it("is typed without them after combinators that make a new computation", () => {
+      const clock = manualClock();
+      const { credentials } = role(clock);
+      const retried = right(retryWith()(credentials));
+      // @ts-expect-error retryWith's task does not cache: no memoized, no dispose
+      expect(retried.memoized).toBeUndefined();
+      credentials.dispose();
+    });
+  });
+
+  it("gives failures as a Left", async () => {
+    const clock = manualClock();
+    const unreachable = right(
+      pipe(
+        assumeRole({
+          roleArn: "arn:aws:iam::123456789012:role/x",
+          region: "us-east-1",
+          clock,
+          clientConfig: {
+            endpoint: "http://127.0.0.1:9",
+            credentials: { accessKeyId: "a", secretAccessKey: "b" },
+          },
+        }),
+        E.chain(refreshing({ clock, retryPolicy: () => ({ _tag: "None" }) })),
+      ),
     );
     const result = await unreachable();
     expect(E.isLeft(result) && result.left.retryable).toBe(true);
+  });
 
+  it("gives bad options as a Left, never a throw, from constructors and combinators alike", () => {
+    const constructed: Array<[string, () => E.Either<InvalidOptionsError, unknown>]> = [
+      ["assumeRole", () => assumeRole({ roleArn: "nope" })],
+      ["refreshingRole", () => refreshingRole({ roleArn: "nope", durationSeconds: 60 })],
+      [
+        "assumeRoleWithWebIdentity",
+        () => assumeRoleWithWebIdentity({ roleArn: "nope", webIdentityTokenFile: "/t" }),
+      ],
+      ["containerCredentials", () => containerCredentials({ timeoutMs: -1 } as never)],
+      ["fromFunction", () => fromFunction("not a function" as never)],
+    ];
+    for (const [subject, make] of constructed) {
+      const error = left(make());
+      expect(error).toBeInstanceOf(InvalidOptionsError);
+      expect(error.subject).toBe(subject);
+    }
+
+    const source = right(fromFunction(() => credentialsAt(manualClock(), HOUR)));
+    const combined: Array<[string, (task: CredentialsTask) => E.Either<InvalidOptionsError, unknown>]> = [
+      ["retryWith", retryWith(undefined, { clok: 1 } as never)],
+      ["withExpiryBuffer", withExpiryBuffer(-1)],
+      ["withTimeout", withTimeout(0)],
+      ["memoizeUntil", memoizeUntil({ clock: { now: 5 } as never })],
+      ["refreshAhead", refreshAhead({ advisoryWindowMs: 60_000, mandatoryWindowMs: 120_000 })],
+      ["refreshing", refreshing({ cacheKey: "k" })],
+    ];
+    for (const [subject, step] of combined) {
+      const error = left(step(source));
+      expect(error).toBeInstanceOf(InvalidOptionsError);
+      expect(error.subject).toBe(subject);
+    }
+
+    // A pipeline stops at its first bad option.
+    const built = pipe(assumeRole({ roleArn: "nope" }), E.chain(refreshing({ cacheKey: "k" })));
+    expect(left(built).subject).toBe("assumeRole");
+  });
+
+  it("checks options with a codec as an Either with validate", () => {
     const checked = validate("refreshingRole", RefreshingRoleOptionsCodec)({ roleArn: "nope" });
     expect(E.isLeft(checked) && checked.left).toBeInstanceOf(InvalidOptionsError);
     expect(
