@@ -172,7 +172,7 @@ const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expir
  *   assumeRole(options),
  *   withCache(fileCache(), assumeRoleCacheKey(options), { minRemainingMs: 15 * 60_000 }),
  *   withExpiryBuffer(10 * 60_000),
- *   refreshAhead({ windowMs: 5 * 60_000 }),
+ *   refreshAhead({ advisoryWindowMs: 15 * 60_000 }),
  * );
  * ```
  * @since 0.1.0

@@ -150,7 +150,7 @@ const defined = <O extends object>(options: O): Partial<O> =>
  *
  * @internal
  */
-export const refreshPipeline = (
+export const applyRefreshPolicy = (
   source: CredentialProvider,
   options: RefreshPolicyOptions,
 ): RefreshingProvider => {
@@ -210,5 +210,5 @@ export const refreshing = (
   const decoded = decodeOptionsAs<RefreshPolicyOptions>()("refreshing", RefreshPolicyCodec, options);
   const issues = refreshPolicyIssues(decoded);
   if (issues.length > 0) throw new InvalidOptionsError("refreshing", issues);
-  return refreshPipeline(source, decoded);
+  return applyRefreshPolicy(source, decoded);
 };

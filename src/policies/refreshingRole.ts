@@ -10,7 +10,7 @@ import { notAnOption, strictOptions, withoutKeys } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
-  refreshPipeline,
+  applyRefreshPolicy,
   refreshPolicyIssues,
   refreshPolicyProps,
   type RefreshPolicyOptions,
@@ -141,7 +141,10 @@ export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvid
   // The AWS CLI's key for this role, so that the CLI and this library share one session.
   const cacheKey =
     validated.cache === undefined ? undefined : (validated.cacheKey ?? assumeRoleCacheKey(validated));
-  const provider = refreshPipeline(source, cacheKey === undefined ? validated : { ...validated, cacheKey });
+  const provider = applyRefreshPolicy(
+    source,
+    cacheKey === undefined ? validated : { ...validated, cacheKey },
+  );
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return Object.assign(provider, { [ROLE_SESSION]: true });
 };

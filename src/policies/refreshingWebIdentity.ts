@@ -10,7 +10,7 @@ import { notAnOption, strictOptions, withoutKeys } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
-  refreshPipeline,
+  applyRefreshPolicy,
   refreshPolicyIssues,
   refreshPolicyProps,
   type RefreshPolicyOptions,
@@ -98,5 +98,5 @@ export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): Re
   // The AWS CLI's key for this role, so that the CLI and this library share one session.
   const cacheKey =
     validated.cache === undefined ? undefined : (validated.cacheKey ?? assumeRoleCacheKey(validated));
-  return refreshPipeline(source, cacheKey === undefined ? validated : { ...validated, cacheKey });
+  return applyRefreshPolicy(source, cacheKey === undefined ? validated : { ...validated, cacheKey });
 };
