@@ -1,8 +1,6 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { Sha256 } from "@smithy/core/checksum";
-import { SignatureV4 } from "@smithy/signature-v4";
 import * as t from "io-ts";
 import { systemClock, type Clock } from "../core/Clock";
 import {
@@ -16,7 +14,19 @@ import {
 } from "../errors/codecs";
 import { decodeOptions } from "../errors/InvalidOptionsError";
 import { redactSecrets, type Credentials } from "../core/CredentialProvider";
+import { faultQueue } from "./faultQueue";
+import { issueCredentials } from "./issueCredentials";
 import type { ManualClock } from "./manualClock";
+import { requestActivity, type RequestWork } from "./requestActivity";
+import { internalFailure, invalidClientTokenId, StsError } from "./StsError";
+import {
+  callerIdentityResponse,
+  credentialsResponse,
+  errorResponse,
+  malformedResponse,
+  sendXml,
+} from "./stsResponses";
+import { parseAuthorization, readAuthorization, verifySignature } from "./verifySignature";
 
 /**
  * The STS actions the local STS answers.
@@ -222,32 +232,6 @@ const LocalStsOptionsCodec = strictOptions(
   },
 );
 
-const NS = "https://sts.amazonaws.com/doc/2011-06-15/";
-
-const xmlEscape = (value: string): string =>
-  value.replace(
-    /[<>&'"]/g,
-    (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c] ?? c,
-  );
-
-const randomKey = (prefix: string): string =>
-  prefix +
-  Array.from(randomBytes(16), (byte) => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".charAt(byte % 32)).join("");
-
-class StsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly type: "Sender" | "Receiver" = "Sender",
-  ) {
-    super(message);
-  }
-}
-
-const AUTHORIZATION =
-  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]{64})$/;
-
 const readBody = (request: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -257,14 +241,6 @@ const readBody = (request: IncomingMessage): Promise<string> =>
     });
     request.on("error", reject);
   });
-
-/** `20300101T000000Z` → Date. */
-const parseAmzDate = (value: string): Date | undefined => {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!m) return undefined;
-  const [year = 0, month = 1, day = 0, hours = 0, minutes = 0, seconds = 0] = m.slice(1).map(Number);
-  return new Date(Date.UTC(year, month - 1, day, hours, minutes, seconds));
-};
 
 /**
  * Starts an STS on a free loopback port that speaks the STS Query protocol well enough for the real
@@ -320,70 +296,22 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
   };
   const rejections: Record<string, number> = {};
   const revoked = new Set<string>();
-  const faults: Array<{ fault: StsFault; remaining: number; action: StsAction | undefined }> = [];
+  const faults = faultQueue();
+  const activity = requestActivity();
   const sockets = new Set<Socket>();
   let closed = false;
-  /** Requests being worked on: not those waiting on the clock (latency) or hung on purpose. */
-  let busy = 0;
-  let onIdle: Array<() => void> = [];
-  const setBusy = (delta: number): void => {
-    busy += delta;
-    if (busy === 0) {
-      const waiting = onIdle;
-      onIdle = [];
-      for (const resolve of waiting) resolve();
-    }
-  };
-  const idle = (): Promise<void> =>
-    busy === 0 ? Promise.resolve() : new Promise((resolve) => onIdle.push(resolve));
-  /** Requests received so far: a change means a request came in while we looked away. */
-  let arrivals = 0;
-  // A manual clock waits for our answers before it moves time on (see ManualClock.settleWith). A
-  // request can still be on its way (the client signing it, the socket connecting) when we are idle,
-  // so wait until a whole turn of the event loop brings no new request and leaves nothing in hand.
-  const quiet = async (): Promise<void> => {
-    for (let turns = 0; turns < 50; turns++) {
-      const seen = arrivals;
-      await idle();
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      await new Promise((resolve) => setImmediate(resolve));
-      if (seen === arrivals && busy === 0) return;
-    }
-  };
-  const unregister = (clock as Partial<ManualClock>).settleWith?.(quiet);
-
-  const takeFault = (action: string): StsFault | undefined => {
-    const index = faults.findIndex((entry) =>
-      entry.action === undefined ? action !== "GetCallerIdentity" : entry.action === action,
-    );
-    const entry = faults[index];
-    if (entry === undefined) return undefined;
-    entry.remaining -= 1;
-    if (entry.remaining <= 0) faults.splice(index, 1);
-    return entry.fault;
-  };
+  const unregister = (clock as Partial<ManualClock>).settleWith?.(activity.quiet);
 
   /** Who signed the request, checked as AWS would; throws an StsError otherwise. */
   const authenticate = async (
     request: IncomingMessage,
     body: string,
   ): Promise<{ accessKeyId: string; arn: string; userId: string }> => {
-    const header = request.headers.authorization;
-    if (header === undefined) {
-      throw new StsError(403, "MissingAuthenticationToken", "Request is missing Authentication Token");
-    }
-    const match = AUTHORIZATION.exec(header);
-    if (!match) throw new StsError(400, "IncompleteSignature", "Authorization header is malformed");
-    const [, accessKeyId = "", , region = "", service = "", signedHeaderList = "", signature = ""] = match;
+    const authorization = readAuthorization(request);
+    const { accessKeyId } = authorization;
     const token = request.headers["x-amz-security-token"];
-    if (revoked.has(accessKeyId)) {
-      // What AWS answers for a session it no longer accepts; an expired one is ExpiredToken.
-      throw new StsError(
-        403,
-        "InvalidClientTokenId",
-        "The security token included in the request is invalid.",
-      );
-    }
+    // What AWS answers for a session it no longer accepts; an expired one is ExpiredToken.
+    if (revoked.has(accessKeyId)) throw invalidClientTokenId();
 
     let secretAccessKey: string;
     let identity: { arn: string; userId: string };
@@ -401,175 +329,31 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
         userId: `AROA${session.roleArn.length.toString().padStart(4, "0")}LOCAL:${session.roleSessionName}`,
       };
     } else {
-      throw new StsError(
-        403,
-        "InvalidClientTokenId",
-        "The security token included in the request is invalid.",
-      );
+      throw invalidClientTokenId();
     }
-
-    const amzDate = request.headers["x-amz-date"];
-    const signingDate = typeof amzDate === "string" ? parseAmzDate(amzDate) : undefined;
-    if (signingDate === undefined)
-      throw new StsError(400, "IncompleteSignature", "X-Amz-Date is missing or malformed");
-    // The signature covers the payload through x-amz-content-sha256 when it is sent: the signer trusts
-    // that header, so the header must be checked against the body, as AWS does.
-    const declaredHash = request.headers["x-amz-content-sha256"];
-    if (
-      typeof declaredHash === "string" &&
-      declaredHash !== createHash("sha256").update(body).digest("hex")
-    ) {
-      throw new StsError(
-        403,
-        "SignatureDoesNotMatch",
-        "The request signature we calculated does not match the signature you provided.",
-      );
-    }
-    const headers: Record<string, string> = {};
-    for (const name of signedHeaderList.split(";")) {
-      const value = request.headers[name];
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
-    }
-    const url = new URL(request.url ?? "/", "http://localhost");
-    const query: Record<string, string> = {};
-    url.searchParams.forEach((value, key) => {
-      query[key] = value;
-    });
-    const signer = new SignatureV4({
-      credentials: {
-        accessKeyId,
-        secretAccessKey,
-        ...(typeof token === "string" ? { sessionToken: token } : {}),
-      },
-      region,
-      service,
-      sha256: Sha256,
-      applyChecksum: false,
-    });
-    const signed = await signer.sign(
-      {
-        method: request.method ?? "POST",
-        protocol: "http:",
-        hostname: (headers.host ?? "").split(":")[0] ?? "",
-        path: url.pathname,
-        query,
-        headers,
-        body,
-      },
-      { signingDate, signingRegion: region, signingService: service },
-    );
-    const expected = AUTHORIZATION.exec(String(signed.headers.authorization));
-    if (expected?.[6] !== signature || expected[5] !== signedHeaderList) {
-      throw new StsError(
-        403,
-        "SignatureDoesNotMatch",
-        "The request signature we calculated does not match the signature you provided.",
-      );
-    }
+    await verifySignature(request, body, authorization, secretAccessKey);
     return { accessKeyId, ...identity };
   };
 
-  const issue = (
-    action: StsAction,
-    params: Record<string, string>,
-    fault: StsFault | undefined,
-  ): { xml: string; credentials: IssuedCredentials } => {
-    const roleArn = params.RoleArn ?? "";
-    const roleSessionName = params.RoleSessionName ?? "";
-    const roleMatch = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/.exec(roleArn);
-    if (!roleMatch) throw new StsError(400, "ValidationError", `${roleArn} is invalid`);
-    if (!/^[\w+=,.@-]{2,64}$/.test(roleSessionName)) {
-      throw new StsError(
-        400,
-        "ValidationError",
-        "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint",
-      );
-    }
-    const durationSeconds = params.DurationSeconds === undefined ? 3600 : Number(params.DurationSeconds);
-    if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43_200) {
-      throw new StsError(400, "ValidationError", "The requested DurationSeconds exceeds the allowed range");
-    }
-    const now = clock.now();
-    const lifetimeMs = options.credentialLifetimeMs ?? durationSeconds * 1000;
-    const expiration = new Date(fault?.kind === "expired" ? now - 1000 : now + lifetimeMs);
-    const arn = `arn:aws:sts::${roleMatch[1]}:assumed-role/${roleMatch[2]}/${roleSessionName}`;
-    const credentials = redactSecrets<IssuedCredentials>({
-      accessKeyId: randomKey("ASIA"),
-      secretAccessKey: randomBytes(30).toString("base64"),
-      sessionToken: `IQoJ${randomBytes(96).toString("base64")}`,
-      expiration,
-      ...(roleMatch[1] === undefined ? {} : { accountId: roleMatch[1] }),
-      action,
-      arn,
-      roleArn,
-      roleSessionName,
-      issuedAt: new Date(now),
-    });
-    const credentialsXml =
-      fault?.kind === "no-credentials"
-        ? ""
-        : `<Credentials><AccessKeyId>${credentials.accessKeyId}</AccessKeyId>` +
-          `<SecretAccessKey>${xmlEscape(credentials.secretAccessKey)}</SecretAccessKey>` +
-          `<SessionToken>${xmlEscape(credentials.sessionToken)}</SessionToken>` +
-          `<Expiration>${expiration.toISOString()}</Expiration></Credentials>`;
-    const extra =
-      action === "AssumeRoleWithWebIdentity"
-        ? `<SubjectFromWebIdentityToken>local-subject</SubjectFromWebIdentityToken><Provider>local-idp</Provider><Audience>sts.amazonaws.com</Audience>`
-        : `<PackedPolicySize>0</PackedPolicySize>`;
-    const xml =
-      `<${action}Response xmlns="${NS}"><${action}Result>${credentialsXml}` +
-      `<AssumedRoleUser><AssumedRoleId>AROALOCAL:${xmlEscape(roleSessionName)}</AssumedRoleId><Arn>${xmlEscape(arn)}</Arn></AssumedRoleUser>` +
-      `${extra}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`;
-    return { xml, credentials };
-  };
-
-  const send = (response: ServerResponse, status: number, xml: string): void => {
-    response.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": randomUUID() });
-    response.end(xml);
-  };
-
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    arrivals++;
-    let working = true;
-    setBusy(1);
-    const pause = (): void => {
-      if (working) {
-        working = false;
-        setBusy(-1);
-      }
-    };
-    const resume = (): void => {
-      if (!working) {
-        working = true;
-        setBusy(1);
-      }
-    };
+    const work = activity.begin();
     try {
-      await answer(request, response, pause, resume);
+      await answer(request, response, work);
     } catch (error) {
-      const stsError =
-        error instanceof StsError
-          ? error
-          : new StsError(500, "InternalFailure", "An internal error occurred", "Receiver");
+      const stsError = error instanceof StsError ? error : internalFailure();
       rejections[stsError.code] = (rejections[stsError.code] ?? 0) + 1;
       if (!response.headersSent && !response.destroyed) {
-        send(
-          response,
-          stsError.status,
-          `<ErrorResponse xmlns="${NS}"><Error><Type>${stsError.type}</Type><Code>${stsError.code}</Code>` +
-            `<Message>${xmlEscape(stsError.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-        );
+        sendXml(response, stsError.status, errorResponse(stsError));
       }
     } finally {
-      pause();
+      work.pause();
     }
   };
 
   const answer = async (
     request: IncomingMessage,
     response: ServerResponse,
-    pause: () => void,
-    resume: () => void,
+    work: RequestWork,
   ): Promise<void> => {
     const body = await readBody(request);
     const params = Object.fromEntries(new URLSearchParams(body));
@@ -588,12 +372,12 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
     };
     if (action in counts) counts[action as StsAction] += 1;
 
-    let fault = takeFault(action);
+    let fault = faults.take(action);
     if (fault?.kind === "latency") {
       // Waiting on the clock is not work: a manual clock must be free to move while we wait.
-      pause();
+      work.pause();
       await clock.sleep(fault.ms);
-      resume();
+      work.resume();
       fault = undefined;
       if (closed) return;
     }
@@ -604,11 +388,11 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
         return;
       case "hang":
         record("fault:hang");
-        pause();
+        work.pause();
         return;
       case "malformed":
         record("fault:malformed");
-        send(response, 200, "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>");
+        sendXml(response, 200, malformedResponse);
         return;
       case "throttle":
         record("fault:throttle");
@@ -617,7 +401,7 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
         record(`fault:server-error-${fault.status}`);
         throw fault.status === 503
           ? new StsError(503, "ServiceUnavailable", "Service is unavailable", "Receiver")
-          : new StsError(500, "InternalFailure", "An internal error occurred", "Receiver");
+          : internalFailure();
       default:
         break;
     }
@@ -634,28 +418,35 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
       }
       if (action === "GetCallerIdentity") {
         record("ok", caller?.accessKeyId);
-        send(
+        sendXml(
           response,
           200,
-          `<GetCallerIdentityResponse xmlns="${NS}"><GetCallerIdentityResult><Arn>${xmlEscape(caller?.arn ?? "")}</Arn>` +
-            `<UserId>${xmlEscape(caller?.userId ?? "")}</UserId><Account>${accountId}</Account></GetCallerIdentityResult>` +
-            `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+          callerIdentityResponse({
+            arn: caller?.arn ?? "",
+            userId: caller?.userId ?? "",
+            account: accountId,
+          }),
         );
         return;
       }
       if (action !== "AssumeRole" && action !== "AssumeRoleWithWebIdentity") {
         throw new StsError(400, "InvalidAction", `Could not find operation ${action}`);
       }
-      const { xml, credentials } = issue(action, params, fault);
-      if (fault?.kind !== "no-credentials") {
+      const credentials = issueCredentials(action, params, {
+        now: clock.now(),
+        lifetimeMs: options.credentialLifetimeMs,
+        expired: fault?.kind === "expired",
+      });
+      const withCredentials = fault?.kind !== "no-credentials";
+      if (withCredentials) {
         issued.push(credentials);
         byKey.set(credentials.accessKeyId, credentials);
       }
       record(fault === undefined ? "ok" : `fault:${fault.kind}`, caller?.accessKeyId);
-      send(response, 200, xml);
+      sendXml(response, 200, credentialsResponse(action, credentials, withCredentials));
     } catch (error) {
       // A rejected request is recorded with the key it claims, so a test can tell which key was refused.
-      const claimed = AUTHORIZATION.exec(request.headers.authorization ?? "")?.[1];
+      const claimed = parseAuthorization(request.headers.authorization)?.accessKeyId;
       if (error instanceof StsError) record(error.code, caller?.accessKeyId ?? claimed);
       throw error;
     }
@@ -684,22 +475,22 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
     requests,
     counts,
     rejections,
-    inject(fault, schedule = {}) {
-      faults.push({ fault, remaining: schedule.times ?? 1, action: schedule.action });
+    inject(fault, schedule) {
+      faults.inject(fault, schedule);
     },
     clearFaults() {
-      faults.length = 0;
+      faults.clear();
     },
     revoke(accessKeyId) {
       revoked.add(accessKeyId);
     },
     revoked,
-    idle,
+    idle: activity.idle,
     async close() {
       if (closed) return;
       closed = true;
       unregister?.();
-      faults.length = 0;
+      faults.clear();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => {
         server.close(() => {
