@@ -91,13 +91,6 @@ const cacheKeyArgs = (input: AssumeRoleCacheKeyInput): PyJson => {
  * The text botocore hashes for a cache key: the arguments as Python's `json.dumps(args, sort_keys=True)`
  * writes them.
  *
- * @example
- * ```ts
- * import { assumeRoleCacheKeyText } from "./assumeRoleCacheKey";
- *
- * assumeRoleCacheKeyText({ roleArn: "arn:aws:iam::123456789012:role/Reader" });
- * // '{"RoleArn": "arn:aws:iam::123456789012:role/Reader"}'
- * ```
  * @internal
  */
 export const assumeRoleCacheKeyText = (input: AssumeRoleCacheKeyInput): string => {

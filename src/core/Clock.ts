@@ -55,15 +55,8 @@ export interface SleepOptions {
 /**
  * The reason a sleep rejects with when its signal aborts without a reason of its own.
  *
- * @example
- * ```ts
- * import { abortReason } from "aws-refresh-session";
- *
- * const controller = new AbortController();
- * controller.abort();
- * console.log(abortReason(controller.signal)); // DOMException [AbortError]
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const abortReason = (signal: AbortSignal): unknown =>
   signal.reason ?? new DOMException("This operation was aborted", "AbortError");

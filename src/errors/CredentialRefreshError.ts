@@ -55,10 +55,11 @@ const CREDENTIAL_REFRESH_ERROR_BRAND = brandFor("CredentialRefreshError");
  *
  * @example
  * ```ts
- * import { CredentialRefreshError } from "aws-refresh-session";
+ * import { CredentialRefreshError, refreshingRole } from "aws-refresh-session";
  *
+ * const credentials = refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" });
  * try {
- *   await provider();
+ *   await credentials();
  * } catch (error) {
  *   if (error instanceof CredentialRefreshError && error.retryable) {
  *     // STS was unavailable: back off and try the job again later.
@@ -136,15 +137,8 @@ const describeObject = (value: object): string => {
  * reads `name: message`; anything else that was thrown is described for what it is (`undefined`, the
  * number 5, an object with its `name`, `code` and `message`), since "[object Object]" helps nobody.
  *
- * @example
- * ```ts
- * import { describeError } from "aws-refresh-session";
- *
- * describeError(Object.assign(new Error("Rate exceeded"), { name: "Throttling" })); // "Throttling: Rate exceeded"
- * describeError(undefined); // "undefined (not an Error)"
- * describeError({ code: "ECONNRESET" }); // 'an object with code "ECONNRESET" (not an Error)'
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const describeError = (error: unknown): string => {
   try {

@@ -32,13 +32,8 @@ export const isRetryableError = (error: unknown): boolean => {
  * `$metadata.attempts`, and our errors in `attempts`. Counting them keeps retries from multiplying
  * unseen when an STS client retries under our {@link retryWith}.
  *
- * @example
- * ```ts
- * import { attemptsOf } from "aws-refresh-session";
- *
- * attemptsOf(Object.assign(new Error("slow down"), { $metadata: { attempts: 3 } })); // 3
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const attemptsOf = (error: unknown): number => {
   if (error instanceof CredentialRefreshError) return error.attempts;

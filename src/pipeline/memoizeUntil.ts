@@ -29,9 +29,9 @@ const MemoizeUntilOptionsCodec = strictOptions("MemoizeUntilOptions", {}, { cloc
  *
  * @example
  * ```ts
- * import { memoizeUntil, type MemoizedProvider } from "aws-refresh-session";
+ * import { assumeRole, memoizeUntil, type MemoizedProvider } from "aws-refresh-session";
  *
- * const cached: MemoizedProvider = memoizeUntil()(provider);
+ * const cached: MemoizedProvider = memoizeUntil()(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }));
  * console.log(cached.memoized); // true
  * ```
  * @since 0.1.0

@@ -173,7 +173,11 @@ const RefreshAheadCodec = strictOptions(
   },
 );
 
-/** Knobs that are not options users set: `memoizeUntil` builds on `refreshAhead` with them. */
+/**
+ * Knobs that are not options users set: `memoizeUntil` builds on `refreshAhead` with them.
+ *
+ * @internal
+ */
 export interface RefreshAheadInternals {
   /** How long a non-recoverable error is cached; default 1–5 s. `memoizeUntil` turns it off. */
   readonly errorCacheMs?: readonly [number, number];
@@ -595,6 +599,8 @@ export const refreshAheadWith = (
  * Options that cannot work together: a mandatory window that leaves no room for a background
  * refresh. (Windows longer than a credential's life are clamped per credential instead, since a
  * source's lifetimes are only known when its credentials arrive.)
+ *
+ * @internal
  */
 export const refreshWindowIssues = (options: {
   readonly advisoryWindowMs?: number | undefined;

@@ -31,7 +31,7 @@ const DelayMs = NonNegativeMillis;
  *
  * @example
  * ```ts
- * import { limitRetries } from "aws-refresh-session";
+ * import { limitRetries } from "aws-refresh-session/fp";
  *
  * const threeRetries = limitRetries(3);
  * ```
@@ -47,7 +47,7 @@ export const limitRetries = (retries: number): RetryPolicy => {
  *
  * @example
  * ```ts
- * import { capDelay, exponentialBackoff } from "aws-refresh-session";
+ * import { capDelay, exponentialBackoff } from "aws-refresh-session/fp";
  *
  * const capped = capDelay(5_000, exponentialBackoff(100));
  * ```
@@ -68,7 +68,7 @@ export const capDelay = (maxDelayMs: number, policy: RetryPolicy): RetryPolicy =
  *
  * @example
  * ```ts
- * import { exponentialBackoff } from "aws-refresh-session";
+ * import { exponentialBackoff } from "aws-refresh-session/fp";
  *
  * const doubling = exponentialBackoff(100); // 100, 200, 400, ... ms
  * ```
@@ -86,7 +86,7 @@ export const exponentialBackoff = (baseDelayMs: number): RetryPolicy => {
  *
  * @example
  * ```ts
- * import { constantDelay, limitRetries, RetryPolicyMonoid } from "aws-refresh-session";
+ * import { constantDelay, limitRetries, RetryPolicyMonoid } from "aws-refresh-session/fp";
  *
  * const everySecond = RetryPolicyMonoid.concat(constantDelay(1_000), limitRetries(5));
  * ```
@@ -102,7 +102,7 @@ export const constantDelay = (delayMs: number): RetryPolicy => {
  *
  * @example
  * ```ts
- * import { exponentialBackoff, limitRetriesByDelay } from "aws-refresh-session";
+ * import { exponentialBackoff, limitRetriesByDelay } from "aws-refresh-session/fp";
  *
  * const untilTheDelayPassesFiveSeconds = limitRetriesByDelay(5_000, exponentialBackoff(100));
  * ```
@@ -140,7 +140,8 @@ export type Random = () => number;
  *
  * @example
  * ```ts
- * import { exponentialBackoff, fullJitter } from "aws-refresh-session";
+ * import { fullJitter } from "aws-refresh-session";
+ * import { exponentialBackoff } from "aws-refresh-session/fp";
  *
  * const policy = fullJitter()(exponentialBackoff(100));
  * ```

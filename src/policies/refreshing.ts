@@ -94,13 +94,8 @@ const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
 /**
  * The io-ts props of {@link RefreshPolicyOptions}, for codecs of options that include them.
  *
- * @example
- * ```ts
- * import { refreshPolicyProps, strictOptions } from "aws-refresh-session";
- *
- * const MyOptions = strictOptions("MyOptions", {}, refreshPolicyProps);
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const refreshPolicyProps = {
   advisoryWindowMs: NonNegativeMillis,

@@ -41,7 +41,7 @@ export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyO
  *
  * @example
  * ```ts
- * import { RefreshingRoleOptionsCodec } from "aws-refresh-session";
+ * import { RefreshingRoleOptionsCodec } from "aws-refresh-session/fp";
  *
  * RefreshingRoleOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/Reader", mandatoryWindowMs: 60_000 }); // true
  * ```
@@ -71,13 +71,8 @@ export const RefreshingRoleOptionsCodec = (() => {
  * Checks `options` as {@link refreshingRole} would, throwing an {@link InvalidOptionsError} naming
  * every problem, and returns them typed.
  *
- * @example
- * ```ts
- * import { validateRefreshingRoleOptions } from "aws-refresh-session";
- *
- * validateRefreshingRoleOptions({ roleArn: "arn:aws:iam::123456789012:role/Reader", mandatoryWindowMs: -1 }); // throws
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const validateRefreshingRoleOptions = (
   options: RefreshingRoleOptions,

@@ -170,12 +170,12 @@ const configKey = (value: unknown): string => {
  * @example
  * ```ts
  * import { S3Client } from "@aws-sdk/client-s3";
- * import { SQSClient } from "@aws-sdk/client-sqs";
+ * import { STSClient } from "@aws-sdk/client-sts";
  * import { session } from "aws-refresh-session";
  *
  * const aws = session({ region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/Worker" });
  * const s3 = aws.client(S3Client);
- * const sqs = aws.client(SQSClient, { maxAttempts: 5 });
+ * const sts = aws.client(STSClient, { maxAttempts: 5 });
  * ```
  * @since 0.1.0
  */

@@ -66,13 +66,8 @@ export type AssumeRoleWithWebIdentityOptions = WebIdentityTokenSource & {
 /**
  * The io-ts props of the web identity token options.
  *
- * @example
- * ```ts
- * import { webIdentityProps } from "aws-refresh-session";
- *
- * webIdentityProps.webIdentityTokenFile.is("/var/run/secrets/token"); // true
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const webIdentityProps = {
   webIdentityToken: t.union(
@@ -93,6 +88,19 @@ const { roleArn, ...sharedProps } = omitKeys(assumeRoleProps, CALLER_CREDENTIALS
  */
 export const webIdentityOptionalProps = { ...sharedProps, ...webIdentityProps } as const;
 
+/**
+ * The io-ts codec of {@link AssumeRoleWithWebIdentityOptions}'s fields. Unknown option names are
+ * errors; the rule that exactly one of `webIdentityToken` and `webIdentityTokenFile` is given is checked
+ * by {@link assumeRoleWithWebIdentity} itself.
+ *
+ * @example
+ * ```ts
+ * import { AssumeRoleWithWebIdentityOptionsCodec } from "aws-refresh-session/fp";
+ *
+ * AssumeRoleWithWebIdentityOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/pod", webIdentityTokenFile: "/var/run/token" }); // true
+ * ```
+ * @since 0.1.0
+ */
 export const AssumeRoleWithWebIdentityOptionsCodec = strictOptions(
   "AssumeRoleWithWebIdentityOptions",
   { roleArn },

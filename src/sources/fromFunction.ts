@@ -27,7 +27,7 @@ const ExpirationFromAny = new t.Type<Date, Date, unknown>(
  *
  * @example
  * ```ts
- * import { CredentialsCodec } from "aws-refresh-session";
+ * import { CredentialsCodec } from "aws-refresh-session/fp";
  *
  * CredentialsCodec.decode({ accessKeyId: "ASIA...", secretAccessKey: "...", expiration: "2030-01-01T00:00:00Z" });
  * ```
