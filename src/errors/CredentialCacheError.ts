@@ -23,6 +23,7 @@ import { brandFor, hasInstance, setBrand } from "../core/brand";
  *
  * const problem: CacheProblem = "corrupt";
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export type CacheProblem =
@@ -51,6 +52,7 @@ const CREDENTIAL_CACHE_ERROR_BRAND = brandFor("CredentialCacheError");
  * const error = new CredentialCacheError("corrupt", "/home/me/.aws/cli/cache/abc.json", "not JSON");
  * console.log(error.problem, error.location);
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export class CredentialCacheError extends Error {

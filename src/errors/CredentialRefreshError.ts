@@ -32,6 +32,7 @@ const dropRawResponse = (cause: unknown): void => {
  * const details: CredentialRefreshErrorOptions = { retryable: true, attempts: 3 };
  * throw new CredentialRefreshError("STS is throttling", details);
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export interface CredentialRefreshErrorOptions {
@@ -66,6 +67,7 @@ const CREDENTIAL_REFRESH_ERROR_BRAND = brandFor("CredentialRefreshError");
  *   }
  * }
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export class CredentialRefreshError extends CredentialsProviderError {

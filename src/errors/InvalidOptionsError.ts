@@ -13,6 +13,7 @@ import { brandFor, hasInstance, setBrand } from "../core/brand";
  *
  * const issue: OptionIssue = { path: "durationSeconds", rule: "an integer from 900 to 43200" };
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export interface OptionIssue {
@@ -42,6 +43,7 @@ const INVALID_OPTIONS_ERROR_BRAND = brandFor("InvalidOptionsError");
  *   }
  * }
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export class InvalidOptionsError extends TypeError {

@@ -17,6 +17,7 @@ type SdkErrorLike = Parameters<typeof isTransientError>[0];
  * isRetryableError(Object.assign(new Error("Rate exceeded"), { name: "Throttling" })); // true
  * isRetryableError(Object.assign(new Error("not authorized"), { name: "AccessDenied" })); // false
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export const isRetryableError = (error: unknown): boolean => {

@@ -14,6 +14,7 @@ const MINUTE = 60_000;
  *
  * defaultAdvisoryWindowMs(60 * 60_000); // 900000: one-hour credentials refresh from 15 minutes before expiry
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export const defaultAdvisoryWindowMs = (lifetimeMs: number): number =>

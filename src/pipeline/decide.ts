@@ -24,6 +24,7 @@ import type { Random } from "./retryPolicy";
  *
  * const reason: RefreshReason = "advisory";
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export type RefreshReason = "initial" | "advisory" | "mandatory" | "expired" | "invalidated" | "forced";
@@ -37,6 +38,7 @@ export type RefreshReason = "initial" | "advisory" | "mandatory" | "expired" | "
  *
  * const toMetric = (event: RefreshEvent) => (event.type === "refresh-failure" ? { failed: 1, serving: event.serving } : {});
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export type RefreshEvent =

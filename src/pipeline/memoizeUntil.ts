@@ -13,6 +13,7 @@ import { refreshAheadWith } from "./refreshAhead";
  *
  * const options: MemoizeUntilOptions = { clock: systemClock };
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export interface MemoizeUntilOptions {
@@ -34,6 +35,7 @@ const MemoizeUntilOptionsCodec = strictOptions("MemoizeUntilOptions", {}, { cloc
  * const cached: MemoizedProvider = memoizeUntil()(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }));
  * console.log(cached.memoized); // true
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export interface MemoizedProvider extends CredentialProvider {
@@ -68,6 +70,7 @@ export interface MemoizedProvider extends CredentialProvider {
  * );
  * const s3 = new S3Client({ region: "eu-west-1", credentials });
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const memoizeUntil = (

@@ -9,6 +9,7 @@ import type { Random } from "./retryPolicy";
  *
  * const context: RefreshBackoffContext = { failures: 1, advisoryWindowMs: 15 * 60_000, random: Math.random };
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export interface RefreshBackoffContext {
@@ -31,6 +32,7 @@ export interface RefreshBackoffContext {
  * // One minute, whatever happens: a policy of your own.
  * const everyMinute: RefreshBackoff = () => 60_000;
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export type RefreshBackoff = (context: RefreshBackoffContext) => number;
@@ -48,6 +50,7 @@ export type RefreshBackoff = (context: RefreshBackoffContext) => number;
  *   backoff: specRefreshBackoff,
  * });
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export const specRefreshBackoff: RefreshBackoff = ({ random }) => 300_000 + random() * 300_000;
@@ -61,6 +64,7 @@ export const specRefreshBackoff: RefreshBackoff = ({ random }) => 300_000 + rand
  *
  * const options: ExponentialRefreshBackoffOptions = { maxDelayMs: 5 * 60_000 };
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export interface ExponentialRefreshBackoffOptions {
@@ -95,6 +99,7 @@ export interface ExponentialRefreshBackoffOptions {
  *   backoff: exponentialRefreshBackoff({ maxDelayMs: 10 * 60_000 }),
  * });
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export const exponentialRefreshBackoff = (options: ExponentialRefreshBackoffOptions = {}): RefreshBackoff => {
@@ -118,6 +123,7 @@ export const exponentialRefreshBackoff = (options: ExponentialRefreshBackoffOpti
  *
  * defaultRefreshBackoff({ failures: 1, advisoryWindowMs: 15 * 60_000, random: () => 1 }); // 60000
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export const defaultRefreshBackoff: RefreshBackoff = exponentialRefreshBackoff();

@@ -18,6 +18,8 @@ import {
 } from "../errors/codecs";
 import { decodeOptions, decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 
+// retry-ts's own: typedoc shows retry-ts's comments for them (a comment here is not read), and files
+// them under typedoc.json's defaultCategory, "Refresh policy", as they carry no @category.
 export { Monoid as RetryPolicyMonoid, type RetryPolicy, type RetryStatus } from "retry-ts";
 
 /** The most retries a policy may make in one refresh: more is a loop, not a policy. */
@@ -35,6 +37,7 @@ const DelayMs = NonNegativeMillis;
  *
  * const threeRetries = limitRetries(3);
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const limitRetries = (retries: number): RetryPolicy => {
@@ -51,6 +54,7 @@ export const limitRetries = (retries: number): RetryPolicy => {
  *
  * const capped = capDelay(5_000, exponentialBackoff(100));
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const capDelay = (maxDelayMs: number, policy: RetryPolicy): RetryPolicy => {
@@ -72,6 +76,7 @@ export const capDelay = (maxDelayMs: number, policy: RetryPolicy): RetryPolicy =
  *
  * const doubling = exponentialBackoff(100); // 100, 200, 400, ... ms
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const exponentialBackoff = (baseDelayMs: number): RetryPolicy => {
@@ -90,6 +95,7 @@ export const exponentialBackoff = (baseDelayMs: number): RetryPolicy => {
  *
  * const everySecond = RetryPolicyMonoid.concat(constantDelay(1_000), limitRetries(5));
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const constantDelay = (delayMs: number): RetryPolicy => {
@@ -106,6 +112,7 @@ export const constantDelay = (delayMs: number): RetryPolicy => {
  *
  * const untilTheDelayPassesFiveSeconds = limitRetriesByDelay(5_000, exponentialBackoff(100));
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const limitRetriesByDelay = (maxDelayMs: number, policy: RetryPolicy): RetryPolicy => {
@@ -130,6 +137,7 @@ export const limitRetriesByDelay = (maxDelayMs: number, policy: RetryPolicy): Re
  *
  * const alwaysHalf: Random = () => 0.5;
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export type Random = () => number;
@@ -145,6 +153,7 @@ export type Random = () => number;
  *
  * const policy = fullJitter()(exponentialBackoff(100));
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const fullJitter =
@@ -169,6 +178,7 @@ const unitInterval = (n: number): number => (Number.isFinite(n) ? Math.min(Math.
  *
  * const patient: BackoffOptions = { retries: 6, baseDelayMs: 200, maxDelayMs: 10_000 };
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export interface BackoffOptions {
@@ -207,6 +217,7 @@ function PositiveDelayMs() {
  *
  * const retryPatiently = retryWith(backoffPolicy({ retries: 6, maxDelayMs: 20_000 }));
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const backoffPolicy = (options: BackoffOptions = {}): RetryPolicy => {
@@ -240,6 +251,7 @@ export const backoffPolicy = (options: BackoffOptions = {}): RetryPolicy => {
  *
  * const retrying = retryWith(defaultRetryPolicy);
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const defaultRetryPolicy: RetryPolicy = backoffPolicy();

@@ -48,6 +48,7 @@ import { withTimeout } from "../pipeline/withTimeout";
  *
  * const policy: RefreshPolicyOptions = { mandatoryWindowMs: 2 * 60_000, backoff: specRefreshBackoff, logger: console };
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export interface RefreshPolicyOptions {
@@ -195,6 +196,7 @@ const RefreshPolicyCodec = strictOptions("RefreshPolicyOptions", {}, refreshPoli
  *
  * const credentials = refreshing(containerCredentials(), { logger: console });
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export const refreshing = (

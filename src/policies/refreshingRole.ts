@@ -32,6 +32,7 @@ import {
  *   logger: console,
  * };
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyOptions {}
@@ -45,6 +46,7 @@ export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyO
  *
  * RefreshingRoleOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/Reader", mandatoryWindowMs: 60_000 }); // true
  * ```
+ * @category Codecs
  * @since 0.1.0
  */
 export const RefreshingRoleOptionsCodec = (() => {
@@ -128,6 +130,7 @@ export const validateRefreshingRoleOptions = (
  *   credentials: refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader", region: "eu-west-1" }),
  * });
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider => {

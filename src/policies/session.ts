@@ -22,6 +22,7 @@ import {
  *
  * const options: SessionOptions = { region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/Reader" };
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export type SessionOptions = (RefreshingRoleOptions | RefreshingWebIdentityOptions | SourceSessionOptions) & {
@@ -39,6 +40,7 @@ export type SessionOptions = (RefreshingRoleOptions | RefreshingWebIdentityOptio
  *
  * const options: SourceSessionOptions = { source: containerCredentials(), logger: console };
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export interface SourceSessionOptions extends RefreshPolicyOptions {
@@ -56,6 +58,7 @@ export interface SourceSessionOptions extends RefreshPolicyOptions {
  *
  * const clientClass: ClientClass = S3Client;
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export type ClientClass = abstract new (...args: never[]) => unknown;
@@ -70,6 +73,7 @@ export type ClientClass = abstract new (...args: never[]) => unknown;
  *
  * const config: ConfigOf<typeof S3Client> = { forcePathStyle: true };
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export type ConfigOf<C extends ClientClass> = NonNullable<ConstructorParameters<C>[0]>;
@@ -85,6 +89,7 @@ export type ConfigOf<C extends ClientClass> = NonNullable<ConstructorParameters<
  * const aws: Session = session({ region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/Reader" });
  * const s3 = aws.client(S3Client);
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export interface Session {
@@ -177,6 +182,7 @@ const configKey = (value: unknown): string => {
  * const s3 = aws.client(S3Client);
  * const sts = aws.client(STSClient, { maxAttempts: 5 });
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export const session = (options: SessionOptions): Session => {

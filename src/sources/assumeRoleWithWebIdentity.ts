@@ -25,6 +25,7 @@ import { stsClientFor, stsCredentialSource } from "./sts";
  *
  * const fromKubernetes: WebIdentityTokenSource = { webIdentityTokenFile: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export type WebIdentityTokenSource =
@@ -46,6 +47,7 @@ export type WebIdentityTokenSource =
  *   webIdentityTokenFile: "/var/run/secrets/token",
  * };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export type AssumeRoleWithWebIdentityOptions = WebIdentityTokenSource & {
@@ -99,6 +101,7 @@ export const webIdentityOptionalProps = { ...sharedProps, ...webIdentityProps } 
  *
  * AssumeRoleWithWebIdentityOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/pod", webIdentityTokenFile: "/var/run/token" }); // true
  * ```
+ * @category Codecs
  * @since 0.1.0
  */
 export const AssumeRoleWithWebIdentityOptionsCodec = strictOptions(
@@ -181,6 +184,7 @@ const readToken = async (source: WebIdentityTokenSource): Promise<string> => {
  *   memoizeUntil(),
  * );
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOptions): CredentialProvider => {
@@ -223,6 +227,7 @@ export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOpti
  *
  * const credentials = refreshingRole({ ...webIdentityFromEnv(), region: "eu-west-1" });
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const webIdentityFromEnv = (

@@ -34,6 +34,7 @@ import type { OptionIssue } from "../errors/InvalidOptionsError";
  *
  * const tag: SessionTag = { key: "team", value: "data-platform" };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export interface SessionTag {
@@ -55,6 +56,7 @@ export interface SessionTag {
  *   region: "eu-west-1",
  * };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export interface AssumeRoleOptions {
@@ -117,6 +119,7 @@ export interface AssumeRoleOptions {
  *   tokenCode: () => promptForCode(),
  * };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export interface MfaOptions {
@@ -290,6 +293,7 @@ const { roleArn, ...optionalAssumeRoleProps } = assumeRoleProps;
  *
  * AssumeRoleOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/Reader" }); // true
  * ```
+ * @category Codecs
  * @since 0.1.0
  */
 export const AssumeRoleOptionsCodec = strictOptions(

@@ -27,6 +27,7 @@ import type { ManualClock } from "./manualClock";
  *
  * const action: StsAction = "AssumeRole";
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export type StsAction = "AssumeRole" | "AssumeRoleWithWebIdentity" | "GetCallerIdentity";
@@ -49,6 +50,7 @@ export type StsAction = "AssumeRole" | "AssumeRoleWithWebIdentity" | "GetCallerI
  *
  * const outage: StsFault = { kind: "server-error", status: 503 };
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export type StsFault =
@@ -70,6 +72,7 @@ export type StsFault =
  *
  * const nextThree: FaultSchedule = { times: 3, action: "AssumeRole" };
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export interface FaultSchedule {
@@ -88,6 +91,7 @@ export interface FaultSchedule {
  *
  * const describe = (issued: IssuedCredentials) => `${issued.accessKeyId} for ${issued.arn} until ${issued.expiration.toISOString()}`;
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export interface IssuedCredentials extends Credentials {
@@ -111,6 +115,7 @@ export interface IssuedCredentials extends Credentials {
  *
  * const rejected = (records: readonly StsRequestRecord[]) => records.filter((r) => r.outcome !== "ok");
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export interface StsRequestRecord {
@@ -134,6 +139,7 @@ export interface StsRequestRecord {
  * const options: LocalStsOptions = { clock: manualClock(), credentialLifetimeMs: 60_000 };
  * const sts = await localSts(options);
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export interface LocalStsOptions {
@@ -166,6 +172,7 @@ export interface LocalStsOptions {
  * const client = new STSClient({ region: "us-east-1", endpoint: sts.endpoint, credentials: sts.rootCredentials });
  * await sts.close();
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export interface LocalSts {
@@ -296,6 +303,7 @@ const parseAmzDate = (value: string): Date | undefined => {
  * client.destroy();
  * await sts.close();
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts> => {
