@@ -17,12 +17,6 @@ import { brandFor, hasInstance, setBrand } from "../core/brand";
  * - `lock-timeout`: another process held the lock past the wait allowed.
  * - `lock-lost`: the lock was taken over, or could not be released, after the work under it ran.
  *
- * @example
- * ```ts
- * import type { CacheProblem } from "aws-refresh-session";
- *
- * const problem: CacheProblem = "corrupt";
- * ```
  * @category Errors
  * @since 0.1.0
  */

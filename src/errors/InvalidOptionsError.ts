@@ -7,12 +7,6 @@ import { brandFor, hasInstance, setBrand } from "../core/brand";
 /**
  * One problem with the options a provider was built from.
  *
- * @example
- * ```ts
- * import type { OptionIssue } from "aws-refresh-session";
- *
- * const issue: OptionIssue = { path: "durationSeconds", rule: "an integer from 900 to 43200" };
- * ```
  * @category Errors
  * @since 0.1.0
  */

@@ -18,12 +18,6 @@ import type { Random } from "./retryPolicy";
  * credentials (`expired`), a key that a service rejected (`invalidated`), or a caller's
  * `forceRefresh` (`forced`). Only `advisory` refreshes run with nobody waiting.
  *
- * @example
- * ```ts
- * import type { RefreshReason } from "aws-refresh-session";
- *
- * const reason: RefreshReason = "advisory";
- * ```
  * @category Types
  * @since 0.1.0
  */

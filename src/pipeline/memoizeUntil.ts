@@ -7,12 +7,6 @@ import { refreshAheadWith } from "./refreshAhead";
 /**
  * Options of {@link memoizeUntil}.
  *
- * @example
- * ```ts
- * import { systemClock, type MemoizeUntilOptions } from "aws-refresh-session";
- *
- * const options: MemoizeUntilOptions = { clock: systemClock };
- * ```
  * @category Combinators
  * @since 0.1.0
  */

@@ -3,12 +3,6 @@ import type { Random } from "./retryPolicy";
 /**
  * What a {@link RefreshBackoff} is told when a refresh has failed.
  *
- * @example
- * ```ts
- * import type { RefreshBackoffContext } from "aws-refresh-session";
- *
- * const context: RefreshBackoffContext = { failures: 1, advisoryWindowMs: 15 * 60_000, random: Math.random };
- * ```
  * @category Refresh policy
  * @since 0.2.0
  */

@@ -131,12 +131,6 @@ export const limitRetriesByDelay = (maxDelayMs: number, policy: RetryPolicy): Re
 /**
  * A source of random numbers in `[0, 1)`, like `Math.random`.
  *
- * @example
- * ```ts
- * import type { Random } from "aws-refresh-session";
- *
- * const alwaysHalf: Random = () => 0.5;
- * ```
  * @category Refresh policy
  * @since 0.1.0
  */

@@ -51,13 +51,6 @@ export interface SourceSessionOptions extends RefreshPolicyOptions {
 /**
  * Anything built like an AWS SDK v3 client: `new ClientClass(config)`, with an optional `destroy()`.
  *
- * @example
- * ```ts
- * import { S3Client } from "@aws-sdk/client-s3";
- * import type { ClientClass } from "aws-refresh-session";
- *
- * const clientClass: ClientClass = S3Client;
- * ```
  * @category Ready-made
  * @since 0.1.0
  */
