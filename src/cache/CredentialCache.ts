@@ -37,6 +37,7 @@ import type { Credentials } from "../core/CredentialProvider";
  *   },
  * };
  * ```
+ * @category Cache
  * @since 0.1.0
  */
 export interface CredentialCache {

@@ -18,6 +18,7 @@ import { pyJsonOf, pythonJsonDumps, pythonJsonLoads, type PyJson } from "./pytho
  *   mfa: { serialNumber: "arn:aws:iam::123456789012:mfa/alice" },
  * };
  * ```
+ * @category Cache
  * @since 0.1.0
  */
 export interface AssumeRoleCacheKeyInput extends Pick<
@@ -91,13 +92,6 @@ const cacheKeyArgs = (input: AssumeRoleCacheKeyInput): PyJson => {
  * The text botocore hashes for a cache key: the arguments as Python's `json.dumps(args, sort_keys=True)`
  * writes them.
  *
- * @example
- * ```ts
- * import { assumeRoleCacheKeyText } from "./assumeRoleCacheKey";
- *
- * assumeRoleCacheKeyText({ roleArn: "arn:aws:iam::123456789012:role/Reader" });
- * // '{"RoleArn": "arn:aws:iam::123456789012:role/Reader"}'
- * ```
  * @internal
  */
 export const assumeRoleCacheKeyText = (input: AssumeRoleCacheKeyInput): string => {
@@ -130,6 +124,7 @@ export const assumeRoleCacheKeyText = (input: AssumeRoleCacheKeyInput): string =
  * const key = assumeRoleCacheKey({ roleArn: "arn:aws:iam::123456789012:role/Reader" });
  * const shared = withCache(fileCache(), key);
  * ```
+ * @category Cache
  * @since 0.1.0
  */
 export const assumeRoleCacheKey = (input: AssumeRoleCacheKeyInput): string =>

@@ -30,6 +30,7 @@ import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsEr
  *
  * const options: FileCacheOptions = { directory: "/var/run/my-service/aws-cache", lockWaitMs: 60_000 };
  * ```
+ * @category Cache
  * @since 0.1.0
  */
 export interface FileCacheOptions {
@@ -64,6 +65,7 @@ export interface FileCacheOptions {
  * const cache: FileCache = fileCache();
  * console.log(cache.directory); // e.g. /home/me/.aws/cli/cache
  * ```
+ * @category Cache
  * @since 0.1.0
  */
 export interface FileCache extends CredentialCache {
@@ -184,6 +186,7 @@ const loadLockfile = (): Promise<typeof Lockfile> =>
  * // One AssumeRole call for every process on this machine (and the AWS CLI) while the session lasts.
  * const credentials = pipe(assumeRole(options), withCache(fileCache(), assumeRoleCacheKey(options)));
  * ```
+ * @category Cache
  * @since 0.1.0
  */
 export const fileCache = (options: FileCacheOptions = {}): FileCache => {

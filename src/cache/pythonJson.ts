@@ -9,7 +9,11 @@
  * @packageDocumentation
  */
 
-/** A JSON value with numbers kept as the text they were written as. */
+/**
+ * A JSON value with numbers kept as the text they were written as.
+ *
+ * @internal
+ */
 export type PyJson =
   | null
   | boolean
@@ -29,12 +33,6 @@ const isNumber = (value: PyJson): value is { kind: "number"; text: string } =>
  * Parses JSON text as Python's `json.loads` does for what the values become: duplicate keys keep the
  * last value, numbers keep their text. Throws a `SyntaxError` on anything `JSON.parse` rejects.
  *
- * @example
- * ```ts
- * import { pythonJsonLoads, pythonJsonDumps } from "./pythonJson";
- *
- * pythonJsonDumps(pythonJsonLoads('{"b": 1.0, "a": [1e5]}')); // '{"a": [100000.0], "b": 1.0}'
- * ```
  * @internal
  */
 export const pythonJsonLoads = (text: string): PyJson => {
@@ -172,13 +170,6 @@ const byCodePoint = (a: string, b: string): number => {
  * `": "`, keys sorted by code point, non-ASCII escaped as `\uXXXX` (astral characters as surrogate
  * pairs), ints as written and floats by Python's `repr`.
  *
- * @example
- * ```ts
- * import { pythonJsonDumps } from "./pythonJson";
- *
- * pythonJsonDumps({ kind: "object", entries: new Map([["RoleArn", "arn:aws:iam::123456789012:role/é"]]) });
- * // '{"RoleArn": "arn:aws:iam::123456789012:role/\\u00e9"}'
- * ```
  * @internal
  */
 export const pythonJsonDumps = (value: PyJson): string => {
@@ -197,12 +188,6 @@ export const pythonJsonDumps = (value: PyJson): string => {
  * A plain JavaScript value (null, booleans, strings, safe integers, arrays, plain objects) as a
  * {@link PyJson}; `undefined` properties are left out, as if never set.
  *
- * @example
- * ```ts
- * import { pyJsonOf } from "./pythonJson";
- *
- * pyJsonOf({ DurationSeconds: 3600 });
- * ```
  * @internal
  */
 export const pyJsonOf = (value: unknown): PyJson => {

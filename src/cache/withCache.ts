@@ -37,6 +37,7 @@ import { safeListener } from "../core/safeListener";
  *   if (event.type === "cache-warning") console.warn(event.error.message);
  * };
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export type CacheEvent =
@@ -63,6 +64,7 @@ export type CacheEvent =
  *
  * const options: WithCacheOptions = { minRemainingMs: 15 * 60_000, logger: console };
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export interface WithCacheOptions {
@@ -175,6 +177,7 @@ const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expir
  *   refreshAhead({ advisoryWindowMs: 15 * 60_000 }),
  * );
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const withCache = (

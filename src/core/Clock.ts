@@ -21,6 +21,7 @@ import { MAX_TIMER_MS } from "../errors/codecs";
  * await clock.sleep(10);
  * console.log(clock.now() - startedAt >= 10);
  * ```
+ * @category Clock
  * @since 0.1.0
  */
 export interface Clock {
@@ -45,6 +46,7 @@ export interface Clock {
  * const background: SleepOptions = { background: true };
  * void systemClock.sleep(60_000, undefined, background).then(() => console.log("only if still running"));
  * ```
+ * @category Clock
  * @since 0.1.0
  */
 export interface SleepOptions {
@@ -55,15 +57,8 @@ export interface SleepOptions {
 /**
  * The reason a sleep rejects with when its signal aborts without a reason of its own.
  *
- * @example
- * ```ts
- * import { abortReason } from "aws-refresh-session";
- *
- * const controller = new AbortController();
- * controller.abort();
- * console.log(abortReason(controller.signal)); // DOMException [AbortError]
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const abortReason = (signal: AbortSignal): unknown =>
   signal.reason ?? new DOMException("This operation was aborted", "AbortError");
@@ -85,6 +80,7 @@ export const abortReason = (signal: AbortSignal): unknown =>
  * controller.abort();
  * await nap.catch((error: unknown) => console.log((error as Error).name)); // "AbortError"
  * ```
+ * @category Clock
  * @since 0.1.0
  */
 export const systemClock: Clock = {

@@ -15,6 +15,7 @@ import type { AwsCredentialIdentity } from "@smithy/types";
  *   expiration: new Date(Date.now() + 3_600_000),
  * };
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export type Credentials = AwsCredentialIdentity;
@@ -28,6 +29,7 @@ export type Credentials = AwsCredentialIdentity;
  *
  * const options: ProviderOptions = { forceRefresh: true, signal: AbortSignal.timeout(5_000) };
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export interface ProviderOptions {
@@ -64,6 +66,7 @@ export interface ProviderOptions {
  * });
  * const s3 = new S3Client({ region: "eu-west-1", credentials: fromEnvironment });
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export type CredentialProvider = (options?: ProviderOptions) => Promise<Credentials>;
@@ -80,6 +83,7 @@ export type CredentialProvider = (options?: ProviderOptions) => Promise<Credenti
  * const cachedWithMargin: ProviderTransform = (provider) =>
  *   pipe(provider, withExpiryBuffer(60_000), memoizeUntil());
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export type ProviderTransform = (provider: CredentialProvider) => CredentialProvider;
@@ -106,6 +110,7 @@ const redacted = (credentials: Credentials): Record<string, unknown> => ({
  * JSON.stringify(credentials); // '{"accessKeyId":"AKIAEXAMPLE","secretAccessKey":"[redacted]"}'
  * credentials.secretAccessKey; // "s3cr3t"
  * ```
+ * @category SDK integration
  * @since 0.1.0
  */
 export const redactSecrets = <C extends Credentials>(credentials: C): C => {

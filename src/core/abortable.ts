@@ -5,13 +5,8 @@ import { abortReason } from "./Clock";
  * first. The promise itself runs on: it may be shared with other callers who did not abort, which is
  * why this races it instead of cancelling it.
  *
- * @example
- * ```ts
- * import { abortable } from "aws-refresh-session";
- *
- * const credentials = await abortable(provider(), AbortSignal.timeout(2_000));
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const abortable = <A>(promise: Promise<A>, signal: AbortSignal | undefined): Promise<A> => {
   if (signal === undefined) return promise;

@@ -7,10 +7,18 @@
  * made the error.
  */
 
-/** The brand of a class named `name`: the same symbol in every copy of the library. */
+/**
+ * The brand of a class named `name`: the same symbol in every copy of the library.
+ *
+ * @internal
+ */
 export const brandFor = (name: string): symbol => Symbol.for(`aws-refresh-session.${name}`);
 
-/** Marks an instance with a brand, as a non-enumerable property (so not in JSON or `inspect`). */
+/**
+ * Marks an instance with a brand, as a non-enumerable property (so not in JSON or `inspect`).
+ *
+ * @internal
+ */
 export const setBrand = (instance: object, brand: symbol): void => {
   Object.defineProperty(instance, brand, { value: true });
 };
@@ -18,6 +26,8 @@ export const setBrand = (instance: object, brand: symbol): void => {
 /**
  * `instanceof` for a branded class: by brand for the class itself, by prototype (the language's own
  * rule) for a user's subclass of it, whose instances the brand alone cannot tell apart.
+ *
+ * @internal
  */
 export const hasInstance = (
   constructor: abstract new (...args: never[]) => unknown,

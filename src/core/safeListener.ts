@@ -5,12 +5,6 @@ import { describeError } from "../errors/CredentialRefreshError";
  * refresh: a listener that throws is reported as a process warning, not thrown into our control flow,
  * where it would turn a good refresh into a failed one.
  *
- * @example
- * ```ts
- * import { safeListener } from "./safeListener";
- *
- * const onEvent = safeListener("onEvent", (event: unknown) => metrics.record(event));
- * ```
  * @internal
  */
 export const safeListener =

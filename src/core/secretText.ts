@@ -17,13 +17,6 @@ const isTokenShaped = (run: string): boolean => /[A-Z]/.test(run) && /[a-z]/.tes
 /**
  * Whether `text` holds something shaped like a key or token.
  *
- * @example
- * ```ts
- * import { looksLikeKeyOrToken } from "./secretText";
- *
- * looksLikeKeyOrToken("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"); // true
- * looksLikeKeyOrToken("arn:aws:iam::123456789012:role/Reader"); // false
- * ```
  * @internal
  */
 export const looksLikeKeyOrToken = (text: string): boolean =>
@@ -32,13 +25,6 @@ export const looksLikeKeyOrToken = (text: string): boolean =>
 /**
  * `text` with every key- or token-shaped run replaced by `[hidden]`.
  *
- * @example
- * ```ts
- * import { hideKeysAndTokens } from "./secretText";
- *
- * hideKeysAndTokens("<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</SecretAccessKey>");
- * // "<SecretAccessKey>[hidden]</SecretAccessKey>"
- * ```
  * @internal
  */
 export const hideKeysAndTokens = (text: string): string =>

@@ -18,12 +18,6 @@ export const SOURCE_NAME = Symbol.for("aws-refresh-session.sourceName");
 /**
  * Gives `provider` a name for messages, and returns it.
  *
- * @example
- * ```ts
- * import { nameSource } from "./sourceName";
- *
- * const vault = nameSource(async () => fetchFromVault(), "the vault");
- * ```
  * @internal
  */
 export const nameSource = <P extends CredentialProvider>(provider: P, name: string): P =>
@@ -37,12 +31,6 @@ export const nameSource = <P extends CredentialProvider>(provider: P, name: stri
 /**
  * The name `provider` was given with {@link nameSource}, if any.
  *
- * @example
- * ```ts
- * import { nameSource, sourceNameOf } from "./sourceName";
- *
- * sourceNameOf(nameSource(async () => fetchFromVault(), "the vault")); // "the vault"
- * ```
  * @internal
  */
 export const sourceNameOf = (provider: unknown): string | undefined => {

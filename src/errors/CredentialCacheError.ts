@@ -17,12 +17,7 @@ import { brandFor, hasInstance, setBrand } from "../core/brand";
  * - `lock-timeout`: another process held the lock past the wait allowed.
  * - `lock-lost`: the lock was taken over, or could not be released, after the work under it ran.
  *
- * @example
- * ```ts
- * import type { CacheProblem } from "aws-refresh-session";
- *
- * const problem: CacheProblem = "corrupt";
- * ```
+ * @category Errors
  * @since 0.1.0
  */
 export type CacheProblem =
@@ -51,6 +46,7 @@ const CREDENTIAL_CACHE_ERROR_BRAND = brandFor("CredentialCacheError");
  * const error = new CredentialCacheError("corrupt", "/home/me/.aws/cli/cache/abc.json", "not JSON");
  * console.log(error.problem, error.location);
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export class CredentialCacheError extends Error {

@@ -32,6 +32,7 @@ const dropRawResponse = (cause: unknown): void => {
  * const details: CredentialRefreshErrorOptions = { retryable: true, attempts: 3 };
  * throw new CredentialRefreshError("STS is throttling", details);
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export interface CredentialRefreshErrorOptions {
@@ -55,16 +56,18 @@ const CREDENTIAL_REFRESH_ERROR_BRAND = brandFor("CredentialRefreshError");
  *
  * @example
  * ```ts
- * import { CredentialRefreshError } from "aws-refresh-session";
+ * import { CredentialRefreshError, refreshingRole } from "aws-refresh-session";
  *
+ * const credentials = refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" });
  * try {
- *   await provider();
+ *   await credentials();
  * } catch (error) {
  *   if (error instanceof CredentialRefreshError && error.retryable) {
  *     // STS was unavailable: back off and try the job again later.
  *   }
  * }
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export class CredentialRefreshError extends CredentialsProviderError {
@@ -136,15 +139,8 @@ const describeObject = (value: object): string => {
  * reads `name: message`; anything else that was thrown is described for what it is (`undefined`, the
  * number 5, an object with its `name`, `code` and `message`), since "[object Object]" helps nobody.
  *
- * @example
- * ```ts
- * import { describeError } from "aws-refresh-session";
- *
- * describeError(Object.assign(new Error("Rate exceeded"), { name: "Throttling" })); // "Throttling: Rate exceeded"
- * describeError(undefined); // "undefined (not an Error)"
- * describeError({ code: "ECONNRESET" }); // 'an object with code "ECONNRESET" (not an Error)'
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const describeError = (error: unknown): string => {
   try {

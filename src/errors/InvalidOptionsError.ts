@@ -7,12 +7,7 @@ import { brandFor, hasInstance, setBrand } from "../core/brand";
 /**
  * One problem with the options a provider was built from.
  *
- * @example
- * ```ts
- * import type { OptionIssue } from "aws-refresh-session";
- *
- * const issue: OptionIssue = { path: "durationSeconds", rule: "an integer from 900 to 43200" };
- * ```
+ * @category Errors
  * @since 0.1.0
  */
 export interface OptionIssue {
@@ -42,6 +37,7 @@ const INVALID_OPTIONS_ERROR_BRAND = brandFor("InvalidOptionsError");
  *   }
  * }
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export class InvalidOptionsError extends TypeError {
@@ -157,16 +153,8 @@ const isStructural = (type: t.Decoder<unknown, unknown>): boolean =>
 /**
  * Turns io-ts validation errors into issues with a readable path and rule.
  *
- * @example
- * ```ts
- * import * as t from "io-ts";
- * import { isLeft } from "fp-ts/Either";
- * import { toIssues } from "aws-refresh-session";
- *
- * const result = t.type({ port: t.number }).decode({ port: "80" });
- * if (isLeft(result)) console.log(toIssues(result.left)); // [{ path: "port", rule: "number (got \"80\")" }]
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const toIssues = (errors: t.Errors): OptionIssue[] => {
   const seen = new Set<string>();
@@ -203,7 +191,11 @@ export const decodeOptions = <A, O>(subject: string, codec: t.Type<A, O>, input:
   return result.right;
 };
 
-/** `true` when `A` and `B` have the same field names, `false` when a field is in one and not the other. */
+/**
+ * `true` when `A` and `B` have the same field names, `false` when a field is in one and not the other.
+ *
+ * @internal
+ */
 export type SameFields<A, B> = [Exclude<keyof A, keyof B> | Exclude<keyof B, keyof A>] extends [never]
   ? true
   : false;

@@ -9,14 +9,8 @@ import * as t from "io-ts";
 /**
  * A codec for the `A`s of `base` that satisfy `predicate`; `rule` is how a failure reads.
  *
- * @example
- * ```ts
- * import * as t from "io-ts";
- * import { refine } from "aws-refresh-session";
- *
- * const Port = refine(t.number, (n) => Number.isInteger(n) && n > 0 && n < 65536, "a TCP port (1-65535)");
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const refine = <A, O>(base: t.Type<A, O>, predicate: (a: A) => boolean, rule: string): t.Type<A, O> =>
   new t.Type<A, O, unknown>(
@@ -42,15 +36,8 @@ export const refine = <A, O>(base: t.Type<A, O>, predicate: (a: A) => boolean, r
  * An options object: `required` and `optional` props, and no other keys. io-ts's own `exact` strips
  * unknown keys silently; for options, a misspelt name (`durationSecs`) must be an error instead.
  *
- * @example
- * ```ts
- * import * as t from "io-ts";
- * import { strictOptions } from "aws-refresh-session";
- *
- * const ServerOptions = strictOptions("ServerOptions", { host: t.string }, { port: t.number });
- * ServerOptions.decode({ host: "localhost", prot: 80 }); // Left: "prot" is not a known option
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const strictOptions = <R extends t.Props, O extends t.Props>(
   name: string,
@@ -170,13 +157,8 @@ const editDistance = (a: string, b: string): number => {
 /**
  * Any object, for values we pass through to the SDK without looking inside (`clientConfig`).
  *
- * @example
- * ```ts
- * import { objectCodec } from "aws-refresh-session";
- *
- * const ClientConfig = objectCodec("an object of STSClient configuration");
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const objectCodec = (name: string): t.Type<Record<string, unknown>, Record<string, unknown>> =>
   new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
@@ -194,13 +176,8 @@ const ROLE_ARN_RULE = "an IAM role ARN such as arn:aws:iam::123456789012:role/Na
  * The role name (after the last `/`) has at most 64 characters, as IAM allows; a longer one gets a
  * rule of its own, since the ARN looks right at a glance.
  *
- * @example
- * ```ts
- * import { RoleArn } from "aws-refresh-session";
- *
- * RoleArn.is("arn:aws:iam::123456789012:role/Reader"); // true
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const RoleArn: t.Type<string, string> = new t.Type<string, string, unknown>(
   ROLE_ARN_RULE,
@@ -226,13 +203,8 @@ function roleArnProblem(arn: string): string | undefined {
 /**
  * An STS role session name: 2 to 64 characters of letters, digits and `_+=,.@-`.
  *
- * @example
- * ```ts
- * import { RoleSessionName } from "aws-refresh-session";
- *
- * RoleSessionName.is("nightly-etl"); // true
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const RoleSessionName = refine(
   t.string,
@@ -243,13 +215,8 @@ export const RoleSessionName = refine(
 /**
  * A whole number within `[min, max]`.
  *
- * @example
- * ```ts
- * import { integerIn } from "aws-refresh-session";
- *
- * const Retries = integerIn(0, 10);
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const integerIn = (min: number, max: number): t.Type<number, number> =>
   refine(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `an integer from ${min} to ${max}`);
@@ -258,13 +225,8 @@ export const integerIn = (min: number, max: number): t.Type<number, number> =>
  * The longest wait a timer can make: `setTimeout` takes a signed 32-bit number of milliseconds (about
  * 24.8 days), and a longer one fires after 1 ms with a `TimeoutOverflowWarning`.
  *
- * @example
- * ```ts
- * import { MAX_TIMER_MS } from "aws-refresh-session";
- *
- * MAX_TIMER_MS; // 2147483647
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -291,41 +253,24 @@ function millisCodec(min: number, lowerRule: string): t.Type<number, number> {
  * A finite number of milliseconds, zero or more, and no more than a timer can wait
  * ({@link MAX_TIMER_MS}, about 24.8 days).
  *
- * @example
- * ```ts
- * import { NonNegativeMillis } from "aws-refresh-session";
- *
- * NonNegativeMillis.is(300_000); // true
- * NonNegativeMillis.is(2 ** 31); // false: a timer cannot wait that long
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const NonNegativeMillis: t.Type<number, number> = millisCodec(0, "0 or more");
 
 /**
  * A number of milliseconds above 0 that a timer can wait: a timeout or a delay that must pass.
  *
- * @example
- * ```ts
- * import { PositiveMillis } from "aws-refresh-session";
- *
- * PositiveMillis.is(5_000); // true
- * PositiveMillis.is(0); // false
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const PositiveMillis: t.Type<number, number> = millisCodec(Number.MIN_VALUE, "above 0");
 
 /**
  * A string of `min` to `max` characters matching `pattern`, described by `rule`.
  *
- * @example
- * ```ts
- * import { stringOf } from "aws-refresh-session";
- *
- * const ExternalId = stringOf(2, 1224, /^[\w+=,.@:/-]*$/, "2 to 1224 characters of letters, digits and _+=,.@:/-");
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const stringOf = (min: number, max: number, pattern: RegExp, rule: string): t.Type<string, string> =>
   refine(t.string, (s) => s.length >= min && s.length <= max && pattern.test(s), rule);
@@ -333,14 +278,8 @@ export const stringOf = (min: number, max: number, pattern: RegExp, rule: string
 /**
  * An array of at most `max` items of `item`.
  *
- * @example
- * ```ts
- * import * as t from "io-ts";
- * import { arrayOfAtMost } from "aws-refresh-session";
- *
- * const Hosts = arrayOfAtMost(3, t.string);
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const arrayOfAtMost = <C extends t.Mixed>(
   max: number,
@@ -351,14 +290,8 @@ export const arrayOfAtMost = <C extends t.Mixed>(
 /**
  * A `Date` that holds a real instant (not `new Date("garbage")`).
  *
- * @example
- * ```ts
- * import { ValidDate } from "aws-refresh-session";
- *
- * ValidDate.is(new Date("2030-01-01T00:00:00Z")); // true
- * ValidDate.is(new Date("not a date")); // false
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const ValidDate = new t.Type<Date, Date, unknown>(
   "a valid Date",
@@ -371,26 +304,16 @@ export const ValidDate = new t.Type<Date, Date, unknown>(
 /**
  * A string with at least one character.
  *
- * @example
- * ```ts
- * import { NonEmptyString } from "aws-refresh-session";
- *
- * NonEmptyString.is(""); // false
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const NonEmptyString = refine(t.string, (s) => s.length > 0, "a non-empty string");
 
 /**
  * A codec for objects that have the given methods; `name` is how a failure reads.
  *
- * @example
- * ```ts
- * import { objectWith } from "aws-refresh-session";
- *
- * const Closable = objectWith("something with close()", ["close"]);
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const objectWith = <K extends string>(name: string, methods: readonly K[]) =>
   new t.Type<Record<K, (...args: never[]) => unknown>, unknown, unknown>(
@@ -411,26 +334,16 @@ export const objectWith = <K extends string>(name: string, methods: readonly K[]
 /**
  * The io-ts codec of a {@link Clock}: an object with `now` and `sleep` functions.
  *
- * @example
- * ```ts
- * import { ClockCodec, systemClock } from "aws-refresh-session";
- *
- * ClockCodec.is(systemClock); // true
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const ClockCodec = objectWith("a Clock (an object with now() and sleep())", ["now", "sleep"]);
 
 /**
  * A codec for functions; `name` is how a failure reads.
  *
- * @example
- * ```ts
- * import { functionCodec } from "aws-refresh-session";
- *
- * const Callback = functionCodec("a callback function");
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const functionCodec = <F extends (...args: never[]) => unknown>(name: string): t.Type<F, F> =>
   new t.Type<F, F, unknown>(

@@ -11,6 +11,7 @@ import { CredentialRefreshError } from "./CredentialRefreshError";
  *
  * NON_RECOVERABLE_ERROR_CODES.has("AccessDenied"); // true
  * ```
+ * @category Errors
  * @since 0.2.0
  */
 export const NON_RECOVERABLE_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -46,6 +47,7 @@ const codesOf = (error: object): unknown[] => {
  * isNonRecoverableError(Object.assign(new Error("not authorized"), { name: "AccessDenied" })); // true
  * isNonRecoverableError(Object.assign(new Error("slow down"), { name: "Throttling" })); // false
  * ```
+ * @category Errors
  * @since 0.2.0
  */
 export const isNonRecoverableError = (error: unknown): boolean => {

@@ -17,6 +17,7 @@ type SdkErrorLike = Parameters<typeof isTransientError>[0];
  * isRetryableError(Object.assign(new Error("Rate exceeded"), { name: "Throttling" })); // true
  * isRetryableError(Object.assign(new Error("not authorized"), { name: "AccessDenied" })); // false
  * ```
+ * @category Errors
  * @since 0.1.0
  */
 export const isRetryableError = (error: unknown): boolean => {
@@ -32,13 +33,8 @@ export const isRetryableError = (error: unknown): boolean => {
  * `$metadata.attempts`, and our errors in `attempts`. Counting them keeps retries from multiplying
  * unseen when an STS client retries under our {@link retryWith}.
  *
- * @example
- * ```ts
- * import { attemptsOf } from "aws-refresh-session";
- *
- * attemptsOf(Object.assign(new Error("slow down"), { $metadata: { attempts: 3 } })); // 3
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const attemptsOf = (error: unknown): number => {
   if (error instanceof CredentialRefreshError) return error.attempts;

@@ -51,6 +51,7 @@ import type { RefreshingProvider } from "../pipeline/refreshAhead";
  *
  * const shouldPage = (error: CredentialError) => !error.retryable;
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export type CredentialError = CredentialRefreshError;
@@ -64,6 +65,7 @@ export type CredentialError = CredentialRefreshError;
  *
  * const run = async (task: CredentialsTask) => (await task())._tag;
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export type CredentialsTask = TE.TaskEither<CredentialError, Credentials>;
@@ -84,6 +86,7 @@ export type CredentialsTask = TE.TaskEither<CredentialError, Credentials>;
  *   E.chain(memoizeUntil()),
  * );
  * ```
+ * @category Types
  * @since 0.2.0
  */
 export interface MemoizedCredentialsTask extends CredentialsTask {
@@ -105,6 +108,7 @@ export interface MemoizedCredentialsTask extends CredentialsTask {
  * const stop = (credentials: RefreshingCredentialsTask) => credentials.dispose();
  * E.map(stop)(refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }));
  * ```
+ * @category Types
  * @since 0.2.0
  */
 export interface RefreshingCredentialsTask
@@ -123,6 +127,7 @@ export interface RefreshingCredentialsTask
  *
  * const noted: CredentialsTaskTransform = TE.tapIO((credentials) => () => console.log(credentials.expiration));
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export type CredentialsTaskTransform = (task: CredentialsTask) => CredentialsTask;
@@ -177,6 +182,7 @@ const built = <A>(build: () => A): E.Either<InvalidOptionsError, A> => {
  *
  * toCredentialError(new Error("boom")).retryable; // false
  * ```
+ * @category Interop
  * @since 0.1.0
  */
 export const toCredentialError = (error: unknown): CredentialError => asCredentialRefreshError(error);
@@ -194,6 +200,7 @@ export const toCredentialError = (error: unknown): CredentialError => asCredenti
  *
  * const task = fromProvider(fromNodeProviderChain());
  * ```
+ * @category Interop
  * @since 0.1.0
  */
 export function fromProvider(
@@ -236,6 +243,7 @@ export function fromProvider(provider: CredentialProvider, options?: ProviderOpt
  *   E.map((credentials) => new S3Client({ region: "eu-west-1", credentials })),
  * );
  * ```
+ * @category Interop
  * @since 0.1.0
  */
 export const toProvider = <Task extends CredentialsTask>(
@@ -279,6 +287,7 @@ const fromTransform =
  * const once = assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }); // Right(task)
  * const typo = assumeRole({ roleArn: "Reader" }); // Left(InvalidOptionsError)
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const assumeRole = (options: P.AssumeRoleOptions): E.Either<InvalidOptionsError, CredentialsTask> =>
@@ -297,6 +306,7 @@ export const assumeRole = (options: P.AssumeRoleOptions): E.Either<InvalidOption
  *
  * const pod = assumeRoleWithWebIdentity({ roleArn: "arn:aws:iam::123456789012:role/pod", webIdentityTokenFile: "/var/run/token" });
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const assumeRoleWithWebIdentity = (
@@ -317,6 +327,7 @@ export const assumeRoleWithWebIdentity = (
  *
  * const fromEcs = containerCredentials();
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const containerCredentials = (
@@ -337,6 +348,7 @@ export const containerCredentials = (
  * declare function readFromVault(): Promise<unknown>; // your own source
  * const vault = fromFunction(() => readFromVault(), { name: "vault" });
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const fromFunction = (
@@ -362,6 +374,7 @@ export const fromFunction = (
  * const result = await credentials.right(); // Either<CredentialError, Credentials>
  * credentials.right.dispose(); // at shutdown: no more background refreshes
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export const refreshingRole = (
@@ -389,6 +402,7 @@ export const refreshingRole = (
  *
  * const task = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(retryWith()));
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const retryWith = (
@@ -409,6 +423,7 @@ export const retryWith = (
  *
  * const task = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(withExpiryBuffer(60_000)));
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const withExpiryBuffer = (
@@ -427,6 +442,7 @@ export const withExpiryBuffer = (
  *
  * const task = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(withTimeout(5_000)));
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const withTimeout = (
@@ -446,6 +462,7 @@ export const withTimeout = (
  *
  * const cached = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(memoizeUntil()));
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const memoizeUntil =
@@ -467,6 +484,7 @@ export const memoizeUntil =
  *
  * const ahead = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(refreshAhead({ advisoryWindowMs: 300_000 })));
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const refreshAhead =
@@ -489,6 +507,7 @@ export const refreshAhead =
  *
  * const credentials = pipe(containerCredentials(), E.chain(refreshing({ logger: console })));
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export const refreshing =
@@ -520,6 +539,7 @@ export const refreshing =
  *   E.map(keeping(TE.tapIO(() => () => console.count("credentials served")))),
  * ); // Either<InvalidOptionsError, RefreshingCredentialsTask>
  * ```
+ * @category Combinators
  * @since 0.2.0
  */
 export const keeping =
@@ -540,6 +560,7 @@ export const keeping =
  *
  * const checked = validate("refreshingRole", RefreshingRoleOptionsCodec)({ roleArn: "nope" }); // Left(InvalidOptionsError)
  * ```
+ * @category Codecs
  * @since 0.1.0
  */
 export const validate =

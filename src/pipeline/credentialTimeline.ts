@@ -14,17 +14,24 @@ const MINUTE = 60_000;
  *
  * defaultAdvisoryWindowMs(60 * 60_000); // 900000: one-hour credentials refresh from 15 minutes before expiry
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export const defaultAdvisoryWindowMs = (lifetimeMs: number): number =>
   lifetimeMs <= 20 * MINUTE ? 5 * MINUTE : lifetimeMs < 90 * MINUTE ? 15 * MINUTE : 60 * MINUTE;
 
-/** The default mandatory window: from one minute before expiry, callers wait for a refresh. */
+/**
+ * The default mandatory window: from one minute before expiry, callers wait for a refresh.
+ *
+ * @internal
+ */
 export const DEFAULT_MANDATORY_WINDOW_MS = MINUTE;
 
 /**
  * The windows asked for: a configured advisory window overrides the table; the mandatory window
  * defaults to one minute.
+ *
+ * @internal
  */
 export interface WindowSettings {
   readonly advisoryWindowMs: number | undefined;
@@ -37,6 +44,8 @@ export interface WindowSettings {
  * The timeline of one set of credentials, fixed when they arrive. All instants are clock
  * milliseconds; `expiresAt` is the source's real expiration (Infinity for credentials that never
  * expire).
+ *
+ * @internal
  */
 export interface Timeline {
   readonly fetchedAt: number;
@@ -59,6 +68,8 @@ export interface Timeline {
  * life before a background refresh), and the mandatory window never exceeds half the advisory one
  * (a background refresh always has room before callers must wait), or half the lifetime when
  * refreshing ahead is off.
+ *
+ * @internal
  */
 export const timelineOf = (
   credentials: Credentials,

@@ -18,12 +18,7 @@ import type { Random } from "./retryPolicy";
  * credentials (`expired`), a key that a service rejected (`invalidated`), or a caller's
  * `forceRefresh` (`forced`). Only `advisory` refreshes run with nobody waiting.
  *
- * @example
- * ```ts
- * import type { RefreshReason } from "aws-refresh-session";
- *
- * const reason: RefreshReason = "advisory";
- * ```
+ * @category Types
  * @since 0.1.0
  */
 export type RefreshReason = "initial" | "advisory" | "mandatory" | "expired" | "invalidated" | "forced";
@@ -37,6 +32,7 @@ export type RefreshReason = "initial" | "advisory" | "mandatory" | "expired" | "
  *
  * const toMetric = (event: RefreshEvent) => (event.type === "refresh-failure" ? { failed: 1, serving: event.serving } : {});
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export type RefreshEvent =
@@ -91,13 +87,21 @@ export type RefreshEvent =
       readonly code: string;
     };
 
-/** The credentials held and their timeline. */
+/**
+ * The credentials held and their timeline.
+ *
+ * @internal
+ */
 export interface Held {
   readonly credentials: Credentials;
   readonly timeline: Timeline;
 }
 
-/** Everything the rules look at, as one immutable value. */
+/**
+ * Everything the rules look at, as one immutable value.
+ *
+ * @internal
+ */
 export interface RefreshState {
   readonly held: Held | undefined;
   /** A service rejected the held key: the next call takes the mandatory path. */
@@ -117,7 +121,11 @@ export interface RefreshState {
   readonly disposed: boolean;
 }
 
-/** The state of a provider that holds nothing yet. */
+/**
+ * The state of a provider that holds nothing yet.
+ *
+ * @internal
+ */
 export const emptyState: RefreshState = {
   held: undefined,
   invalidated: false,
@@ -131,7 +139,11 @@ export const emptyState: RefreshState = {
   disposed: false,
 };
 
-/** The settings the rules apply. */
+/**
+ * The settings the rules apply.
+ *
+ * @internal
+ */
 export interface RefreshPolicy extends WindowSettings {
   readonly backoff: RefreshBackoff;
   /** After the real expiration, serve the expired credentials instead of an error. */
@@ -141,7 +153,11 @@ export interface RefreshPolicy extends WindowSettings {
   readonly random: Random;
 }
 
-/** What happened. */
+/**
+ * What happened.
+ *
+ * @internal
+ */
 export type RefreshInput =
   | { readonly type: "call"; readonly force: boolean }
   | { readonly type: "timer" }
@@ -149,11 +165,19 @@ export type RefreshInput =
   | { readonly type: "settled"; readonly outcome: Outcome }
   | { readonly type: "dispose" };
 
-/** How a call to the source ended. */
+/**
+ * How a call to the source ended.
+ *
+ * @internal
+ */
 export type Outcome =
   { readonly ok: true; readonly credentials: Credentials } | { readonly ok: false; readonly error: unknown };
 
-/** What the edge must do. */
+/**
+ * What the edge must do.
+ *
+ * @internal
+ */
 export type Action =
   /** Give the caller the held credentials. `rateLimited`: a refresh was due but the backoff holds it. */
   | { readonly type: "serve"; readonly rateLimited: boolean }
@@ -169,6 +193,7 @@ export type Action =
   | { readonly type: "settle-waiters"; readonly error: CredentialRefreshError | undefined }
   | { readonly type: "none" };
 
+/** @internal */
 export interface Decision {
   readonly state: RefreshState;
   readonly action: Action;
@@ -179,6 +204,8 @@ export interface Decision {
  * When a background refresh is due, or Infinity if none is: the refresh moment of the held
  * credentials, held back by the backoff and the error cache, and only before their expiration. The
  * cache-hit path and the timer both ask this one function.
+ *
+ * @internal
  */
 export const backgroundDueAt = (state: RefreshState): number => {
   const { held } = state;
@@ -191,7 +218,11 @@ export const backgroundDueAt = (state: RefreshState): number => {
   return due < timeline.expiresAt ? due : Number.POSITIVE_INFINITY;
 };
 
-/** Until when a call is answered with the held credentials and nothing else to do. */
+/**
+ * Until when a call is answered with the held credentials and nothing else to do.
+ *
+ * @internal
+ */
 export const servedUntil = (state: RefreshState): number =>
   state.held === undefined || state.invalidated
     ? Number.NEGATIVE_INFINITY
@@ -268,12 +299,18 @@ const arrivalError = (
   );
 };
 
-/** The last four characters of an access key id: enough to tell keys apart in logs, never a secret. */
+/**
+ * The last four characters of an access key id: enough to tell keys apart in logs, never a secret.
+ *
+ * @internal
+ */
 export const keyHint = (accessKeyId: string): string => accessKeyId.slice(-4);
 
 /**
  * The refresh rules. Pure: the same state, time and input give the same answer (the random source
  * is part of the policy).
+ *
+ * @internal
  */
 export const decide = (
   policy: RefreshPolicy,

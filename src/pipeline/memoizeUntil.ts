@@ -7,12 +7,7 @@ import { refreshAheadWith } from "./refreshAhead";
 /**
  * Options of {@link memoizeUntil}.
  *
- * @example
- * ```ts
- * import { systemClock, type MemoizeUntilOptions } from "aws-refresh-session";
- *
- * const options: MemoizeUntilOptions = { clock: systemClock };
- * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export interface MemoizeUntilOptions {
@@ -29,11 +24,12 @@ const MemoizeUntilOptionsCodec = strictOptions("MemoizeUntilOptions", {}, { cloc
  *
  * @example
  * ```ts
- * import { memoizeUntil, type MemoizedProvider } from "aws-refresh-session";
+ * import { assumeRole, memoizeUntil, type MemoizedProvider } from "aws-refresh-session";
  *
- * const cached: MemoizedProvider = memoizeUntil()(provider);
+ * const cached: MemoizedProvider = memoizeUntil()(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }));
  * console.log(cached.memoized); // true
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export interface MemoizedProvider extends CredentialProvider {
@@ -68,6 +64,7 @@ export interface MemoizedProvider extends CredentialProvider {
  * );
  * const s3 = new S3Client({ region: "eu-west-1", credentials });
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const memoizeUntil = (

@@ -43,6 +43,7 @@ export type { RefreshEvent, RefreshReason } from "./decide";
  *
  * const options: RefreshAheadOptions = { mandatoryWindowMs: 2 * 60_000, onEvent: (event) => console.log(event.type) };
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export interface RefreshAheadOptions {
@@ -96,6 +97,7 @@ export interface RefreshAheadOptions {
  *
  * const healthy = (status: RefreshStatus) => status.phase === "fresh" || status.phase === "advisory";
  * ```
+ * @category Types
  * @since 0.2.0
  */
 export interface RefreshStatus {
@@ -135,6 +137,7 @@ export interface RefreshStatus {
  * credentials.invalidate("AKID"); // a service rejected this key: the next call refreshes
  * credentials.dispose(); // no more background refreshes
  * ```
+ * @category Types
  * @since 0.1.0
  */
 export interface RefreshingProvider extends CredentialProvider {
@@ -173,7 +176,11 @@ const RefreshAheadCodec = strictOptions(
   },
 );
 
-/** Knobs that are not options users set: `memoizeUntil` builds on `refreshAhead` with them. */
+/**
+ * Knobs that are not options users set: `memoizeUntil` builds on `refreshAhead` with them.
+ *
+ * @internal
+ */
 export interface RefreshAheadInternals {
   /** How long a non-recoverable error is cached; default 1–5 s. `memoizeUntil` turns it off. */
   readonly errorCacheMs?: readonly [number, number];
@@ -283,6 +290,7 @@ const KEEP_ALIVE_MS = 2 ** 30;
  *   refreshAhead({ mandatoryWindowMs: 2 * 60_000, logger: console }),
  * );
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const refreshAhead = (
@@ -595,6 +603,8 @@ export const refreshAheadWith = (
  * Options that cannot work together: a mandatory window that leaves no room for a background
  * refresh. (Windows longer than a credential's life are clamped per credential instead, since a
  * source's lifetimes are only known when its credentials arrive.)
+ *
+ * @internal
  */
 export const refreshWindowIssues = (options: {
   readonly advisoryWindowMs?: number | undefined;

@@ -3,12 +3,7 @@ import type { Random } from "./retryPolicy";
 /**
  * What a {@link RefreshBackoff} is told when a refresh has failed.
  *
- * @example
- * ```ts
- * import type { RefreshBackoffContext } from "aws-refresh-session";
- *
- * const context: RefreshBackoffContext = { failures: 1, advisoryWindowMs: 15 * 60_000, random: Math.random };
- * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export interface RefreshBackoffContext {
@@ -31,6 +26,7 @@ export interface RefreshBackoffContext {
  * // One minute, whatever happens: a policy of your own.
  * const everyMinute: RefreshBackoff = () => 60_000;
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export type RefreshBackoff = (context: RefreshBackoffContext) => number;
@@ -48,6 +44,7 @@ export type RefreshBackoff = (context: RefreshBackoffContext) => number;
  *   backoff: specRefreshBackoff,
  * });
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export const specRefreshBackoff: RefreshBackoff = ({ random }) => 300_000 + random() * 300_000;
@@ -61,6 +58,7 @@ export const specRefreshBackoff: RefreshBackoff = ({ random }) => 300_000 + rand
  *
  * const options: ExponentialRefreshBackoffOptions = { maxDelayMs: 5 * 60_000 };
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export interface ExponentialRefreshBackoffOptions {
@@ -95,6 +93,7 @@ export interface ExponentialRefreshBackoffOptions {
  *   backoff: exponentialRefreshBackoff({ maxDelayMs: 10 * 60_000 }),
  * });
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export const exponentialRefreshBackoff = (options: ExponentialRefreshBackoffOptions = {}): RefreshBackoff => {
@@ -118,6 +117,7 @@ export const exponentialRefreshBackoff = (options: ExponentialRefreshBackoffOpti
  *
  * defaultRefreshBackoff({ failures: 1, advisoryWindowMs: 15 * 60_000, random: () => 1 }); // 60000
  * ```
+ * @category Refresh policy
  * @since 0.2.0
  */
 export const defaultRefreshBackoff: RefreshBackoff = exponentialRefreshBackoff();

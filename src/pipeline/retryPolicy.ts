@@ -18,6 +18,8 @@ import {
 } from "../errors/codecs";
 import { decodeOptions, decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 
+// retry-ts's own: typedoc shows retry-ts's comments for them (a comment here is not read), and files
+// them under typedoc.json's defaultCategory, "Refresh policy", as they carry no @category.
 export { Monoid as RetryPolicyMonoid, type RetryPolicy, type RetryStatus } from "retry-ts";
 
 /** The most retries a policy may make in one refresh: more is a loop, not a policy. */
@@ -31,10 +33,11 @@ const DelayMs = NonNegativeMillis;
  *
  * @example
  * ```ts
- * import { limitRetries } from "aws-refresh-session";
+ * import { limitRetries } from "aws-refresh-session/fp";
  *
  * const threeRetries = limitRetries(3);
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const limitRetries = (retries: number): RetryPolicy => {
@@ -47,10 +50,11 @@ export const limitRetries = (retries: number): RetryPolicy => {
  *
  * @example
  * ```ts
- * import { capDelay, exponentialBackoff } from "aws-refresh-session";
+ * import { capDelay, exponentialBackoff } from "aws-refresh-session/fp";
  *
  * const capped = capDelay(5_000, exponentialBackoff(100));
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const capDelay = (maxDelayMs: number, policy: RetryPolicy): RetryPolicy => {
@@ -68,10 +72,11 @@ export const capDelay = (maxDelayMs: number, policy: RetryPolicy): RetryPolicy =
  *
  * @example
  * ```ts
- * import { exponentialBackoff } from "aws-refresh-session";
+ * import { exponentialBackoff } from "aws-refresh-session/fp";
  *
  * const doubling = exponentialBackoff(100); // 100, 200, 400, ... ms
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const exponentialBackoff = (baseDelayMs: number): RetryPolicy => {
@@ -86,10 +91,11 @@ export const exponentialBackoff = (baseDelayMs: number): RetryPolicy => {
  *
  * @example
  * ```ts
- * import { constantDelay, limitRetries, RetryPolicyMonoid } from "aws-refresh-session";
+ * import { constantDelay, limitRetries, RetryPolicyMonoid } from "aws-refresh-session/fp";
  *
  * const everySecond = RetryPolicyMonoid.concat(constantDelay(1_000), limitRetries(5));
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const constantDelay = (delayMs: number): RetryPolicy => {
@@ -102,10 +108,11 @@ export const constantDelay = (delayMs: number): RetryPolicy => {
  *
  * @example
  * ```ts
- * import { exponentialBackoff, limitRetriesByDelay } from "aws-refresh-session";
+ * import { exponentialBackoff, limitRetriesByDelay } from "aws-refresh-session/fp";
  *
  * const untilTheDelayPassesFiveSeconds = limitRetriesByDelay(5_000, exponentialBackoff(100));
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const limitRetriesByDelay = (maxDelayMs: number, policy: RetryPolicy): RetryPolicy => {
@@ -124,12 +131,7 @@ export const limitRetriesByDelay = (maxDelayMs: number, policy: RetryPolicy): Re
 /**
  * A source of random numbers in `[0, 1)`, like `Math.random`.
  *
- * @example
- * ```ts
- * import type { Random } from "aws-refresh-session";
- *
- * const alwaysHalf: Random = () => 0.5;
- * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export type Random = () => number;
@@ -140,10 +142,12 @@ export type Random = () => number;
  *
  * @example
  * ```ts
- * import { exponentialBackoff, fullJitter } from "aws-refresh-session";
+ * import { fullJitter } from "aws-refresh-session";
+ * import { exponentialBackoff } from "aws-refresh-session/fp";
  *
  * const policy = fullJitter()(exponentialBackoff(100));
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const fullJitter =
@@ -168,6 +172,7 @@ const unitInterval = (n: number): number => (Number.isFinite(n) ? Math.min(Math.
  *
  * const patient: BackoffOptions = { retries: 6, baseDelayMs: 200, maxDelayMs: 10_000 };
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export interface BackoffOptions {
@@ -206,6 +211,7 @@ function PositiveDelayMs() {
  *
  * const retryPatiently = retryWith(backoffPolicy({ retries: 6, maxDelayMs: 20_000 }));
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const backoffPolicy = (options: BackoffOptions = {}): RetryPolicy => {
@@ -239,6 +245,7 @@ export const backoffPolicy = (options: BackoffOptions = {}): RetryPolicy => {
  *
  * const retrying = retryWith(defaultRetryPolicy);
  * ```
+ * @category Refresh policy
  * @since 0.1.0
  */
 export const defaultRetryPolicy: RetryPolicy = backoffPolicy();

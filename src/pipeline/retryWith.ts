@@ -24,6 +24,7 @@ import { safeListener } from "../core/safeListener";
  * const log = ({ attempts, delayMs, error }: RetryEvent) =>
  *   console.warn(`credential refresh failed (${attempts} attempts so far), retrying in ${delayMs} ms`, error.message);
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export interface RetryEvent {
@@ -47,6 +48,7 @@ export interface RetryEvent {
  *   onRetry: ({ delayMs }) => console.warn(`retrying in ${delayMs} ms`),
  * };
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export interface RetryOptions {
@@ -98,6 +100,7 @@ const RetryOptionsCodec = strictOptions(
  *   memoizeUntil(),
  * );
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const retryWith = (

@@ -23,6 +23,7 @@ import { decodeOptions } from "../errors/InvalidOptionsError";
  *   memoizeUntil(),
  * );
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const withExpiryBuffer = (ms: number): ProviderTransform => {

@@ -14,6 +14,7 @@ import { sourceNameOf } from "../core/sourceName";
  *
  * const options: WithTimeoutOptions = { clock: systemClock, name: "the vault" };
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export interface WithTimeoutOptions {
@@ -53,6 +54,7 @@ const WithTimeoutCodec = strictOptions(
  *   retryWith(),
  * );
  * ```
+ * @category Combinators
  * @since 0.1.0
  */
 export const withTimeout = (ms: number, options: WithTimeoutOptions = {}): ProviderTransform => {

@@ -34,6 +34,7 @@ import { safeListener } from "../core/safeListener";
  * CREDENTIAL_REJECTION_ERROR_CODES.has("ExpiredToken"); // true
  * CREDENTIAL_REJECTION_ERROR_CODES.has("AccessDenied"); // false
  * ```
+ * @category SDK integration
  * @since 0.2.0
  */
 export const CREDENTIAL_REJECTION_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -52,6 +53,7 @@ export const CREDENTIAL_REJECTION_ERROR_CODES: ReadonlySet<string> = new Set([
  *
  * const options: CredentialRejectionPluginOptions = { logger: console, onEvent: (event) => console.log(event.type) };
  * ```
+ * @category SDK integration
  * @since 0.2.0
  */
 export interface CredentialRejectionPluginOptions {
@@ -162,6 +164,7 @@ const isAwsCredentials = (identity: unknown): identity is AwsCredentialIdentity 
  * const s3 = new S3Client({ region: "eu-west-1", credentials });
  * s3.middlewareStack.use(getCredentialRejectionPlugin(credentials, { logger: console }));
  * ```
+ * @category SDK integration
  * @since 0.2.0
  */
 export const getCredentialRejectionPlugin = <

@@ -48,6 +48,7 @@ import { withTimeout } from "../pipeline/withTimeout";
  *
  * const policy: RefreshPolicyOptions = { mandatoryWindowMs: 2 * 60_000, backoff: specRefreshBackoff, logger: console };
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export interface RefreshPolicyOptions {
@@ -94,13 +95,8 @@ const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
 /**
  * The io-ts props of {@link RefreshPolicyOptions}, for codecs of options that include them.
  *
- * @example
- * ```ts
- * import { refreshPolicyProps, strictOptions } from "aws-refresh-session";
- *
- * const MyOptions = strictOptions("MyOptions", {}, refreshPolicyProps);
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const refreshPolicyProps = {
   advisoryWindowMs: NonNegativeMillis,
@@ -200,6 +196,7 @@ const RefreshPolicyCodec = strictOptions("RefreshPolicyOptions", {}, refreshPoli
  *
  * const credentials = refreshing(containerCredentials(), { logger: console });
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export const refreshing = (

@@ -32,6 +32,7 @@ import {
  *   logger: console,
  * };
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyOptions {}
@@ -41,10 +42,11 @@ export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyO
  *
  * @example
  * ```ts
- * import { RefreshingRoleOptionsCodec } from "aws-refresh-session";
+ * import { RefreshingRoleOptionsCodec } from "aws-refresh-session/fp";
  *
  * RefreshingRoleOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/Reader", mandatoryWindowMs: 60_000 }); // true
  * ```
+ * @category Codecs
  * @since 0.1.0
  */
 export const RefreshingRoleOptionsCodec = (() => {
@@ -71,13 +73,8 @@ export const RefreshingRoleOptionsCodec = (() => {
  * Checks `options` as {@link refreshingRole} would, throwing an {@link InvalidOptionsError} naming
  * every problem, and returns them typed.
  *
- * @example
- * ```ts
- * import { validateRefreshingRoleOptions } from "aws-refresh-session";
- *
- * validateRefreshingRoleOptions({ roleArn: "arn:aws:iam::123456789012:role/Reader", mandatoryWindowMs: -1 }); // throws
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const validateRefreshingRoleOptions = (
   options: RefreshingRoleOptions,
@@ -133,6 +130,7 @@ export const validateRefreshingRoleOptions = (
  *   credentials: refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader", region: "eu-west-1" }),
  * });
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider => {

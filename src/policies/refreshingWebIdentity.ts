@@ -30,6 +30,7 @@ import {
  *   region: "eu-west-1",
  * };
  * ```
+ * @category Ready-made
  * @since 0.2.0
  */
 export type RefreshingWebIdentityOptions = AssumeRoleWithWebIdentityOptions & RefreshPolicyOptions;
@@ -88,6 +89,7 @@ export const validateRefreshingWebIdentityOptions = (
  * // EKS IRSA sets AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE (and maybe AWS_ROLE_SESSION_NAME).
  * const credentials = refreshingWebIdentity({ ...webIdentityFromEnv(), region: "eu-west-1" });
  * ```
+ * @category Ready-made
  * @since 0.2.0
  */
 export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RefreshingProvider => {

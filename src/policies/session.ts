@@ -22,6 +22,7 @@ import {
  *
  * const options: SessionOptions = { region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/Reader" };
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export type SessionOptions = (RefreshingRoleOptions | RefreshingWebIdentityOptions | SourceSessionOptions) & {
@@ -39,6 +40,7 @@ export type SessionOptions = (RefreshingRoleOptions | RefreshingWebIdentityOptio
  *
  * const options: SourceSessionOptions = { source: containerCredentials(), logger: console };
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export interface SourceSessionOptions extends RefreshPolicyOptions {
@@ -49,13 +51,7 @@ export interface SourceSessionOptions extends RefreshPolicyOptions {
 /**
  * Anything built like an AWS SDK v3 client: `new ClientClass(config)`, with an optional `destroy()`.
  *
- * @example
- * ```ts
- * import { S3Client } from "@aws-sdk/client-s3";
- * import type { ClientClass } from "aws-refresh-session";
- *
- * const clientClass: ClientClass = S3Client;
- * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export type ClientClass = abstract new (...args: never[]) => unknown;
@@ -70,6 +66,7 @@ export type ClientClass = abstract new (...args: never[]) => unknown;
  *
  * const config: ConfigOf<typeof S3Client> = { forcePathStyle: true };
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export type ConfigOf<C extends ClientClass> = NonNullable<ConstructorParameters<C>[0]>;
@@ -85,6 +82,7 @@ export type ConfigOf<C extends ClientClass> = NonNullable<ConstructorParameters<
  * const aws: Session = session({ region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/Reader" });
  * const s3 = aws.client(S3Client);
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export interface Session {
@@ -170,13 +168,14 @@ const configKey = (value: unknown): string => {
  * @example
  * ```ts
  * import { S3Client } from "@aws-sdk/client-s3";
- * import { SQSClient } from "@aws-sdk/client-sqs";
+ * import { STSClient } from "@aws-sdk/client-sts";
  * import { session } from "aws-refresh-session";
  *
  * const aws = session({ region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/Worker" });
  * const s3 = aws.client(S3Client);
- * const sqs = aws.client(SQSClient, { maxAttempts: 5 });
+ * const sts = aws.client(STSClient, { maxAttempts: 5 });
  * ```
+ * @category Ready-made
  * @since 0.1.0
  */
 export const session = (options: SessionOptions): Session => {

@@ -52,6 +52,7 @@ const mfaCode = async (mfa: MfaOptions): Promise<string> => {
  *   memoizeUntil(),
  * );
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {

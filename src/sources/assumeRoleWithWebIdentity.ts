@@ -25,6 +25,7 @@ import { stsClientFor, stsCredentialSource } from "./sts";
  *
  * const fromKubernetes: WebIdentityTokenSource = { webIdentityTokenFile: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export type WebIdentityTokenSource =
@@ -46,6 +47,7 @@ export type WebIdentityTokenSource =
  *   webIdentityTokenFile: "/var/run/secrets/token",
  * };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export type AssumeRoleWithWebIdentityOptions = WebIdentityTokenSource & {
@@ -66,13 +68,8 @@ export type AssumeRoleWithWebIdentityOptions = WebIdentityTokenSource & {
 /**
  * The io-ts props of the web identity token options.
  *
- * @example
- * ```ts
- * import { webIdentityProps } from "aws-refresh-session";
- *
- * webIdentityProps.webIdentityTokenFile.is("/var/run/secrets/token"); // true
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const webIdentityProps = {
   webIdentityToken: t.union(
@@ -93,6 +90,20 @@ const { roleArn, ...sharedProps } = omitKeys(assumeRoleProps, CALLER_CREDENTIALS
  */
 export const webIdentityOptionalProps = { ...sharedProps, ...webIdentityProps } as const;
 
+/**
+ * The io-ts codec of {@link AssumeRoleWithWebIdentityOptions}'s fields. Unknown option names are
+ * errors; the rule that exactly one of `webIdentityToken` and `webIdentityTokenFile` is given is checked
+ * by {@link assumeRoleWithWebIdentity} itself.
+ *
+ * @example
+ * ```ts
+ * import { AssumeRoleWithWebIdentityOptionsCodec } from "aws-refresh-session/fp";
+ *
+ * AssumeRoleWithWebIdentityOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/pod", webIdentityTokenFile: "/var/run/token" }); // true
+ * ```
+ * @category Codecs
+ * @since 0.1.0
+ */
 export const AssumeRoleWithWebIdentityOptionsCodec = strictOptions(
   "AssumeRoleWithWebIdentityOptions",
   { roleArn },
@@ -173,6 +184,7 @@ const readToken = async (source: WebIdentityTokenSource): Promise<string> => {
  *   memoizeUntil(),
  * );
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOptions): CredentialProvider => {
@@ -215,6 +227,7 @@ export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOpti
  *
  * const credentials = refreshingRole({ ...webIdentityFromEnv(), region: "eu-west-1" });
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const webIdentityFromEnv = (

@@ -18,6 +18,7 @@ import { nameSource } from "../core/sourceName";
  *   awsContainerAuthorizationTokenFile: "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token",
  * };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export type ContainerCredentialsOptions = {
@@ -92,6 +93,7 @@ const hostOf = (uri: string | undefined): string => {
  *
  * const s3 = new S3Client({ region: "eu-west-1", credentials: refreshing(containerCredentials()) });
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const containerCredentials = (options: ContainerCredentialsOptions = {}): CredentialProvider => {

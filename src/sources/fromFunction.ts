@@ -27,10 +27,11 @@ const ExpirationFromAny = new t.Type<Date, Date, unknown>(
  *
  * @example
  * ```ts
- * import { CredentialsCodec } from "aws-refresh-session";
+ * import { CredentialsCodec } from "aws-refresh-session/fp";
  *
  * CredentialsCodec.decode({ accessKeyId: "ASIA...", secretAccessKey: "...", expiration: "2030-01-01T00:00:00Z" });
  * ```
+ * @category Codecs
  * @since 0.1.0
  */
 export const CredentialsCodec = t.intersection(
@@ -60,6 +61,7 @@ export const CredentialsCodec = t.intersection(
  *   }),
  * );
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export const fromFunction = (

@@ -34,6 +34,7 @@ import type { OptionIssue } from "../errors/InvalidOptionsError";
  *
  * const tag: SessionTag = { key: "team", value: "data-platform" };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export interface SessionTag {
@@ -55,6 +56,7 @@ export interface SessionTag {
  *   region: "eu-west-1",
  * };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export interface AssumeRoleOptions {
@@ -117,6 +119,7 @@ export interface AssumeRoleOptions {
  *   tokenCode: () => promptForCode(),
  * };
  * ```
+ * @category Sources
  * @since 0.1.0
  */
 export interface MfaOptions {
@@ -130,12 +133,6 @@ export interface MfaOptions {
  * Marks providers that act as an assumed role, so that a role assumed with them as the caller (role
  * chaining) is held to AWS's one-hour cap when it is built, not when STS refuses it.
  *
- * @example
- * ```ts
- * import { ROLE_SESSION } from "./assumeRole";
- *
- * const marked = Object.assign(provider, { [ROLE_SESSION]: true });
- * ```
  * @internal
  */
 export const ROLE_SESSION = Symbol.for("aws-refresh-session.roleSession");
@@ -143,25 +140,14 @@ export const ROLE_SESSION = Symbol.for("aws-refresh-session.roleSession");
 /**
  * The longest session, in seconds, AWS allows for a role assumed by another role's session.
  *
- * @example
- * ```ts
- * import { CHAINED_SESSION_MAX_SECONDS, refreshingRole } from "aws-refresh-session";
- *
- * const hop = refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/hop", credentials: previousHop, durationSeconds: CHAINED_SESSION_MAX_SECONDS });
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const CHAINED_SESSION_MAX_SECONDS = 3_600;
 
 /**
  * Whether `credentials` is one of our providers that acts as an assumed role.
  *
- * @example
- * ```ts
- * import { isRoleSession } from "./assumeRole";
- *
- * isRoleSession(refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/hop" })); // true
- * ```
  * @internal
  */
 export const isRoleSession = (credentials: unknown): boolean =>
@@ -260,13 +246,8 @@ const CallerCredentials = new t.Type<
  * The io-ts props shared by every way of assuming a role, so that `refreshingRole` and friends can
  * extend them instead of restating them.
  *
- * @example
- * ```ts
- * import { assumeRoleProps, strictOptions } from "aws-refresh-session";
- *
- * const MyOptions = strictOptions("MyOptions", { roleArn: assumeRoleProps.roleArn }, {});
- * ```
  * @since 0.1.0
+ * @internal
  */
 export const assumeRoleProps = {
   roleArn: RoleArn,
@@ -308,10 +289,11 @@ const { roleArn, ...optionalAssumeRoleProps } = assumeRoleProps;
  *
  * @example
  * ```ts
- * import { AssumeRoleOptionsCodec } from "aws-refresh-session";
+ * import { AssumeRoleOptionsCodec } from "aws-refresh-session/fp";
  *
  * AssumeRoleOptionsCodec.is({ roleArn: "arn:aws:iam::123456789012:role/Reader" }); // true
  * ```
+ * @category Codecs
  * @since 0.1.0
  */
 export const AssumeRoleOptionsCodec = strictOptions(
@@ -323,12 +305,6 @@ export const AssumeRoleOptionsCodec = strictOptions(
 /**
  * Rules that involve more than one field, shared by everything that assumes a role.
  *
- * @example
- * ```ts
- * import { assumeRoleCrossFieldIssues } from "./assumeRole";
- *
- * assumeRoleCrossFieldIssues({ stsClient: {}, region: "eu-west-1" }); // one issue: region with stsClient
- * ```
  * @internal
  */
 export const assumeRoleCrossFieldIssues = (options: {
@@ -381,13 +357,6 @@ export const assumeRoleCrossFieldIssues = (options: {
 /**
  * A session name that is valid, stable for the provider's life, and tells sessions apart in CloudTrail.
  *
- * @example
- * ```ts
- * import { defaultSessionName } from "./assumeRole";
- * import { systemClock } from "../core/Clock";
- *
- * defaultSessionName(systemClock); // "aws-refresh-session-1767225600000-1a2b3c4d"
- * ```
  * @internal
  */
 export const defaultSessionName = (clock: Clock): string =>

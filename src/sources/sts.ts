@@ -59,14 +59,6 @@ const readBody = async (body: unknown): Promise<Uint8Array | undefined> => {
  * the SDK the same bytes), recording the status, the content type and the body in `raw`. Commands of
  * any STS client have a middleware stack; a stand-in client without one is left alone.
  *
- * @example
- * ```ts
- * import { AssumeRoleCommand } from "@aws-sdk/client-sts";
- * import { recordRawAnswer, type RawAnswer } from "./sts";
- *
- * const raw: RawAnswer = {};
- * const command = recordRawAnswer(new AssumeRoleCommand(input), raw);
- * ```
  * @internal
  */
 export const recordRawAnswer = <C extends object>(command: C, raw: RawAnswer): C => {
@@ -142,12 +134,6 @@ const AssumeRoleResponse = t.intersection([
  * (retryable: it is the server's fault, and the next answer may be right). Paths, never values, are
  * named, so secrets cannot reach the message.
  *
- * @example
- * ```ts
- * import { credentialsFromStsResponse } from "./sts";
- *
- * const credentials = credentialsFromStsResponse("AssumeRole", response, systemClock.now());
- * ```
  * @internal
  */
 export const credentialsFromStsResponse = (
@@ -190,16 +176,6 @@ export const credentialsFromStsResponse = (
  * and how many attempts the STS client made. An abort is passed through untouched: the caller asked
  * for it.
  *
- * @example
- * ```ts
- * import { stsFailure } from "./sts";
- *
- * try {
- *   await stsClient.send(command);
- * } catch (error) {
- *   throw stsFailure("AssumeRole", "arn:aws:iam::123456789012:role/Reader", error);
- * }
- * ```
  * @internal
  */
 export const stsFailure = (action: string, subject: string, error: unknown, raw?: RawAnswer): unknown => {

@@ -37,6 +37,7 @@ import { parseAuthorization, readAuthorization, verifySignature } from "./verify
  *
  * const action: StsAction = "AssumeRole";
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export type StsAction = "AssumeRole" | "AssumeRoleWithWebIdentity" | "GetCallerIdentity";
@@ -59,6 +60,7 @@ export type StsAction = "AssumeRole" | "AssumeRoleWithWebIdentity" | "GetCallerI
  *
  * const outage: StsFault = { kind: "server-error", status: 503 };
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export type StsFault =
@@ -80,6 +82,7 @@ export type StsFault =
  *
  * const nextThree: FaultSchedule = { times: 3, action: "AssumeRole" };
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export interface FaultSchedule {
@@ -98,6 +101,7 @@ export interface FaultSchedule {
  *
  * const describe = (issued: IssuedCredentials) => `${issued.accessKeyId} for ${issued.arn} until ${issued.expiration.toISOString()}`;
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export interface IssuedCredentials extends Credentials {
@@ -121,6 +125,7 @@ export interface IssuedCredentials extends Credentials {
  *
  * const rejected = (records: readonly StsRequestRecord[]) => records.filter((r) => r.outcome !== "ok");
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export interface StsRequestRecord {
@@ -144,6 +149,7 @@ export interface StsRequestRecord {
  * const options: LocalStsOptions = { clock: manualClock(), credentialLifetimeMs: 60_000 };
  * const sts = await localSts(options);
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export interface LocalStsOptions {
@@ -176,6 +182,7 @@ export interface LocalStsOptions {
  * const client = new STSClient({ region: "us-east-1", endpoint: sts.endpoint, credentials: sts.rootCredentials });
  * await sts.close();
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export interface LocalSts {
@@ -272,6 +279,7 @@ const readBody = (request: IncomingMessage): Promise<string> =>
  * client.destroy();
  * await sts.close();
  * ```
+ * @category Local STS
  * @since 0.1.0
  */
 export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts> => {

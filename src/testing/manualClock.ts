@@ -19,6 +19,7 @@ const numberOrKind = (value: unknown): string =>
  * await clock.advance(999); // woke === false
  * await clock.advance(1); // woke === true
  * ```
+ * @category Clock
  * @since 0.1.0
  */
 export interface ManualClock extends Clock {
@@ -145,6 +146,7 @@ const nextLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolv
  * await clock.advance(60_000);
  * await provider(); // calls === 2: the first credentials expired
  * ```
+ * @category Clock
  * @since 0.1.0
  */
 export const manualClock = (start: number = Date.UTC(2030, 0, 1)): ManualClock => {
