@@ -326,4 +326,39 @@ describe("aws-refresh-session/fp", () => {
       ),
     ).toBe(true);
   });
+
+  it("passes the SDK's signal and forceRefresh through a task kept with keeping()", async () => {
+    const clock = manualClock();
+    const seen: Array<{ signal?: AbortSignal | undefined; forceRefresh?: boolean | undefined } | undefined> =
+      [];
+    const cache = Object.assign(
+      (options?: { signal?: AbortSignal; forceRefresh?: boolean }) => {
+        seen.push(options);
+        return Promise.resolve(credentialsAt(clock, 60 * 60_000));
+      },
+      { memoized: true as const },
+    );
+    const kept = keeping(TE.map((credentials) => credentials))(fromProvider(cache));
+    const controller = new AbortController();
+    await toProvider(kept)({ signal: controller.signal, forceRefresh: true });
+    expect(seen[0]?.signal).toBe(controller.signal);
+    expect(seen[0]?.forceRefresh).toBe(true);
+  });
+
+  it("keeping() never rewrites the members of a task its function hands back", () => {
+    const clock = manualClock();
+    const make = (name: string) =>
+      fromProvider(
+        Object.assign(() => Promise.resolve(credentialsAt(clock, 60 * 60_000)), {
+          memoized: true as const,
+          status: () => name,
+        }),
+      );
+    const a = make("a");
+    const b = make("b");
+    const kept = keeping(() => b)(a);
+    expect(kept).not.toBe(b);
+    expect((b as unknown as { status: () => string }).status()).toBe("b");
+    expect((kept as unknown as { status: () => string }).status()).toBe("a");
+  });
 });

@@ -144,4 +144,19 @@ describe("retryWith", () => {
     expect(await outcome).toMatchObject({ attempts: 3 });
     expect(delays).toEqual([10, 20]);
   });
+
+  it("gives up with retryable false when the failure's cause is non-recoverable, whatever wraps it", async () => {
+    // A token function that was denied, wrapped by a source as a retryable error: the one rule looks
+    // through the causes.
+    const denied = new CredentialRefreshError("the web identity token could not be read", {
+      retryable: true,
+      cause: sdkError("AccessDenied", 403),
+    });
+    const retried = retryWith(limitRetries(2), { isRetryable: () => true, clock: manualClock() })(() =>
+      Promise.reject(denied),
+    );
+    const outcome = retried().catch((error: unknown) => error);
+    await settle();
+    await expect(outcome).resolves.toMatchObject({ name: "CredentialRefreshError", retryable: false });
+  });
 });

@@ -52,4 +52,13 @@ describe("fromFunction", () => {
     expect((await aws.credentials()).accessKeyId).toBe("ASIAF2");
     aws.destroy();
   });
+
+  it("checks its options", () => {
+    const fetch = () => Promise.resolve({ accessKeyId: "AKIA", secretAccessKey: "s" });
+    expect(() => fromFunction(fetch, { name: 5 } as never)).toThrow(/name: a non-empty string/);
+    expect(() => fromFunction(fetch, { nmae: "x" } as never)).toThrow(
+      /nmae: is not a known option; did you mean name\?/,
+    );
+    expect(() => fromFunction(fetch, "vault" as never)).toThrow(/an options object/);
+  });
 });

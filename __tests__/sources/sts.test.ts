@@ -7,7 +7,7 @@ import {
   CredentialRefreshError,
   retryWith,
 } from "../../src";
-import { manualClock } from "../../src/testing";
+import { localSts, manualClock } from "../../src/testing";
 
 const roleArn = "arn:aws:iam::123456789012:role/Reader";
 const callerSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -134,4 +134,25 @@ describe("an STS endpoint that answers 200 with something that is not STS's", ()
       await server.close();
     }
   });
+
+  it("passes the caller's signal to the STS call: an abort ends a call that STS never answers", async () => {
+    const sts = await localSts();
+    try {
+      sts.inject({ kind: "hang" });
+      const provider = assumeRole({
+        roleArn: "arn:aws:iam::123456789012:role/Hung",
+        region: "us-east-1",
+        clientConfig: { endpoint: sts.endpoint, credentials: sts.rootCredentials },
+      });
+      const controller = new AbortController();
+      const call = provider({ signal: controller.signal });
+      // Once the request has reached STS (which will never answer it), the caller gives up.
+      while (sts.requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      controller.abort(new Error("caller gave up"));
+      await expect(call).rejects.toThrow(/caller gave up|aborted/);
+      expect(sts.counts.AssumeRole).toBeLessThanOrEqual(1);
+    } finally {
+      await sts.close();
+    }
+  }, 10_000);
 });

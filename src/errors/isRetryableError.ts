@@ -73,9 +73,15 @@ export const asCredentialRefreshError = (
 ): CredentialRefreshError => {
   const { context, attempts, retryable } = options;
   if (error instanceof CredentialRefreshError) {
-    if (attempts === undefined || attempts === error.attempts) return error;
+    if (
+      (attempts === undefined || attempts === error.attempts) &&
+      error.retryable === !isNonRecoverableError(error)
+    )
+      return error;
     return new CredentialRefreshError(error.message, {
-      retryable: error.retryable,
+      // Its cause may be non-recoverable though the error that wraps it said otherwise (a token
+      // function's AccessDenied): the one rule decides, looking through the causes.
+      retryable: error.retryable && !isNonRecoverableError(error),
       attempts,
       cause: error.cause ?? error,
     });

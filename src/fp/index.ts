@@ -13,7 +13,9 @@
  *   E.chain(step), ...)` and its first bad option is a `Left` you handle once, at start-up. (A
  *   `TaskEither` that fails with the error at every run would report a configuration mistake at the
  *   first request instead, mix it with the failures of the source, and have no provider to
- *   `dispose`.) Nothing here throws for bad options.
+ *   `dispose`.) Nothing here throws for bad options, except retry-ts's combinators
+ *   (`limitRetries`, `capDelay`, ...), re-exported as retry-ts has them: they build retry policies,
+ *   values handed to {@link retryWith}, and throw an `InvalidOptionsError` for a bad number.
  * - **Getting credentials** can fail at every run: a task's `Left` is a {@link CredentialError}.
  *
  * A task that caches ({@link memoizeUntil}) carries `memoized: true`, and one that refreshes
@@ -25,6 +27,7 @@
  *
  * @packageDocumentation
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import * as E from "fp-ts/Either";
 import { pipe } from "fp-ts/function";
 import * as TE from "fp-ts/TaskEither";
@@ -135,6 +138,13 @@ export type CredentialsTaskTransform = (task: CredentialsTask) => CredentialsTas
 /** The provider behind each task made from one, so that crossing back loses nothing. */
 const origins = new WeakMap<CredentialsTask, CredentialProvider>();
 
+/**
+ * The SDK's options (`signal`, `forceRefresh`) of the call in progress through a provider made by
+ * {@link toProvider} from a task of your own: the tasks of {@link fromProvider} underneath pass them to
+ * their providers, so a caller's signal and a forced refresh still reach the cache.
+ */
+const callOptions = new AsyncLocalStorage<ProviderOptions | undefined>();
+
 /** The members a refreshing provider has beyond the call; `memoized` is handled on its own. */
 const HANDLES = ["invalidate", "status", "dispose", Symbol.asyncDispose] as const;
 
@@ -180,7 +190,8 @@ const built = <A>(build: () => A): E.Either<InvalidOptionsError, A> => {
  * ```ts
  * import { toCredentialError } from "aws-refresh-session/fp";
  *
- * toCredentialError(new Error("boom")).retryable; // false
+ * toCredentialError(new Error("boom")).retryable; // true: only a non-recoverable error is not
+ * toCredentialError(Object.assign(new Error("no"), { name: "AccessDenied" })).retryable; // false
  * ```
  * @category Interop
  * @since 0.1.0
@@ -216,7 +227,9 @@ export function fromProvider<Provider extends CredentialProvider>(
     : CredentialsTask;
 export function fromProvider(provider: CredentialProvider, options?: ProviderOptions): CredentialsTask {
   const made: CredentialsTask = () =>
-    provider(options).then(E.right, (error: unknown) => E.left(toCredentialError(error)));
+    provider(options ?? callOptions.getStore()).then(E.right, (error: unknown) =>
+      E.left(toCredentialError(error)),
+    );
   if (options !== undefined) return made;
   origins.set(made, provider);
   return carryMembers(made, provider);
@@ -256,8 +269,8 @@ export const toProvider = <Task extends CredentialsTask>(
   type Result = ReturnType<typeof toProvider<Task>>;
   const underlying = origins.get(task);
   if (underlying !== undefined) return underlying as Result;
-  const provider: CredentialProvider = async () => {
-    const result = await task();
+  const provider: CredentialProvider = async (providerOptions) => {
+    const result = await callOptions.run(providerOptions, () => task());
     if (E.isLeft(result)) throw result.left;
     return result.right;
   };
@@ -547,9 +560,17 @@ export const keeping =
   <Task extends MemoizedCredentialsTask>(
     task: Task,
   ): Task extends RefreshingCredentialsTask ? RefreshingCredentialsTask : MemoizedCredentialsTask =>
-    carryMembers(f(task), task) as Task extends RefreshingCredentialsTask
+    kept(f(task), task) as Task extends RefreshingCredentialsTask
       ? RefreshingCredentialsTask
       : MemoizedCredentialsTask;
+
+/**
+ * What `keeping` gives: the task itself when `f` handed it back; otherwise a new function with its
+ * members, since `f` may hand back a task that exists elsewhere (another one's), whose own members
+ * must not be overwritten.
+ */
+const kept = (result: CredentialsTask, task: CredentialsTask): CredentialsTask =>
+  result === task ? task : carryMembers<CredentialsTask>(() => result(), task);
 
 /**
  * Checks options with a codec, as an `Either` instead of a throw.

@@ -71,12 +71,6 @@ const RetryOptionsCodec = strictOptions(
 );
 
 /**
- * The error a refresh ends with: `retryable` says whether trying again later could succeed (the
- * refresh rules' one classification, {@link isNonRecoverableError}), whatever the immediate retries
- * made of it.
- */
-
-/**
  * Retries a failing provider according to `policy`, waiting through the clock.
  *
  * Only retryable failures are retried (throttling, 5xx, timeouts, network errors; see

@@ -1,12 +1,11 @@
 import * as t from "io-ts";
 import { isLeft } from "fp-ts/Either";
-import { failedFields, NonEmptyString, ValidDate } from "../errors/codecs";
+import { failedFields, functionCodec, NonEmptyString, strictOptions, ValidDate } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import { redactSecrets, type CredentialProvider, type Credentials } from "../core/CredentialProvider";
-import { decodeOptions } from "../errors/InvalidOptionsError";
+import { decodeOptions, decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { nameSource } from "../core/sourceName";
 import { asCredentialRefreshError } from "../errors/isRetryableError";
-import { functionCodec } from "../errors/codecs";
 
 /** An expiration as a `Date`, an ISO 8601 string, or epoch milliseconds, decoded to a valid `Date`. */
 const ExpirationFromAny = new t.Type<Date, Date, unknown>(
@@ -42,6 +41,8 @@ export const CredentialsCodec = t.intersection(
   "Credentials",
 );
 
+const FromFunctionOptionsCodec = strictOptions("FromFunctionOptions", {}, { name: NonEmptyString });
+
 /**
  * Turns any function that fetches temporary credentials — from a vault, an internal broker, another
  * cloud's federation — into a provider whose every result is checked: a result without keys or with
@@ -72,6 +73,11 @@ export const fromFunction = (
     "fromFunction",
     functionCodec("a function () => credentials | Promise<credentials>"),
     fetchCredentials,
+  );
+  decodeOptionsAs<{ readonly name?: string | undefined }>()(
+    "fromFunction",
+    FromFunctionOptionsCodec,
+    options,
   );
   const name = options.name ?? "the custom credential source";
   // Named, so that a timeout around it says which source did not answer.
