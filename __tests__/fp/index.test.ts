@@ -19,6 +19,7 @@ import {
   refreshAhead,
   refreshing,
   refreshingRole,
+  refreshingWebIdentity as fpRefreshingWebIdentity,
   retryWith,
   RefreshingRoleOptionsCodec,
   toProvider,
@@ -360,5 +361,17 @@ describe("aws-refresh-session/fp", () => {
     expect(kept).not.toBe(b);
     expect((b as unknown as { status: () => string }).status()).toBe("b");
     expect((kept as unknown as { status: () => string }).status()).toBe("a");
+  });
+
+  it("has refreshingWebIdentity, with bad options as a Left", () => {
+    const bad = fpRefreshingWebIdentity({ roleArn: "arn:aws:iam::123456789012:role/ci" } as never);
+    expect(E.isLeft(bad) && bad.left.subject).toBe("refreshingWebIdentity");
+    const good = fpRefreshingWebIdentity({
+      roleArn: "arn:aws:iam::123456789012:role/ci",
+      webIdentityToken: "a.jwt.token",
+      region: "us-east-1",
+    });
+    expect(E.isRight(good) && good.right.memoized).toBe(true);
+    if (E.isRight(good)) good.right.dispose();
   });
 });

@@ -398,6 +398,30 @@ export const refreshingRole = (
     E.map((provider) => fromProvider(provider)),
   );
 
+/**
+ * {@link refreshingRole} for a role assumed with a web identity token. See
+ * {@link P.refreshingWebIdentity}. Bad options are a `Left`.
+ *
+ * @example
+ * ```ts
+ * import * as E from "fp-ts/Either";
+ * import { webIdentityFromEnv } from "aws-refresh-session";
+ * import { refreshingWebIdentity } from "aws-refresh-session/fp";
+ *
+ * const credentials = refreshingWebIdentity({ ...webIdentityFromEnv(), region: "eu-west-1" });
+ * if (E.isLeft(credentials)) throw credentials.left;
+ * ```
+ * @category Ready-made
+ * @since 0.2.0
+ */
+export const refreshingWebIdentity = (
+  options: P.RefreshingWebIdentityOptions,
+): E.Either<InvalidOptionsError, RefreshingCredentialsTask> =>
+  pipe(
+    built(() => P.refreshingWebIdentity(options)),
+    E.map((provider) => fromProvider(provider)),
+  );
+
 // ---------------------------------------------------------------------------------------------------
 // Combinators: data-last Kleisli arrows, for `E.chain` in a pipe. Their options are checked when they
 // are made; a bad one makes every task given to them a Left.
