@@ -4,15 +4,13 @@
 // against the package's entry points (tsconfig `paths`: aws-refresh-session, /testing, /fp map to src/)
 // with the placeholders a reader is meant to supply declared in readme-placeholders.d.ts. An example
 // may import only from the public entries or from real packages, never from a module path of src/.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { typecheckBlocks } from "./typecheckBlocks.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, ".examples");
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out);
 
 /** Every .ts file under `dir`, sorted, so that the numbering of the blocks is stable. */
 const sources = (dir) =>
@@ -59,35 +57,17 @@ for (const file of sources(join(root, "src"))) {
         if (!allowedImport.test(specifier))
           problems.push(`${module} (${relative(root, file)}): imports "${specifier}", not a public entry`);
       }
-      // Every block is a module of its own, even one without imports.
-      writeFileSync(join(out, module), `${code}\nexport {};\n`);
-      written.push(module);
+      written.push([module, code]);
     }
   }
 }
-writeFileSync(
-  join(out, "tsconfig.json"),
-  JSON.stringify(
-    {
-      extends: "../tsconfig.json",
-      compilerOptions: { noEmit: true, rootDir: "..", noUnusedLocals: false },
-      include: ["*.mts", "../scripts/readme-placeholders.d.ts"],
-    },
-    null,
-    2,
-  ),
-);
 if (problems.length > 0) {
   console.error(problems.join("\n"));
   console.error("@example blocks must import from aws-refresh-session, /testing, /fp or a real package");
   process.exit(1);
 }
 console.log(`type-checking ${written.length} @example blocks of src/`);
-try {
-  execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", join(out, "tsconfig.json")], {
-    stdio: "inherit",
-  });
-} catch {
+if (!typecheckBlocks(root, out, written)) {
   console.error("src/ has @example blocks that do not compile (see above; files in .examples/)");
   process.exit(1);
 }

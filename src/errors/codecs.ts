@@ -111,17 +111,6 @@ export const notAnOption = (rule: string): t.Type<never> =>
     },
   );
 
-/**
- * A copy of `options` without the keys of `drop` (a codec's props), and without keys set to
- * `undefined`, so that what goes on to the next function never overrides one of its defaults.
- *
- * @internal
- */
-export const withoutKeys = <O extends object>(options: O, drop: object): Partial<O> =>
-  Object.fromEntries(
-    Object.entries(options).filter(([key, value]) => value !== undefined && !(key in drop)),
-  ) as Partial<O>;
-
 /** The known name a misspelt one most likely meant: same letters in another case, or a typo or two away. */
 const closest = (name: string, known: readonly string[]): string | undefined => {
   const lower = name.toLowerCase();

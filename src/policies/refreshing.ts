@@ -1,3 +1,4 @@
+import { omitKeys } from "../core/omitKeys";
 import type { Logger } from "@smithy/types";
 import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
@@ -137,9 +138,8 @@ export const refreshPolicyIssues = (
   return issues;
 };
 
-/** Copies the keys of `options` that are set, so that `undefined` never overrides a default. */
-const defined = <O extends object>(options: O): Partial<O> =>
-  Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<O>;
+/** The keys of `options` that are set, so that `undefined` never overrides a default. */
+const defined = <O extends object>(options: O): Partial<O> => omitKeys(options);
 
 /**
  * Builds the pipeline from options already checked.

@@ -5,8 +5,9 @@ import {
   ROLE_SESSION,
   type AssumeRoleOptions,
 } from "../sources/roleOptions";
-import { assumeRoleCacheKey } from "../cache/assumeRoleCacheKey";
-import { notAnOption, strictOptions, withoutKeys } from "../errors/codecs";
+import { withRoleCacheKey } from "../cache/assumeRoleCacheKey";
+import { omitKeys } from "../core/omitKeys";
+import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
@@ -135,14 +136,8 @@ export const validateRefreshingRoleOptions = (
  */
 export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider => {
   const validated = validateRefreshingRoleOptions(options);
-  const source = assumeRole(withoutKeys(validated, refreshPolicyProps) as AssumeRoleOptions);
-  // The AWS CLI's key for this role, so that the CLI and this library share one session.
-  const cacheKey =
-    validated.cache === undefined ? undefined : (validated.cacheKey ?? assumeRoleCacheKey(validated));
-  const provider = applyRefreshPolicy(
-    source,
-    cacheKey === undefined ? validated : { ...validated, cacheKey },
-  );
+  const source = assumeRole(omitKeys(validated, Object.keys(refreshPolicyProps)) as AssumeRoleOptions);
+  const provider = applyRefreshPolicy(source, withRoleCacheKey(validated));
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return Object.assign(provider, { [ROLE_SESSION]: true });
 };

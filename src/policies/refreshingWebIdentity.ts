@@ -5,8 +5,9 @@ import {
   webIdentityOptionalProps,
   type AssumeRoleWithWebIdentityOptions,
 } from "../sources/assumeRoleWithWebIdentity";
-import { assumeRoleCacheKey } from "../cache/assumeRoleCacheKey";
-import { notAnOption, strictOptions, withoutKeys } from "../errors/codecs";
+import { withRoleCacheKey } from "../cache/assumeRoleCacheKey";
+import { omitKeys } from "../core/omitKeys";
+import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
@@ -95,10 +96,7 @@ export const validateRefreshingWebIdentityOptions = (
 export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RefreshingProvider => {
   const validated = validateRefreshingWebIdentityOptions(options);
   const source = assumeRoleWithWebIdentity(
-    withoutKeys(validated, refreshPolicyProps) as AssumeRoleWithWebIdentityOptions,
+    omitKeys(validated, Object.keys(refreshPolicyProps)) as AssumeRoleWithWebIdentityOptions,
   );
-  // The AWS CLI's key for this role, so that the CLI and this library share one session.
-  const cacheKey =
-    validated.cache === undefined ? undefined : (validated.cacheKey ?? assumeRoleCacheKey(validated));
-  return applyRefreshPolicy(source, cacheKey === undefined ? validated : { ...validated, cacheKey });
+  return applyRefreshPolicy(source, withRoleCacheKey(validated));
 };

@@ -6,8 +6,8 @@ import {
   assumeRoleProps,
   CALLER_CREDENTIALS_ONLY,
   defaultSessionName,
-  omitKeys,
 } from "./roleOptions";
+import { omitKeys } from "../core/omitKeys";
 import { systemClock, type Clock } from "../core/Clock";
 import { functionCodec, NonEmptyString, stringOf, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";

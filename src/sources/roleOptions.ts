@@ -376,13 +376,3 @@ export const CALLER_CREDENTIALS_ONLY = [
   "mfa",
   "credentials",
 ] as const;
-
-/**
- * A copy of `props` without `keys`, typed as such.
- *
- * @internal
- */
-export const omitKeys = <T extends object, K extends keyof T>(props: T, keys: readonly K[]): Omit<T, K> =>
-  Object.fromEntries(
-    Object.entries(props).filter(([key]) => !(keys as readonly PropertyKey[]).includes(key)),
-  ) as Omit<T, K>;
