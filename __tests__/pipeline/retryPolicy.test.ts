@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import * as O from "fp-ts/Option";
+import * as RT from "retry-ts";
 import { applyPolicy, defaultRetryStatus, type RetryPolicy, type RetryStatus } from "retry-ts";
 import { backoffPolicy, defaultRetryPolicy, fullJitter, InvalidOptionsError } from "../../src";
 import {
@@ -32,6 +34,31 @@ describe("retry policies", () => {
   it("backoffPolicy doubles from the base, caps, and stops after the retries", () => {
     const policy = backoffPolicy({ retries: 6, baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.999999 });
     expect(delaysOf(policy)).toEqual([99, 199, 399, 799, 999, 999]);
+  });
+
+  it("backoffPolicy answers as retry-ts's pieces composed, for any options, status and random draw", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 100 }),
+        fc.double({ min: 1, max: 60_000, noNaN: true }),
+        fc.double({ min: 0, max: 120_000, noNaN: true }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.oneof(fc.double({ min: 0, max: 1, maxExcluded: true }), fc.constantFrom(Number.NaN, -1, 2)),
+        (retries, baseDelayMs, extraMs, iterNumber, draw) => {
+          const maxDelayMs = baseDelayMs + extraMs;
+          const random = () => draw;
+          const composed = RT.Monoid.concat(
+            fullJitter(random)(RT.capDelay(maxDelayMs, RT.exponentialBackoff(baseDelayMs))),
+            RT.limitRetries(retries),
+          );
+          const status: RetryStatus = { iterNumber, cumulativeDelay: 0, previousDelay: O.none };
+          expect(backoffPolicy({ retries, baseDelayMs, maxDelayMs, random })(status)).toEqual(
+            composed(status),
+          );
+        },
+      ),
+      { numRuns: 2_000 },
+    );
   });
 
   it("the default retries 3 times with jittered delays under 100, 200 and 400 ms", () => {
