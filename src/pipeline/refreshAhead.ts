@@ -295,20 +295,24 @@ const KEEP_ALIVE_MS = 2 ** 30;
  */
 export const refreshAhead = (
   options: RefreshAheadOptions = {},
-): ((provider: CredentialProvider) => RefreshingProvider) => refreshAheadWith(options, {});
-
-/**
- * {@link refreshAhead} with internal knobs.
- *
- * @internal
- */
-export const refreshAheadWith = (
-  options: RefreshAheadOptions,
-  { errorCacheMs, minBackoffMs }: RefreshAheadInternals,
 ): ((provider: CredentialProvider) => RefreshingProvider) => {
   const decoded = decodeOptionsAs<RefreshAheadOptions>()("refreshAhead", RefreshAheadCodec, options);
   const issues = refreshWindowIssues(decoded);
   if (issues.length > 0) throw new InvalidOptionsError("refreshAhead", issues);
+  return refreshAheadWith(decoded, {});
+};
+
+/**
+ * {@link refreshAhead} with internal knobs, given options that are already checked: by refreshAhead,
+ * or by a policy that checked the same fields with its own (checking them twice would also put this
+ * module's codec in every bundle).
+ *
+ * @internal
+ */
+export const refreshAheadWith = (
+  decoded: RefreshAheadOptions,
+  { errorCacheMs, minBackoffMs }: RefreshAheadInternals,
+): ((provider: CredentialProvider) => RefreshingProvider) => {
   const { clock = systemClock, onEvent, logger } = decoded;
   const random = decoded.random ?? Math.random;
   const userBackoff = decoded.backoff ?? defaultRefreshBackoff;

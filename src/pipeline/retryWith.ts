@@ -102,11 +102,18 @@ export const retryWith = (
   options: RetryOptions = {},
 ): ProviderTransform => {
   decodeOptions("retryWith", RetryPolicyCodec, policy);
-  const {
-    clock = systemClock,
-    isRetryable = isRetryableError,
-    onRetry: listener,
-  } = decodeOptionsAs<RetryOptions>()("retryWith", RetryOptionsCodec, options);
+  return retryWithUnchecked(policy, decodeOptionsAs<RetryOptions>()("retryWith", RetryOptionsCodec, options));
+};
+
+/**
+ * {@link retryWith} given a policy and options a policy has already checked.
+ *
+ * @internal
+ */
+export const retryWithUnchecked = (
+  policy: RetryPolicy,
+  { clock = systemClock, isRetryable = isRetryableError, onRetry: listener }: RetryOptions,
+): ProviderTransform => {
   const onRetry = listener === undefined ? undefined : safeListener("onRetry", listener);
 
   return (provider) => async (providerOptions) => {

@@ -58,14 +58,22 @@ const WithTimeoutCodec = strictOptions(
  * @since 0.1.0
  */
 export const withTimeout = (ms: number, options: WithTimeoutOptions = {}): ProviderTransform => {
-  const { clock = systemClock, name: given } = decodeOptionsAs<WithTimeoutOptions & { ms: number }>()(
-    "withTimeout",
-    WithTimeoutCodec,
-    {
-      ms,
-      ...options,
-    },
-  );
+  const decoded = decodeOptionsAs<WithTimeoutOptions & { ms: number }>()("withTimeout", WithTimeoutCodec, {
+    ms,
+    ...options,
+  });
+  return withTimeoutUnchecked(ms, decoded);
+};
+
+/**
+ * {@link withTimeout} given options a policy has already checked.
+ *
+ * @internal
+ */
+export const withTimeoutUnchecked = (
+  ms: number,
+  { clock = systemClock, name: given }: WithTimeoutOptions,
+): ProviderTransform => {
   return (provider) => {
     const name = given ?? sourceNameOf(provider) ?? "the credential source";
     return (providerOptions) => {

@@ -27,16 +27,16 @@ import {
   type OptionIssue,
 } from "../errors/InvalidOptionsError";
 import {
-  refreshAhead,
+  refreshAheadWith,
   refreshWindowIssues,
   type RefreshAheadOptions,
   type RefreshingProvider,
 } from "../pipeline/refreshAhead";
 import type { RefreshBackoff } from "../pipeline/refreshBackoff";
 import { defaultRetryPolicy, type Random } from "../pipeline/retryPolicy";
-import { retryWith, type RetryOptions } from "../pipeline/retryWith";
+import { retryWithUnchecked, type RetryOptions } from "../pipeline/retryWith";
 import { withCache, type CacheEvent } from "../cache/withCache";
-import { withTimeout } from "../pipeline/withTimeout";
+import { withTimeoutUnchecked } from "../pipeline/withTimeout";
 
 /**
  * How a refreshing provider refreshes: the windows of the per-credential timeline, the backoff after
@@ -159,10 +159,13 @@ export const applyRefreshPolicy = (
       : withCache(cache, cacheKey, defined({ clock, onEvent: options.onCacheEvent, logger: options.logger }));
   return pipe(
     source,
-    withTimeout(options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, clockOption),
-    retryWith(options.retryPolicy ?? defaultRetryPolicy, { ...clockOption, ...defined({ onRetry }) }),
+    withTimeoutUnchecked(options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, clockOption),
+    retryWithUnchecked(options.retryPolicy ?? defaultRetryPolicy, {
+      ...clockOption,
+      ...defined({ onRetry }),
+    }),
     shared,
-    refreshAhead(
+    refreshAheadWith(
       defined({
         clock,
         advisoryWindowMs: options.advisoryWindowMs,
@@ -173,6 +176,7 @@ export const applyRefreshPolicy = (
         onEvent: options.onEvent,
         logger: options.logger,
       }),
+      {},
     ),
   );
 };

@@ -1,4 +1,4 @@
-import { assumeRole } from "../sources/assumeRole";
+import { assumeRoleUnchecked } from "../sources/assumeRole";
 import {
   assumeRoleCrossFieldIssues,
   assumeRoleProps,
@@ -136,7 +136,9 @@ export const validateRefreshingRoleOptions = (
  */
 export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider => {
   const validated = validateRefreshingRoleOptions(options);
-  const source = assumeRole(omitKeys(validated, Object.keys(refreshPolicyProps)) as AssumeRoleOptions);
+  const source = assumeRoleUnchecked(
+    omitKeys(validated, Object.keys(refreshPolicyProps)) as AssumeRoleOptions,
+  );
   const provider = applyRefreshPolicy(source, withRoleCacheKey(validated));
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return Object.assign(provider, { [ROLE_SESSION]: true });

@@ -59,7 +59,15 @@ export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {
   const decoded = decodeOptionsAs<AssumeRoleOptions>()("assumeRole", AssumeRoleOptionsCodec, options);
   const crossField = assumeRoleCrossFieldIssues(decoded);
   if (crossField.length > 0) throw new InvalidOptionsError("assumeRole", crossField);
+  return assumeRoleUnchecked(decoded);
+};
 
+/**
+ * {@link assumeRole} given options a policy has already checked (with the same rules).
+ *
+ * @internal
+ */
+export const assumeRoleUnchecked = (decoded: AssumeRoleOptions): CredentialProvider => {
   const clock = decoded.clock ?? systemClock;
   const client = stsClientFor(
     decoded.credentials === undefined
