@@ -74,6 +74,7 @@ export {
 export { containerCredentials, type ContainerCredentialsOptions } from "./sources/containerCredentials";
 export { fileCache, type FileCache, type FileCacheOptions } from "./cache/fileCache";
 export { fromFunction } from "./sources/fromFunction";
+export { sharedCache, type SharedCache } from "./cache/sharedCache";
 export { withCache, type CacheEvent, type WithCacheOptions } from "./cache/withCache";
 export { withExpiryBuffer } from "./pipeline/withExpiryBuffer";
 export { withTimeout, type WithTimeoutOptions } from "./pipeline/withTimeout";

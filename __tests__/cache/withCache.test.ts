@@ -10,6 +10,7 @@ import {
   fileCache,
   refreshing,
   refreshingRole,
+  sharedCache,
   CredentialCacheError,
   InvalidOptionsError,
   withCache,
@@ -326,7 +327,7 @@ describe("withCache", () => {
     const source = scriptedProvider([() => credentialsAt(clock, 60 * MINUTE, source.calls)]);
     // Each worker with its own random draw: one refreshes first, the other finds its entry.
     const refreshingWithCache = (draw: number) =>
-      refreshing(source.provider, { cache, cacheKey: key, clock, random: () => draw });
+      refreshing(source.provider, { cache: sharedCache(cache), cacheKey: key, clock, random: () => draw });
 
     const workers = [refreshingWithCache(0.2), refreshingWithCache(0.8)];
     await Promise.all(workers.map((worker) => worker()));
@@ -367,7 +368,7 @@ describe("the cache option of the ready pipelines", () => {
       },
     };
     const source = scriptedProvider([() => credentialsAt(clock, 60 * MINUTE, source.calls)]);
-    const provider = refreshing(source.provider, { cache, cacheKey: "k", clock });
+    const provider = refreshing(source.provider, { cache: sharedCache(cache), cacheKey: "k", clock });
     const first = await provider();
     expect(provider.invalidate(first.accessKeyId)).toBe(true);
     const second = await provider();
@@ -408,9 +409,82 @@ describe("the cache option of the ready pipelines", () => {
   });
 
   it("asks refreshing() for a cache key, and a key only with a cache", () => {
-    const cache: CredentialCache = { get: () => Promise.resolve(undefined), set: () => Promise.resolve() };
+    const cache = sharedCache({ get: () => Promise.resolve(undefined), set: () => Promise.resolve() });
     const source = scriptedProvider([new Error("unused")]).provider;
     expect(() => refreshing(source, { cache })).toThrow(/cacheKey: is needed with cache/);
     expect(() => refreshing(source, { cacheKey: "k" })).toThrow(/cacheKey: goes with cache/);
+  });
+
+  it("gives a store of your own, through sharedCache, the AWS CLI's key, calling its methods on it", async () => {
+    const clock = manualClock(Date.now());
+    // A class, whose methods need `this`: sharedCache must neither copy them off nor change the store.
+    class Store implements CredentialCache {
+      readonly entries = new Map<string, Credentials>();
+      readonly described: string[] = [];
+      get(k: string) {
+        return Promise.resolve(this.entries.get(k));
+      }
+      set(k: string, credentials: Credentials) {
+        this.entries.set(k, credentials);
+        return Promise.resolve();
+      }
+      describe(k: string) {
+        this.described.push(k);
+        return `store:${k}`;
+      }
+    }
+    const store = new Store();
+    const options = { roleArn: "arn:aws:iam::123456789012:role/Own", roleSessionName: "own", clock };
+    const sts = fakeSts(clock);
+    const events: CacheEvent[] = [];
+    const provider = refreshingRole({
+      ...options,
+      stsClient: sts.client,
+      cache: sharedCache(store),
+      onCacheEvent: (event) => events.push(event),
+    });
+    const credentials = await provider();
+    const cliKey = assumeRoleCacheKey(options);
+    expect(store.entries.get(cliKey)?.accessKeyId).toBe(credentials.accessKeyId);
+    expect(store.described).toContain(cliKey);
+    expect(events.map((event) => [event.type, event.location])).toContainEqual([
+      "cache-stored",
+      `store:${cliKey}`,
+    ]);
+    expect(Object.keys(store).sort()).toEqual(["described", "entries"]);
+    provider.dispose();
+  });
+
+  it("rejects a plain store as the cache option at construction, pointing to sharedCache, calling nothing", () => {
+    const store: CredentialCache = { get: () => Promise.resolve(undefined), set: () => Promise.resolve() };
+    const sts = fakeSts(manualClock(0));
+    const build = () =>
+      refreshingRole({
+        roleArn: "arn:aws:iam::123456789012:role/Own",
+        stsClient: sts.client,
+        cache: store as never,
+      });
+    expect(build).toThrow(InvalidOptionsError);
+    expect(build).toThrow(/cache: .*sharedCache\(store\)/);
+    expect(() => refreshing(scriptedProvider([]).provider, { cache: store as never, cacheKey: "k" })).toThrow(
+      /cache: .*fileCache\(\)/,
+    );
+    expect(sts.sent).toHaveLength(0);
+  });
+
+  it("checks the store given to sharedCache, and a role key that is no key", () => {
+    expect(() => sharedCache({ get: () => Promise.resolve(undefined) } as never)).toThrow(
+      /sharedCache.*set/s,
+    );
+    expect(() =>
+      sharedCache({ get: () => Promise.resolve(undefined), set: () => Promise.resolve(), lock: 5 } as never),
+    ).toThrow(InvalidOptionsError);
+    const cache = { ...sharedCache({ get: () => Promise.resolve(undefined), set: () => Promise.resolve() }) };
+    expect(() =>
+      refreshingRole({
+        roleArn: "arn:aws:iam::123456789012:role/Own",
+        cache: { ...cache, roleKey: () => "" },
+      }),
+    ).toThrow(/refreshingRole.*cache: roleKey\(\) must return a non-empty string \(got string\)/s);
   });
 });

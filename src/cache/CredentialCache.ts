@@ -5,7 +5,8 @@ import type { Credentials } from "../core/CredentialProvider";
  * A store of credentials shared beyond one provider: between processes, or with the AWS CLI. It is
  * what {@link withCache} reads at each refresh moment and writes after each real refresh;
  * {@link fileCache} is the implementation on disk. Implement it to share credentials another way (a
- * keychain, a database).
+ * keychain, a database), and give it to a refreshing provider's `cache` option as
+ * {@link sharedCache}`(yourCache)`.
  *
  * The rules an implementation follows:
  *

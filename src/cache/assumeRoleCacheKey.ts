@@ -50,7 +50,7 @@ const {
 } = assumeRoleProps;
 
 // Not strict: the input is usually a provider's whole options object, and only these fields count.
-const KeyInputCodec = t.intersection([
+const KeyInputCodec = /* @__PURE__ */ t.intersection([
   t.type({ roleArn }),
   t.partial({
     roleSessionName,
@@ -129,19 +129,3 @@ export const assumeRoleCacheKeyText = (input: AssumeRoleCacheKeyInput): string =
  */
 export const assumeRoleCacheKey = (input: AssumeRoleCacheKeyInput): string =>
   createHash("sha1").update(assumeRoleCacheKeyText(input), "utf8").digest("hex");
-
-/**
- * A role's refresh options with the AWS CLI's cache key filled in when a cache is given without one,
- * so that the CLI and this library share one session. What `refreshingRole` and
- * `refreshingWebIdentity` hand to the pipeline.
- *
- * @internal
- */
-export const withRoleCacheKey = <
-  O extends AssumeRoleCacheKeyInput & { readonly cache?: unknown; readonly cacheKey?: string | undefined },
->(
-  options: O,
-): O =>
-  options.cache === undefined || options.cacheKey !== undefined
-    ? options
-    : { ...options, cacheKey: assumeRoleCacheKey(options) };

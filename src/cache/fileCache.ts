@@ -16,7 +16,7 @@ import {
   stringOf,
   strictOptions,
 } from "../errors/codecs";
-import type { CredentialCache } from "./CredentialCache";
+import { withSharing, type SharedCache } from "./sharedCache";
 import { CredentialCacheError } from "../errors/CredentialCacheError";
 import { redactSecrets, type Credentials } from "../core/CredentialProvider";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
@@ -68,14 +68,14 @@ export interface FileCacheOptions {
  * @category Cache
  * @since 0.1.0
  */
-export interface FileCache extends CredentialCache {
+export interface FileCache extends SharedCache {
   /** The directory of the entries, resolved at construction. */
   readonly directory: string;
   lock<T>(key: string, fn: () => Promise<T>, onWarning: (warning: CredentialCacheError) => void): Promise<T>;
   describe(key: string): string;
 }
 
-const FileCacheCodec = strictOptions(
+const FileCacheCodec = /* @__PURE__ */ strictOptions(
   "FileCacheOptions",
   {},
   {
@@ -86,7 +86,12 @@ const FileCacheCodec = strictOptions(
   },
 );
 
-const KeyCodec = stringOf(1, 200, /^[\w-][\w.-]*$/, "letters, digits and _.- (not starting with .)");
+const KeyCodec = /* @__PURE__ */ stringOf(
+  1,
+  200,
+  /^[\w-][\w.-]*$/,
+  "letters, digits and _.- (not starting with .)",
+);
 
 const DEFAULT_STALE_LOCK_MS = 10_000;
 const DEFAULT_LOCK_WAIT_MS = 30_000;
@@ -104,7 +109,7 @@ const NON_BLOCK = platformFlags.O_NONBLOCK ?? 0;
  * The cache file format, as botocore's `JSONFileCache` writes the `AssumeRole` response. Only
  * `Credentials` is read; the CLI also keeps `AssumedRoleUser` and `ResponseMetadata`, which are ignored.
  */
-const EntryCodec = t.type({
+const EntryCodec = /* @__PURE__ */ t.type({
   Credentials: t.intersection([
     t.type({
       AccessKeyId: NonEmptyString,
@@ -416,5 +421,11 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
     }
   };
 
-  return { directory, get, set, lock, describe: (key) => join(directory, `${key}.json`) };
+  return withSharing({
+    directory,
+    get,
+    set,
+    lock,
+    describe: (key: string) => join(directory, `${key}.json`),
+  });
 };

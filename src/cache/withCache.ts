@@ -83,7 +83,7 @@ export interface WithCacheOptions {
   readonly logger?: Logger;
 }
 
-const WithCacheCodec = strictOptions(
+const WithCacheCodec = /* @__PURE__ */ strictOptions(
   "withCache",
   {
     cache: CredentialCacheCodec,

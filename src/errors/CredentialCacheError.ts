@@ -32,7 +32,7 @@ export type CacheProblem =
   | "lock-timeout"
   | "lock-lost";
 
-const CREDENTIAL_CACHE_ERROR_BRAND = brandFor("CredentialCacheError");
+const CREDENTIAL_CACHE_ERROR_BRAND = /* @__PURE__ */ brandFor("CredentialCacheError");
 
 /**
  * A cache entry or lock could not be used. {@link withCache} never lets it fail a refresh: it reports

@@ -44,7 +44,7 @@ export interface CredentialRefreshErrorOptions {
   readonly cause?: unknown;
 }
 
-const CREDENTIAL_REFRESH_ERROR_BRAND = brandFor("CredentialRefreshError");
+const CREDENTIAL_REFRESH_ERROR_BRAND = /* @__PURE__ */ brandFor("CredentialRefreshError");
 
 /**
  * Fresh credentials could not be had.

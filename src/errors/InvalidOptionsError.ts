@@ -17,7 +17,7 @@ export interface OptionIssue {
   readonly rule: string;
 }
 
-const INVALID_OPTIONS_ERROR_BRAND = brandFor("InvalidOptionsError");
+const INVALID_OPTIONS_ERROR_BRAND = /* @__PURE__ */ brandFor("InvalidOptionsError");
 
 /**
  * Thrown when a provider is built from options that cannot work. It is thrown at construction, before

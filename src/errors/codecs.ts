@@ -86,7 +86,7 @@ export const strictOptions = <R extends t.Props, O extends t.Props>(
  *
  * @internal
  */
-export const UnknownOption: t.Type<never> = new t.Type<never>(
+export const UnknownOption: t.Type<never> = /* @__PURE__ */ new t.Type<never>(
   "a known option",
   (_u): _u is never => false,
   (u, c) => t.failure(u, c),
@@ -168,7 +168,7 @@ const ROLE_ARN_RULE = "an IAM role ARN such as arn:aws:iam::123456789012:role/Na
  * @since 0.1.0
  * @internal
  */
-export const RoleArn: t.Type<string, string> = new t.Type<string, string, unknown>(
+export const RoleArn: t.Type<string, string> = /* @__PURE__ */ new t.Type<string, string, unknown>(
   ROLE_ARN_RULE,
   (u): u is string => typeof u === "string" && roleArnProblem(u) === undefined,
   (u, c) => {
@@ -195,7 +195,7 @@ function roleArnProblem(arn: string): string | undefined {
  * @since 0.1.0
  * @internal
  */
-export const RoleSessionName = refine(
+export const RoleSessionName = /* @__PURE__ */ refine(
   t.string,
   (s) => /^[\w+=,.@-]{2,64}$/.test(s),
   "2 to 64 characters of letters, digits and _+=,.@-",
@@ -245,7 +245,7 @@ function millisCodec(min: number, lowerRule: string): t.Type<number, number> {
  * @since 0.1.0
  * @internal
  */
-export const NonNegativeMillis: t.Type<number, number> = millisCodec(0, "0 or more");
+export const NonNegativeMillis: t.Type<number, number> = /* @__PURE__ */ millisCodec(0, "0 or more");
 
 /**
  * A number of milliseconds above 0 that a timer can wait: a timeout or a delay that must pass.
@@ -253,7 +253,10 @@ export const NonNegativeMillis: t.Type<number, number> = millisCodec(0, "0 or mo
  * @since 0.1.0
  * @internal
  */
-export const PositiveMillis: t.Type<number, number> = millisCodec(Number.MIN_VALUE, "above 0");
+export const PositiveMillis: t.Type<number, number> = /* @__PURE__ */ millisCodec(
+  Number.MIN_VALUE,
+  "above 0",
+);
 
 /**
  * A string of `min` to `max` characters matching `pattern`, described by `rule`.
@@ -282,7 +285,7 @@ export const arrayOfAtMost = <C extends t.Mixed>(
  * @since 0.1.0
  * @internal
  */
-export const ValidDate = new t.Type<Date, Date, unknown>(
+export const ValidDate = /* @__PURE__ */ new t.Type<Date, Date, unknown>(
   "a valid Date",
   (u): u is Date => u instanceof Date && !Number.isNaN(u.getTime()),
   (u, c) =>
@@ -296,29 +299,32 @@ export const ValidDate = new t.Type<Date, Date, unknown>(
  * @since 0.1.0
  * @internal
  */
-export const NonEmptyString = refine(t.string, (s) => s.length > 0, "a non-empty string");
+export const NonEmptyString = /* @__PURE__ */ refine(t.string, (s) => s.length > 0, "a non-empty string");
 
 /**
- * A codec for objects that have the given methods; `name` is how a failure reads.
+ * A codec for objects that have the given methods, and whose `optional` methods are functions where
+ * present; `name` is how a failure reads.
  *
  * @since 0.1.0
  * @internal
  */
-export const objectWith = <K extends string>(name: string, methods: readonly K[]) =>
-  new t.Type<Record<K, (...args: never[]) => unknown>, unknown, unknown>(
+export const objectWith = <K extends string>(
+  name: string,
+  methods: readonly K[],
+  optional: readonly string[] = [],
+) => {
+  const is = (u: unknown): u is Record<K, (...args: never[]) => unknown> =>
+    typeof u === "object" &&
+    u !== null &&
+    methods.every((m) => typeof (u as Record<string, unknown>)[m] === "function") &&
+    optional.every((m) => ["function", "undefined"].includes(typeof (u as Record<string, unknown>)[m]));
+  return new t.Type<Record<K, (...args: never[]) => unknown>, unknown, unknown>(
     name,
-    (u): u is Record<K, (...args: never[]) => unknown> =>
-      typeof u === "object" &&
-      u !== null &&
-      methods.every((m) => typeof (u as Record<string, unknown>)[m] === "function"),
-    (u, c) =>
-      typeof u === "object" &&
-      u !== null &&
-      methods.every((m) => typeof (u as Record<string, unknown>)[m] === "function")
-        ? t.success(u as Record<K, (...args: never[]) => unknown>)
-        : t.failure(u, c, name),
+    is,
+    (u, c) => (is(u) ? t.success(u) : t.failure(u, c, name)),
     (a) => a,
   );
+};
 
 /**
  * The io-ts codec of a {@link Clock}: an object with `now` and `sleep` functions.
@@ -326,7 +332,10 @@ export const objectWith = <K extends string>(name: string, methods: readonly K[]
  * @since 0.1.0
  * @internal
  */
-export const ClockCodec = objectWith("a Clock (an object with now() and sleep())", ["now", "sleep"]);
+export const ClockCodec = /* @__PURE__ */ objectWith("a Clock (an object with now() and sleep())", [
+  "now",
+  "sleep",
+]);
 
 /**
  * A codec for functions; `name` is how a failure reads.
@@ -365,22 +374,29 @@ export const failedFields = (errors: t.Errors, whole = "(the value)"): string[] 
 // value the same way.
 
 /** @internal */
-export const ListenerCodec = functionCodec("a function (event) => void");
+export const ListenerCodec = /* @__PURE__ */ functionCodec("a function (event) => void");
 /** @internal */
-export const LoggerCodec = objectWith("a logger with debug, info, warn and error", [
+export const LoggerCodec = /* @__PURE__ */ objectWith("a logger with debug, info, warn and error", [
   "debug",
   "info",
   "warn",
   "error",
 ]);
 /** @internal */
-export const RandomCodec = functionCodec("a function () => number in [0, 1)");
+export const RandomCodec = /* @__PURE__ */ functionCodec("a function () => number in [0, 1)");
 /** @internal */
-export const RetryPolicyCodec = functionCodec("a retry policy (status) => Option<delay>");
+export const RetryPolicyCodec = /* @__PURE__ */ functionCodec("a retry policy (status) => Option<delay>");
 /** @internal */
-export const RefreshBackoffCodec = functionCodec("a function (context) => milliseconds");
+export const RefreshBackoffCodec = /* @__PURE__ */ functionCodec("a function (context) => milliseconds");
 /** @internal */
-export const CredentialCacheCodec = objectWith("a CredentialCache (an object with get() and set())", [
-  "get",
-  "set",
-]);
+export const CredentialCacheCodec = /* @__PURE__ */ objectWith(
+  "a CredentialCache (an object with get() and set(), and lock() and describe() if any)",
+  ["get", "set"],
+  ["lock", "describe"],
+);
+/** @internal */
+export const SharedCacheCodec = /* @__PURE__ */ objectWith(
+  "a cache from fileCache(), or sharedCache(store) for a CredentialCache of your own",
+  ["get", "set", "layer", "roleKey"],
+  ["lock", "describe"],
+);

@@ -15,7 +15,11 @@ export interface MemoizeUntilOptions {
   readonly clock?: Clock | undefined;
 }
 
-const MemoizeUntilOptionsCodec = strictOptions("MemoizeUntilOptions", {}, { clock: ClockCodec });
+const MemoizeUntilOptionsCodec = /* @__PURE__ */ strictOptions(
+  "MemoizeUntilOptions",
+  {},
+  { clock: ClockCodec },
+);
 
 /**
  * A provider that the AWS SDK recognises as already caching: SDK clients then call it for every

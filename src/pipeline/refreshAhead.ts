@@ -158,9 +158,9 @@ export interface RefreshingProvider extends CredentialProvider {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const UnitInterval = refine(t.number, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
+const UnitInterval = /* @__PURE__ */ refine(t.number, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
 
-const RefreshAheadCodec = strictOptions(
+const RefreshAheadCodec = /* @__PURE__ */ strictOptions(
   "RefreshAheadOptions",
   {},
   {

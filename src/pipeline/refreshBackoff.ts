@@ -120,4 +120,4 @@ export const exponentialRefreshBackoff = (options: ExponentialRefreshBackoffOpti
  * @category Refresh policy
  * @since 0.2.0
  */
-export const defaultRefreshBackoff: RefreshBackoff = exponentialRefreshBackoff();
+export const defaultRefreshBackoff: RefreshBackoff = /* @__PURE__ */ exponentialRefreshBackoff();

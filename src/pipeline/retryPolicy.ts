@@ -24,7 +24,7 @@ export { Monoid as RetryPolicyMonoid, type RetryPolicy, type RetryStatus } from 
 
 /** The most retries a policy may make in one refresh: more is a loop, not a policy. */
 const MAX_RETRIES = 100;
-const Retries = integerIn(0, MAX_RETRIES);
+const Retries = /* @__PURE__ */ integerIn(0, MAX_RETRIES);
 const DelayMs = NonNegativeMillis;
 
 /**
@@ -186,7 +186,7 @@ export interface BackoffOptions {
   readonly random?: Random | undefined;
 }
 
-const BackoffOptionsCodec = strictOptions(
+const BackoffOptionsCodec = /* @__PURE__ */ strictOptions(
   "BackoffOptions",
   {},
   {
@@ -254,4 +254,4 @@ export const backoffPolicy = (options: BackoffOptions = {}): RetryPolicy => {
  * @category Refresh policy
  * @since 0.1.0
  */
-export const defaultRetryPolicy: RetryPolicy = backoffPolicy();
+export const defaultRetryPolicy: RetryPolicy = /* @__PURE__ */ backoffPolicy();

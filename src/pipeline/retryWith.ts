@@ -60,7 +60,7 @@ export interface RetryOptions {
   readonly onRetry?: ((event: RetryEvent) => void) | undefined;
 }
 
-const RetryOptionsCodec = strictOptions(
+const RetryOptionsCodec = /* @__PURE__ */ strictOptions(
   "RetryOptions",
   {},
   {

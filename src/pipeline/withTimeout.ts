@@ -28,7 +28,7 @@ export interface WithTimeoutOptions {
   readonly name?: string | undefined;
 }
 
-const WithTimeoutCodec = strictOptions(
+const WithTimeoutCodec = /* @__PURE__ */ strictOptions(
   "withTimeout",
   { ms: PositiveMillis },
   { clock: ClockCodec, name: NonEmptyString },

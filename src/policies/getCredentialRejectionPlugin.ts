@@ -66,7 +66,7 @@ export interface CredentialRejectionPluginOptions {
   readonly logger?: Logger | undefined;
 }
 
-const OptionsCodec = strictOptions(
+const OptionsCodec = /* @__PURE__ */ strictOptions(
   "CredentialRejectionPluginOptions",
   {},
   {

@@ -6,7 +6,6 @@ import type { RetryPolicy } from "retry-ts";
 import type { Clock } from "../core/Clock";
 import {
   ClockCodec,
-  CredentialCacheCodec,
   functionCodec,
   ListenerCodec,
   LoggerCodec,
@@ -16,9 +15,11 @@ import {
   RandomCodec,
   RefreshBackoffCodec,
   RetryPolicyCodec,
+  SharedCacheCodec,
   strictOptions,
 } from "../errors/codecs";
-import type { CredentialCache } from "../cache/CredentialCache";
+import type { SharedCache } from "../cache/sharedCache";
+import type { AssumeRoleCacheKeyInput } from "../cache/assumeRoleCacheKey";
 import type { CredentialProvider, ProviderTransform } from "../core/CredentialProvider";
 import {
   decodeOptions,
@@ -35,7 +36,7 @@ import {
 import type { RefreshBackoff } from "../pipeline/refreshBackoff";
 import { defaultRetryPolicy, type Random } from "../pipeline/retryPolicy";
 import { retryWithUnchecked, type RetryOptions } from "../pipeline/retryWith";
-import { withCache, type CacheEvent } from "../cache/withCache";
+import type { CacheEvent } from "../cache/withCache";
 import { withTimeoutUnchecked } from "../pipeline/withTimeout";
 
 /**
@@ -80,7 +81,7 @@ export interface RefreshPolicyOptions {
    * a refresh moment the cache is read first, and only one process calls the source. Off by default:
    * without it nothing touches the disk.
    */
-  readonly cache?: CredentialCache | undefined;
+  readonly cache?: SharedCache | undefined;
   /**
    * The entry's key in `cache`. {@link refreshingRole} and {@link session} compute the AWS CLI's key
    * from the role's options; {@link refreshing} needs one, since any source can be behind it.
@@ -111,7 +112,7 @@ export const refreshPolicyProps = {
   onEvent: ListenerCodec,
   logger: LoggerCodec,
   clock: ClockCodec,
-  cache: CredentialCacheCodec,
+  cache: SharedCacheCodec,
   cacheKey: NonEmptyString,
   onCacheEvent: ListenerCodec,
 } as const;
@@ -138,6 +139,29 @@ export const refreshPolicyIssues = (
   return issues;
 };
 
+/**
+ * A role's refresh options with the cache's key for the role filled in when a cache is given without
+ * a `cacheKey` (the AWS CLI's key, for {@link fileCache} and {@link sharedCache}, so that the CLI and
+ * this library share one session). What `refreshingRole` and `refreshingWebIdentity` hand to the
+ * pipeline.
+ *
+ * @internal
+ */
+export const withRoleCacheKey = <O extends AssumeRoleCacheKeyInput & RefreshPolicyOptions>(
+  options: O,
+  subject: string,
+): O => {
+  if (options.cache === undefined || options.cacheKey !== undefined) return options;
+  // A SharedCache of the user's own may compute keys its own way; a key that is no key is theirs to fix.
+  const cacheKey: unknown = options.cache.roleKey(options);
+  if (typeof cacheKey !== "string" || cacheKey.length === 0) {
+    throw new InvalidOptionsError(subject, [
+      { path: "cache", rule: `roleKey() must return a non-empty string (got ${typeof cacheKey})` },
+    ]);
+  }
+  return { ...options, cacheKey };
+};
+
 /** The keys of `options` that are set, so that `undefined` never overrides a default. */
 const defined = <O extends object>(options: O): Partial<O> => omitKeys(options);
 
@@ -156,7 +180,7 @@ export const applyRefreshPolicy = (
   const shared: ProviderTransform =
     cache === undefined || cacheKey === undefined
       ? (provider) => provider
-      : withCache(cache, cacheKey, defined({ clock, onEvent: options.onCacheEvent, logger: options.logger }));
+      : cache.layer(cacheKey, defined({ clock, onEvent: options.onCacheEvent, logger: options.logger }));
   return pipe(
     source,
     withTimeoutUnchecked(options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, clockOption),
@@ -181,7 +205,7 @@ export const applyRefreshPolicy = (
   );
 };
 
-const RefreshPolicyCodec = strictOptions("RefreshPolicyOptions", {}, refreshPolicyProps);
+const RefreshPolicyCodec = /* @__PURE__ */ strictOptions("RefreshPolicyOptions", {}, refreshPolicyProps);
 
 /**
  * Refreshes credentials from any source the way {@link refreshingRole} refreshes a role's:

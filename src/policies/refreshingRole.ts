@@ -5,13 +5,13 @@ import {
   ROLE_SESSION,
   type AssumeRoleOptions,
 } from "../sources/roleOptions";
-import { withRoleCacheKey } from "../cache/assumeRoleCacheKey";
 import { omitKeys } from "../core/omitKeys";
 import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
   applyRefreshPolicy,
+  withRoleCacheKey,
   refreshPolicyIssues,
   refreshPolicyProps,
   type RefreshPolicyOptions,
@@ -139,7 +139,7 @@ export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvid
   const source = assumeRoleUnchecked(
     omitKeys(validated, Object.keys(refreshPolicyProps)) as AssumeRoleOptions,
   );
-  const provider = applyRefreshPolicy(source, withRoleCacheKey(validated));
+  const provider = applyRefreshPolicy(source, withRoleCacheKey(validated, "refreshingRole"));
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return Object.assign(provider, { [ROLE_SESSION]: true });
 };

@@ -5,13 +5,13 @@ import {
   webIdentityOptionalProps,
   type AssumeRoleWithWebIdentityOptions,
 } from "../sources/assumeRoleWithWebIdentity";
-import { withRoleCacheKey } from "../cache/assumeRoleCacheKey";
 import { omitKeys } from "../core/omitKeys";
 import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
   applyRefreshPolicy,
+  withRoleCacheKey,
   refreshPolicyIssues,
   refreshPolicyProps,
   type RefreshPolicyOptions,
@@ -36,7 +36,7 @@ import {
  */
 export type RefreshingWebIdentityOptions = AssumeRoleWithWebIdentityOptions & RefreshPolicyOptions;
 
-const RefreshingWebIdentityOptionsCodec = strictOptions(
+const RefreshingWebIdentityOptionsCodec = /* @__PURE__ */ strictOptions(
   "RefreshingWebIdentityOptions",
   { roleArn: assumeRoleProps.roleArn },
   {
@@ -98,5 +98,5 @@ export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): Re
   const source = assumeRoleWithWebIdentity(
     omitKeys(validated, Object.keys(refreshPolicyProps)) as AssumeRoleWithWebIdentityOptions,
   );
-  return applyRefreshPolicy(source, withRoleCacheKey(validated));
+  return applyRefreshPolicy(source, withRoleCacheKey(validated, "refreshingWebIdentity"));
 };

@@ -113,11 +113,11 @@ const ROLE_ONLY = [...Object.keys(assumeRoleProps), ...Object.keys(webIdentityPr
   (key) => !(key in refreshPolicyProps) && key !== "region",
 );
 
-const notWithSource = notAnOption(
+const notWithSource = /* @__PURE__ */ notAnOption(
   "is for assuming a role; with source, the credentials come from the source: give one or the other",
 );
 
-const SourceSessionOptionsCodec = strictOptions(
+const SourceSessionOptionsCodec = /* @__PURE__ */ strictOptions(
   "SourceSessionOptions",
   { source: functionCodec("a credential provider, such as containerCredentials()") },
   {

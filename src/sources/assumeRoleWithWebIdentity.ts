@@ -104,7 +104,7 @@ export const webIdentityOptionalProps = { ...sharedProps, ...webIdentityProps } 
  * @category Codecs
  * @since 0.1.0
  */
-export const AssumeRoleWithWebIdentityOptionsCodec = strictOptions(
+export const AssumeRoleWithWebIdentityOptionsCodec = /* @__PURE__ */ strictOptions(
   "AssumeRoleWithWebIdentityOptions",
   { roleArn },
   webIdentityOptionalProps,

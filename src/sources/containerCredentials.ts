@@ -32,7 +32,7 @@ export type ContainerCredentialsOptions = {
   ]?: FromHttpOptions[K] | undefined;
 };
 
-const ContainerCredentialsOptionsCodec = strictOptions(
+const ContainerCredentialsOptionsCodec = /* @__PURE__ */ strictOptions(
   "ContainerCredentialsOptions",
   {},
   {

@@ -8,7 +8,7 @@ import { nameSource } from "../core/sourceName";
 import { asCredentialRefreshError } from "../errors/isRetryableError";
 
 /** An expiration as a `Date`, an ISO 8601 string, or epoch milliseconds, decoded to a valid `Date`. */
-const ExpirationFromAny = new t.Type<Date, Date, unknown>(
+const ExpirationFromAny = /* @__PURE__ */ new t.Type<Date, Date, unknown>(
   "an expiration: a Date, an ISO 8601 string, or epoch milliseconds",
   (u): u is Date => ValidDate.is(u),
   (u, c) => {
@@ -33,7 +33,7 @@ const ExpirationFromAny = new t.Type<Date, Date, unknown>(
  * @category Codecs
  * @since 0.1.0
  */
-export const CredentialsCodec = t.intersection(
+export const CredentialsCodec = /* @__PURE__ */ t.intersection(
   [
     t.type({ accessKeyId: NonEmptyString, secretAccessKey: NonEmptyString, expiration: ExpirationFromAny }),
     t.partial({ sessionToken: NonEmptyString, accountId: t.string }),
@@ -41,7 +41,11 @@ export const CredentialsCodec = t.intersection(
   "Credentials",
 );
 
-const FromFunctionOptionsCodec = strictOptions("FromFunctionOptions", {}, { name: NonEmptyString });
+const FromFunctionOptionsCodec = /* @__PURE__ */ strictOptions(
+  "FromFunctionOptions",
+  {},
+  { name: NonEmptyString },
+);
 
 /**
  * Turns any function that fetches temporary credentials — from a vault, an internal broker, another

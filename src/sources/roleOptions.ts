@@ -154,7 +154,7 @@ export const isRoleSession = (credentials: unknown): boolean =>
   typeof credentials === "function" &&
   (credentials as unknown as Record<symbol, unknown>)[ROLE_SESSION] === true;
 
-const PolicyArn = refine(
+const PolicyArn = /* @__PURE__ */ refine(
   t.string,
   (s) => /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]{1,512}$/.test(s),
   "an IAM policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess",
@@ -179,7 +179,7 @@ const policyProblem = (policy: string): string | undefined => {
 };
 
 // The policy's text is never shown (it is a secret field): each message says what is wrong with it.
-const SessionPolicy = new t.Type<string, string, unknown>(
+const SessionPolicy = /* @__PURE__ */ new t.Type<string, string, unknown>(
   POLICY_RULE,
   (u): u is string => typeof u === "string" && policyProblem(u) === undefined,
   (u, c) => {
@@ -190,13 +190,13 @@ const SessionPolicy = new t.Type<string, string, unknown>(
   (s) => s,
 );
 
-const TagKey = stringOf(
+const TagKey = /* @__PURE__ */ stringOf(
   1,
   128,
   /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u,
   "1 to 128 letters, digits, spaces and _.:/=+-@",
 );
-const TagValue = stringOf(
+const TagValue = /* @__PURE__ */ stringOf(
   0,
   256,
   /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u,
@@ -213,7 +213,7 @@ const optional = <A>(codec: t.Type<A, A>): t.Type<A | undefined, A | undefined> 
   >;
 
 /** Static keys as the SDK's signer uses them: checked now, not inside the signer at the first request. */
-const StaticCredentials = t.intersection([
+const StaticCredentials = /* @__PURE__ */ t.intersection([
   t.type({ accessKeyId: NonEmptyString, secretAccessKey: NonEmptyString }),
   t.partial({
     sessionToken: optional(NonEmptyString),
@@ -224,7 +224,7 @@ const StaticCredentials = t.intersection([
 ]);
 
 /** The caller: a provider (checked when it answers, by the SDK), or static keys (checked now). */
-const CallerCredentials = new t.Type<
+const CallerCredentials = /* @__PURE__ */ new t.Type<
   AwsCredentialIdentity | AwsCredentialIdentityProvider,
   AwsCredentialIdentity | AwsCredentialIdentityProvider,
   unknown
@@ -296,7 +296,7 @@ const { roleArn, ...optionalAssumeRoleProps } = assumeRoleProps;
  * @category Codecs
  * @since 0.1.0
  */
-export const AssumeRoleOptionsCodec = strictOptions(
+export const AssumeRoleOptionsCodec = /* @__PURE__ */ strictOptions(
   "AssumeRoleOptions",
   { roleArn },
   optionalAssumeRoleProps,

@@ -116,7 +116,7 @@ const accountOf = (arn: string | undefined): string | undefined => {
   return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 };
 
-const AssumeRoleResponse = t.intersection([
+const AssumeRoleResponse = /* @__PURE__ */ t.intersection([
   t.type({
     Credentials: t.type({
       AccessKeyId: NonEmptyString,

@@ -219,7 +219,7 @@ export interface LocalSts {
   close(): Promise<void>;
 }
 
-const LocalStsOptionsCodec = strictOptions(
+const LocalStsOptionsCodec = /* @__PURE__ */ strictOptions(
   "LocalStsOptions",
   {},
   {
