@@ -147,6 +147,20 @@ node -e '
   if (bad.length > 0) { console.error("bundled files not from dist/esm:", bad); process.exit(1); }
   if (unwanted.length > 0) { console.error("a refreshingRole handler carries:", unwanted); process.exit(1); }
   console.log(`bundle: ${ours.length} files of dist/esm, none of the container, web identity, file cache or fp code`);
+  // io-ts is the annotated copy in dist/esm/vendor, not node_modules/io-ts beside it, and it keeps only
+  // the codecs the handler uses: none of these (each class sets its _tag, a string minifying keeps,
+  // and Integer is named "Integer").
+  const ioTs = Object.entries(output.inputs).filter(([f, { bytesInOutput }]) => bytesInOutput > 0 && /\/io-ts\//.test(f));
+  if (ioTs.length > 0) { console.error("the bundle carries node_modules/io-ts:", ioTs.map(([f]) => f)); process.exit(1); }
+  const vendored = Object.entries(output.inputs).find(([f]) => f.endsWith("aws-refresh-session/dist/esm/vendor/io-ts.js"));
+  if (vendored === undefined) { console.error("the bundle has no dist/esm/vendor/io-ts.js"); process.exit(1); }
+  const bundle = require("node:fs").readFileSync("handler.bundle.mjs", "utf8");
+  // RecursiveType and Integer only since the build moved the getter and wrapped refinement(...).
+  const dropped = ["NullType", "LiteralType", "KeyofType", "RecursiveType", "TupleType", "ExactType", "NeverType", "AnyType", "TaggedUnionType", "ObjectType", "StrictType", "Integer"];
+  const kept = dropped.filter((tag) => bundle.includes(`"${tag}"`));
+  if (!bundle.includes(`"InterfaceType"`)) { console.error("no io-ts _tag found in the bundle: this check is blind"); process.exit(1); }
+  if (kept.length > 0) { console.error("unused io-ts codecs in the bundle:", kept); process.exit(1); }
+  console.log(`io-ts: ${(vendored[1].bytesInOutput / 1024).toFixed(1)} KiB from dist/esm/vendor/io-ts.js, none of ${dropped.length} unused codecs`);
 '
 node --input-type=module -e '
   import { createRequire } from "node:module";
