@@ -139,14 +139,14 @@ node -e '
   const ours = inputs.map((f) => f.slice(f.indexOf("aws-refresh-session/") + "aws-refresh-session/".length));
   const bad = ours.filter((f) => !f.startsWith("dist/esm/"));
   const unwanted = [
-    ...ours.filter((f) => /containerCredentials|WebIdentity|fileCache|\/fp\//.test(f)),
+    ...ours.filter((f) => /containerCredentials|WebIdentity|fileCache|withCache|sharedCache|assumeRoleCacheKey|pythonJson|CredentialCacheError|\/fp\//.test(f)),
     ...Object.entries(output.inputs)
       .filter(([f, { bytesInOutput }]) => bytesInOutput > 0 && f.includes("node_modules/proper-lockfile/"))
       .map(([f]) => f),
   ];
   if (bad.length > 0) { console.error("bundled files not from dist/esm:", bad); process.exit(1); }
   if (unwanted.length > 0) { console.error("a refreshingRole handler carries:", unwanted); process.exit(1); }
-  console.log(`bundle: ${ours.length} files of dist/esm, none of the container, web identity, file cache or fp code`);
+  console.log(`bundle: ${ours.length} files of dist/esm, none of the container, web identity, cache or fp code`);
   // io-ts is the annotated copy in dist/esm/vendor, not node_modules/io-ts beside it, and it keeps only
   // the codecs the handler uses: none of these (each class sets its _tag, a string minifying keeps,
   // and Integer is named "Integer").
@@ -213,7 +213,8 @@ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node cache.bundle.mjs
 
 echo "== npm audit --omit=dev"
 cd "$root"
-if audit=$(npm audit --omit=dev 2>&1); then
+# --loglevel: under `npm run --silent` the inherited loglevel would hide the error this tells apart.
+if audit=$(npm audit --omit=dev --loglevel=warn 2>&1); then
   echo "$audit" | tail -n 1
 elif echo "$audit" | grep -q "audit endpoint returned an error"; then
   echo "npm audit: NOT RUN: the registry refused the audit request on this machine:"
