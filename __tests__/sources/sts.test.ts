@@ -82,6 +82,8 @@ describe("an STS endpoint that answers 200 with something that is not STS's", ()
       );
       const error = await failureOf(provider);
       expect(error.message).toContain(described);
+      // Whichever way the SDK took it (a parse error, or an answer without credentials), it names the role.
+      expect(error.message).toContain(` for ${roleArn};`);
       expect(error.message).toMatch(/is the endpoint an STS endpoint, or is a proxy answering for it\?/);
       expect(error.retryable).toBe(false);
       expect(server.requests).toBe(1);
@@ -127,7 +129,7 @@ describe("an STS endpoint that answers 200 with something that is not STS's", ()
       });
       const error = await failureOf(provider);
       expect(error.message).toBe(
-        "STS AssumeRole returned no usable credentials: invalid or missing Credentials",
+        `STS AssumeRole for ${roleArn} returned no usable credentials: invalid or missing Credentials`,
       );
       expect(error.retryable).toBe(true);
     } finally {

@@ -138,6 +138,7 @@ const AssumeRoleResponse = /* @__PURE__ */ t.intersection([
  */
 export const credentialsFromStsResponse = (
   action: string,
+  subject: string,
   response: unknown,
   now: number,
   raw?: RawAnswer,
@@ -146,17 +147,17 @@ export const credentialsFromStsResponse = (
   if (isLeft(decoded)) {
     const foreign = notAnStsAnswer(action, raw);
     if (foreign !== undefined) {
-      throw new CredentialRefreshError(foreign + NOT_STS_HINT, { retryable: false });
+      throw new CredentialRefreshError(`${foreign} for ${subject}${NOT_STS_HINT}`, { retryable: false });
     }
     throw new CredentialRefreshError(
-      `STS ${action} returned no usable credentials: invalid or missing ${failedFields(decoded.left).join(", ")}`,
+      `STS ${action} for ${subject} returned no usable credentials: invalid or missing ${failedFields(decoded.left).join(", ")}`,
       { retryable: true },
     );
   }
   const { Credentials: issued, AssumedRoleUser } = decoded.right;
   if (issued.Expiration.getTime() <= now) {
     throw new CredentialRefreshError(
-      `STS ${action} returned credentials that expired at ${issued.Expiration.toISOString()}, ` +
+      `STS ${action} for ${subject} returned credentials that expired at ${issued.Expiration.toISOString()}, ` +
         `not after now (${new Date(now).toISOString()}); check this machine's clock`,
       { retryable: true },
     );
@@ -259,5 +260,5 @@ export const stsCredentialSource = (
     } catch (error) {
       throw stsFailure(action, roleArn, error, raw);
     }
-    return credentialsFromStsResponse(action, response, clock.now(), raw);
+    return credentialsFromStsResponse(action, roleArn, response, clock.now(), raw);
   }, `STS ${action} for ${roleArn}`);
