@@ -498,6 +498,57 @@ describe("refreshAhead: callers and the process", () => {
     expect(child.status).toBe(0);
   });
 
+  it("holds the process with one timer only while callers wait, and lets go once each has its answer", async () => {
+    // The hold is a real interval (the process must not exit under a waiting caller); one left behind
+    // would keep every program that ever waited alive. Counted as set and cleared, by spying on both.
+    const held = new Set<unknown>();
+    const set = jest.spyOn(global, "setInterval").mockImplementation(((_fn: () => void, ms: number) => {
+      expect(ms).toBeGreaterThan(2 ** 29);
+      const handle = {}; // a stand-in: nothing runs, nothing is left behind
+      held.add(handle);
+      return handle;
+    }) as unknown as typeof setInterval);
+    const clear = jest.spyOn(global, "clearInterval").mockImplementation((handle) => {
+      held.delete(handle);
+    });
+    try {
+      const clock = manualClock(T0);
+      const upstream = controlledProvider();
+      const provider = refreshAhead({ clock })(upstream.provider);
+
+      // Callers without a signal, and one whose signal gives up: one timer for them all.
+      const leaving = new AbortController();
+      const waiting = [provider(), provider(), provider({ signal: leaving.signal })];
+      const left = waiting[2]!.catch((error: unknown) => error);
+      await settle();
+      expect(held.size).toBe(1);
+      leaving.abort(new Error("gave up"));
+      await left;
+      expect(held.size).toBe(1); // the others still wait
+      upstream.succeed(credentialsAt(clock, HOUR, 1));
+      await Promise.all(waiting.slice(0, 2));
+      await settle();
+      expect(held.size).toBe(0);
+      await provider(); // a cache hit never holds
+      expect(set).toHaveBeenCalledTimes(1);
+
+      // A refresh that fails lets go too.
+      await clock.advance(HOUR);
+      const failing = provider().catch((error: unknown) => error);
+      await settle();
+      expect(held.size).toBe(1);
+      upstream.fail(denied());
+      expect(await failing).toBeInstanceOf(CredentialRefreshError);
+      await settle();
+      expect(held.size).toBe(0);
+      expect(set).toHaveBeenCalledTimes(2);
+      provider.dispose();
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
+    }
+  });
+
   it("stops background work on dispose(), and with Symbol.asyncDispose", async () => {
     for (const stop of ["dispose", "asyncDispose"] as const) {
       const clock = manualClock(T0);
