@@ -53,6 +53,26 @@ describe("web identity", () => {
     await sts.close();
   });
 
+  it("gives its clock to the source too: a clock in the past is believed, as it is by the local STS", async () => {
+    const clock = manualClock(Date.UTC(2020, 0, 1));
+    const sts = await localSts({ clock, verifyWebIdentityToken: () => true });
+    const role = { roleArn: "arn:aws:iam::123456789012:role/pod", region, clock };
+    const options = { ...role, webIdentityToken: "a.jwt.token", clientConfig: { endpoint: sts.endpoint } };
+    const credentials = refreshingWebIdentity(options);
+    // Issued for an hour from 2020: expired by the machine's clock, valid by the one given.
+    expect((await credentials()).expiration).toEqual(new Date(Date.UTC(2020, 0, 1, 1)));
+    const roles = refreshingRole({ ...role, credentials, clientConfig: { endpoint: sts.endpoint } });
+    expect((await roles()).expiration).toEqual(new Date(Date.UTC(2020, 0, 1, 1)));
+    // Session names are made from the clock too.
+    expect(sts.requests.map((request) => request.params.RoleSessionName)).toEqual([
+      expect.stringMatching(/^aws-refresh-session-1577836800000-/),
+      expect.stringMatching(/^aws-refresh-session-1577836800000-/),
+    ]);
+    roles.dispose();
+    credentials.dispose();
+    await sts.close();
+  });
+
   it("rejects options that do not go with a web identity", () => {
     expect(() =>
       refreshingWebIdentity({

@@ -139,6 +139,18 @@ export const refreshPolicyIssues = (
   return issues;
 };
 
+const POLICY_ONLY_KEYS = Object.keys(refreshPolicyProps).filter((key) => key !== "clock");
+
+/**
+ * A ready-made pipeline's options for its source: all but the refresh policy's, save `clock`, which
+ * both use (the source checks an answer's expiration against it, and names sessions by it).
+ *
+ * @internal
+ */
+export const sourceOptionsOf = <O extends object>(options: O): Partial<O> =>
+  omitKeys(options, POLICY_ONLY_KEYS) as Partial<O>;
+
+
 /**
  * A role's refresh options with the cache's key for the role filled in when a cache is given without
  * a `cacheKey` (the AWS CLI's key, for {@link fileCache} and {@link sharedCache}, so that the CLI and

@@ -5,12 +5,12 @@ import {
   ROLE_SESSION,
   type AssumeRoleOptions,
 } from "../sources/roleOptions";
-import { omitKeys } from "../core/omitKeys";
 import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
   applyRefreshPolicy,
+  sourceOptionsOf,
   withRoleCacheKey,
   refreshPolicyIssues,
   refreshPolicyProps,
@@ -136,9 +136,7 @@ export const validateRefreshingRoleOptions = (
  */
 export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider => {
   const validated = validateRefreshingRoleOptions(options);
-  const source = assumeRoleUnchecked(
-    omitKeys(validated, Object.keys(refreshPolicyProps)) as AssumeRoleOptions,
-  );
+  const source = assumeRoleUnchecked(sourceOptionsOf(validated) as AssumeRoleOptions);
   const provider = applyRefreshPolicy(source, withRoleCacheKey(validated, "refreshingRole"));
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return Object.assign(provider, { [ROLE_SESSION]: true });

@@ -5,12 +5,12 @@ import {
   webIdentityOptionalProps,
   type AssumeRoleWithWebIdentityOptions,
 } from "../sources/assumeRoleWithWebIdentity";
-import { omitKeys } from "../core/omitKeys";
 import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
   applyRefreshPolicy,
+  sourceOptionsOf,
   withRoleCacheKey,
   refreshPolicyIssues,
   refreshPolicyProps,
@@ -95,8 +95,6 @@ export const validateRefreshingWebIdentityOptions = (
  */
 export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RefreshingProvider => {
   const validated = validateRefreshingWebIdentityOptions(options);
-  const source = assumeRoleWithWebIdentity(
-    omitKeys(validated, Object.keys(refreshPolicyProps)) as AssumeRoleWithWebIdentityOptions,
-  );
+  const source = assumeRoleWithWebIdentity(sourceOptionsOf(validated) as AssumeRoleWithWebIdentityOptions);
   return applyRefreshPolicy(source, withRoleCacheKey(validated, "refreshingWebIdentity"));
 };
