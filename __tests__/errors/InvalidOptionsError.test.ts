@@ -31,6 +31,20 @@ describe("InvalidOptionsError", () => {
     ]);
   });
 
+  it("toIssues skips the member indexes of intersections and unions, from any copy of io-ts", () => {
+    const paths = (codec: t.Mixed) => {
+      const result = codec.decode({ extra: { a: "one" }, u: "z" });
+      return isLeft(result) ? toIssues(result.left).map((issue) => issue.path) : [];
+    };
+    const intersection = t.intersection([t.type({ a: t.number }), t.partial({ b: t.string })]);
+    const union = t.union([t.literal("x"), t.literal("y")]); // an issue per member, both at "u"
+    expect(paths(t.type({ extra: intersection, u: union }))).toEqual(["extra.a", "u", "u"]);
+    // Codecs of another copy of io-ts (a program's own, beside the one bundled with this package) are
+    // not instances of this copy's classes: the same codecs without their prototype stand for them.
+    const foreign = <C extends object>(codec: C): C => ({ ...codec });
+    expect(paths(t.type({ extra: foreign(intersection), u: foreign(union) }))).toEqual(["extra.a", "u", "u"]);
+  });
+
   describe("never repeats a secret", () => {
     const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     const codec = strictOptions(

@@ -146,9 +146,15 @@ const describeValue = (path: readonly string[], value: unknown, known: boolean):
 const showSegment = (segment: string): string =>
   looksLikeKeyOrToken(segment) ? `<a name of ${plural(segment.length, "character")}>` : segment;
 
-/** io-ts adds a context entry per member of an intersection or union; those keys are not paths. */
-const isStructural = (type: t.Decoder<unknown, unknown>): boolean =>
-  type instanceof t.IntersectionType || type instanceof t.UnionType;
+/**
+ * io-ts adds a context entry per member of an intersection or union; those keys are not paths. Told
+ * by `_tag`, as io-ts itself tells its codecs apart, not by `instanceof`: a program's own codecs come
+ * from its own copy of io-ts, not from the one this package's build carries.
+ */
+const isStructural = (type: t.Decoder<unknown, unknown>): boolean => {
+  const tag = (type as { readonly _tag?: unknown })._tag;
+  return tag === "IntersectionType" || tag === "UnionType";
+};
 
 /**
  * Turns io-ts validation errors into issues with a readable path and rule.
