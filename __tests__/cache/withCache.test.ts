@@ -221,6 +221,37 @@ describe("withCache", () => {
       expect(warnings[0]).toMatchObject({ location: "memory:role-key", error: { problem } });
     });
 
+    it("hides the keys and tokens a store's own error quotes, in its event and log line", async () => {
+      // Real secrets are key- and token-shaped; that is what is hidden.
+      const credentials = {
+        ...credentialsAt(clock, 60 * MINUTE, 8),
+        secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        sessionToken: "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6example1234567890",
+      };
+      const quoted = `INSERT failed: ('${credentials.accessKeyId}', '${credentials.secretAccessKey}', '${credentials.sessionToken}')`;
+      const source = scriptedProvider([credentials]);
+      const heard = recorder();
+      const lines: string[] = [];
+      const logger = {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (line: string) => lines.push(line),
+        error: () => undefined,
+      };
+      await pipe(
+        source.provider,
+        withCache(failing({ set: new Error(quoted) }), key, { clock, onEvent: heard.onEvent, logger }),
+      )();
+      const [warning] = heard.events.filter((e) => e.type === "cache-warning");
+      expect(warning).toMatchObject({
+        error: { problem: "unwritable", message: expect.stringContaining("INSERT failed") },
+      });
+      const shown = `${JSON.stringify(heard.events)} ${inspect(heard.events)} ${lines.join("\n")} ${(warning as { error: Error }).error.message}`;
+      expect(lines).toHaveLength(1);
+      expect(shown).not.toContain(credentials.secretAccessKey);
+      expect(shown).not.toContain(credentials.sessionToken);
+    });
+
     it("ignores an entry that is not credentials with an expiration", async () => {
       const { cache, entries } = memoryCache();
       entries.set(key, { accessKeyId: "AKIA", secretAccessKey: "s" });
@@ -485,6 +516,112 @@ describe("the cache option of the ready pipelines", () => {
         roleArn: "arn:aws:iam::123456789012:role/Own",
         cache: { ...cache, roleKey: () => "" },
       }),
-    ).toThrow(/refreshingRole.*cache: roleKey\(\) must return a non-empty string \(got string\)/s);
+    ).toThrow(
+      /refreshingRole.*cache: its roleKey\(\) must return a non-empty string \(got an empty string\)/s,
+    );
+  });
+
+  describe("a SharedCache of your own that gets it wrong is told at construction, calling nothing", () => {
+    const roleArn = "arn:aws:iam::123456789012:role/Own";
+    const base = sharedCache({ get: () => Promise.resolve(undefined), set: () => Promise.resolve() });
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    it.each([
+      [
+        "roleKey() throws",
+        {
+          roleKey: () => {
+            throw new Error(`no key for ${secret}`);
+          },
+        },
+        /its roleKey\(\) threw: Error: no key for \[hidden\]/,
+      ],
+      [
+        "roleKey() answers a number",
+        { roleKey: () => 5 },
+        /its roleKey\(\) must return a non-empty string \(got a number\)/,
+      ],
+      [
+        "layer() answers nothing",
+        { layer: () => undefined },
+        /its layer\(\) must return a function \(provider\) => provider \(got undefined\)/,
+      ],
+      [
+        "layer()'s function answers no provider",
+        { layer: () => () => null },
+        /its layer\(\)'s function must return a credential provider \(got null\)/,
+      ],
+      [
+        "layer() throws",
+        {
+          layer: () => {
+            throw new TypeError("broken");
+          },
+        },
+        /its layer\(\) threw: TypeError: broken/,
+      ],
+    ])("%s", (_label, members, message) => {
+      const sts = fakeSts(manualClock(0));
+      const build = () =>
+        refreshingRole({ roleArn, stsClient: sts.client, cache: { ...base, ...members } as never });
+      expect(build).toThrow(InvalidOptionsError);
+      expect(build).toThrow(message);
+      expect(() => build()).not.toThrow(secret);
+      expect(sts.sent).toHaveLength(0);
+    });
+
+    it("names the member a cache lacks, or has wrong", () => {
+      const plain = { get: () => Promise.resolve(undefined), set: () => Promise.resolve() };
+      expect(() => refreshingRole({ roleArn, cache: plain as never })).toThrow(/it has no layer\(\)/);
+      expect(() => refreshingRole({ roleArn, cache: { ...base, lock: 1 } as never })).toThrow(
+        /its lock is a number/,
+      );
+      expect(() => sharedCache({ ...plain, describe: "x" } as never)).toThrow(/its describe is a string/);
+      expect(() => sharedCache({ get: plain.get } as never)).toThrow(/it has no set\(\)/);
+    });
+  });
+
+  it("uses the members of the cache it is given: a copy with set replaced, or a store patched later", async () => {
+    const clock = manualClock(Date.now());
+    const options = { roleArn: "arn:aws:iam::123456789012:role/Own", roleSessionName: "own", clock };
+    const entries = new Map<string, Credentials>();
+    const store: CredentialCache = {
+      get: (k) => Promise.resolve(entries.get(k)),
+      set: (k, credentials) => Promise.resolve(void entries.set(k, credentials)),
+    };
+    const shared = sharedCache(store);
+    const written: string[] = [];
+    const copy = {
+      ...shared,
+      set: (k: string, credentials: Credentials) => (written.push(k), shared.set(k, credentials)),
+    };
+    const first = refreshingRole({ ...options, stsClient: fakeSts(clock).client, cache: copy });
+    await first();
+    expect(written).toEqual([assumeRoleCacheKey(options)]);
+    const patched = jest.fn(() => Promise.resolve());
+    store.set = patched; // after sharedCache(store): a spy set up late still sees the writes
+    const second = refreshingRole({
+      ...options,
+      roleSessionName: "other",
+      stsClient: fakeSts(clock).client,
+      cache: shared,
+    });
+    await second();
+    expect(patched).toHaveBeenCalledTimes(1);
+    // And a SharedCache given to sharedCache is kept as it is, with its own layer and key.
+    const own = { ...shared, roleKey: () => "mine" };
+    expect(sharedCache(own)).toBe(own);
+    first.dispose();
+    second.dispose();
+  });
+
+  it("has fileCache reject a key that names no file in its directory, when the provider is built", () => {
+    const cache = fileCache({ directory: join(tmpdir(), "ars-never-written") });
+    const source = scriptedProvider([new Error("unused")]).provider;
+    for (const cacheKey of ["../../etc/passwd", ".hidden", "a/b", "x".repeat(201)]) {
+      expect(() => refreshing(source, { cache, cacheKey })).toThrow(
+        /fileCache options.*key: letters, digits and _\.-/s,
+      );
+      expect(() => withCache(cache, cacheKey)).toThrow(InvalidOptionsError);
+    }
   });
 });

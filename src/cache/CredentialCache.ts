@@ -22,6 +22,8 @@ import type { Credentials } from "../core/CredentialProvider";
  *   could not be released) go to `onWarning` rather than failing work that is already done. Without
  *   `lock`, processes that refresh at the same moment each call their source.
  * - `describe(key)` says where the entry lives (a file's path), for events and logs. Default: the key.
+ *   {@link withCache} asks it when it is built, so a key the cache cannot store can be rejected there,
+ *   with an {@link InvalidOptionsError}, before any refresh.
  * - Nothing here may put a secret in an error message.
  *
  * @example

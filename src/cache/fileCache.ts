@@ -19,7 +19,7 @@ import {
 import { withSharing, type SharedCache } from "./sharedCache";
 import { CredentialCacheError } from "../errors/CredentialCacheError";
 import { redactSecrets, type Credentials } from "../core/CredentialProvider";
-import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { decodeOptions, decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 
 /**
  * Options of {@link fileCache}.
@@ -72,6 +72,7 @@ export interface FileCache extends SharedCache {
   /** The directory of the entries, resolved at construction. */
   readonly directory: string;
   lock<T>(key: string, fn: () => Promise<T>, onWarning: (warning: CredentialCacheError) => void): Promise<T>;
+  /** The entry's file; an {@link InvalidOptionsError} for a key that cannot name one. */
   describe(key: string): string;
 }
 
@@ -92,6 +93,8 @@ const KeyCodec = /* @__PURE__ */ stringOf(
   /^[\w-][\w.-]*$/,
   "letters, digits and _.- (not starting with .)",
 );
+
+const KeyOptionCodec = /* @__PURE__ */ t.type({ key: KeyCodec });
 
 const DEFAULT_STALE_LOCK_MS = 10_000;
 const DEFAULT_LOCK_WAIT_MS = 30_000;
@@ -426,6 +429,11 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
     get,
     set,
     lock,
-    describe: (key: string) => join(directory, `${key}.json`),
+    // withCache asks for the location when it is built: a key that names no file here fails then,
+    // before any refresh, rather than as a warning at each one.
+    describe: (key: string) => {
+      decodeOptions("fileCache", KeyOptionCodec, { key });
+      return join(directory, `${key}.json`);
+    },
   });
 };

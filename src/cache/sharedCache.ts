@@ -62,27 +62,38 @@ export interface SharedCache extends CredentialCache {
  */
 export const sharedCache = (store: CredentialCache): SharedCache => {
   decodeOptions("sharedCache", CredentialCacheCodec, store);
-  // A new object that calls the store's methods on the store: the store may be a class instance,
-  // whose methods a copy would lose, and it is not ours to add members to.
-  const cache: CredentialCache = {
-    get: store.get.bind(store),
-    set: store.set.bind(store),
-  };
-  const lock = store.lock?.bind(store);
-  const describe = store.describe?.bind(store);
-  if (lock !== undefined) cache.lock = lock;
-  if (describe !== undefined) cache.describe = describe;
-  return withSharing(cache);
+  // Already one (fileCache(), or a SharedCache of your own): its layer and key stay as they are.
+  if (isShared(store)) return store;
+  // A new object that looks the store's methods up at each call: the store may be a class instance,
+  // whose methods a copy would lose, or be patched or spied on later, and it is not ours to change.
+  return withSharing({
+    get: (key) => store.get(key),
+    set: (key, credentials) => store.set(key, credentials),
+    get lock() {
+      return store.lock?.bind(store);
+    },
+    get describe() {
+      return store.describe?.bind(store);
+    },
+  });
+};
+
+const isShared = (cache: CredentialCache): cache is SharedCache => {
+  const { layer, roleKey } = cache as Partial<SharedCache>;
+  return typeof layer === "function" && typeof roleKey === "function";
 };
 
 /**
  * `cache` (an object of ours, changed in place) with the layer and the role key of a
- * {@link SharedCache}: what {@link sharedCache} and {@link fileCache} both add.
+ * {@link SharedCache}: what {@link sharedCache} and {@link fileCache} both add. The layer uses the
+ * cache it is called on, so that a copy with a member replaced (`{ ...cache, set }`) uses the new one.
  *
  * @internal
  */
 export const withSharing = <C extends CredentialCache>(cache: C): C & SharedCache =>
   Object.assign(cache, {
-    layer: (key: string, options?: WithCacheOptions) => withCache(cache, key, options),
+    layer(this: CredentialCache, key: string, options?: WithCacheOptions) {
+      return withCache(this, key, options);
+    },
     roleKey: assumeRoleCacheKey,
   });

@@ -15,6 +15,7 @@ import { redactSecrets, type Credentials, type ProviderTransform } from "../core
 import { describeError } from "../errors/CredentialRefreshError";
 import { decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { safeListener } from "../core/safeListener";
+import { hideKeysAndTokens } from "../core/secretText";
 
 /**
  * What {@link withCache} tells `onEvent`. Events name the entry's location (a file's path), never its
@@ -115,15 +116,21 @@ const logLine = (event: CacheEvent): ["debug" | "warn", string] => {
   }
 };
 
-/** Whatever a user's cache throws becomes a warning about its entry; ours are already typed. */
+/**
+ * Whatever a user's cache throws becomes a warning about its entry; ours are already typed. A store's
+ * own message may quote what it was handed (a database driver's does): keys and tokens are hidden, and
+ * such an error is not kept as the cause, where inspecting the warning would show it whole.
+ */
 const asCacheError = (
   error: unknown,
   location: string,
   problem: "unreadable" | "unwritable" | "lock-failed",
-) =>
-  error instanceof CredentialCacheError
-    ? error
-    : new CredentialCacheError(problem, location, describeError(error), { cause: error });
+) => {
+  if (error instanceof CredentialCacheError) return error;
+  const detail = describeError(error);
+  const shown = hideKeysAndTokens(detail);
+  return new CredentialCacheError(problem, location, shown, shown === detail ? { cause: error } : {});
+};
 
 /** What a cache returned, if it is credentials with a readable expiration. */
 const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expiration: Date } =>

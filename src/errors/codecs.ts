@@ -318,10 +318,24 @@ export const objectWith = <K extends string>(
     u !== null &&
     methods.every((m) => typeof (u as Record<string, unknown>)[m] === "function") &&
     optional.every((m) => ["function", "undefined"].includes(typeof (u as Record<string, unknown>)[m]));
+  // An object that falls short is told which member: "it has no set()", "its lock is a number".
+  const shortfall = (u: object): string => {
+    const field = (m: string): unknown => (u as Record<string, unknown>)[m];
+    const member =
+      methods.find((m) => typeof field(m) !== "function") ??
+      optional.find((m) => !["function", "undefined"].includes(typeof field(m)));
+    if (member === undefined) return "";
+    const value = field(member);
+    if (value === undefined) return `; it has no ${member}()`;
+    return `; its ${member} is ${value === null ? "null" : `a ${typeof value}`}`;
+  };
   return new t.Type<Record<K, (...args: never[]) => unknown>, unknown, unknown>(
     name,
     is,
-    (u, c) => (is(u) ? t.success(u) : t.failure(u, c, name)),
+    (u, c) =>
+      is(u)
+        ? t.success(u)
+        : t.failure(u, c, typeof u === "object" && u !== null ? `${name}${shortfall(u)}` : name),
     (a) => a,
   );
 };

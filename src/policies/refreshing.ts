@@ -1,4 +1,6 @@
 import { omitKeys } from "../core/omitKeys";
+import { hideKeysAndTokens } from "../core/secretText";
+import { describeError } from "../errors/CredentialRefreshError";
 import type { Logger } from "@smithy/types";
 import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
@@ -150,7 +152,6 @@ const POLICY_ONLY_KEYS = Object.keys(refreshPolicyProps).filter((key) => key !==
 export const sourceOptionsOf = <O extends object>(options: O): Partial<O> =>
   omitKeys(options, POLICY_ONLY_KEYS) as Partial<O>;
 
-
 /**
  * A role's refresh options with the cache's key for the role filled in when a cache is given without
  * a `cacheKey` (the AWS CLI's key, for {@link fileCache} and {@link sharedCache}, so that the CLI and
@@ -163,16 +164,54 @@ export const withRoleCacheKey = <O extends AssumeRoleCacheKeyInput & RefreshPoli
   options: O,
   subject: string,
 ): O => {
-  if (options.cache === undefined || options.cacheKey !== undefined) return options;
-  // A SharedCache of the user's own may compute keys its own way; a key that is no key is theirs to fix.
-  const cacheKey: unknown = options.cache.roleKey(options);
-  if (typeof cacheKey !== "string" || cacheKey.length === 0) {
-    throw new InvalidOptionsError(subject, [
-      { path: "cache", rule: `roleKey() must return a non-empty string (got ${typeof cacheKey})` },
-    ]);
-  }
+  const { cache } = options;
+  if (cache === undefined || options.cacheKey !== undefined) return options;
+  const cacheKey = fromCache(
+    subject,
+    "roleKey()",
+    () => cache.roleKey(options),
+    (key) => typeof key === "string" && key.length > 0,
+    "a non-empty string",
+  );
   return { ...options, cacheKey };
 };
+
+/**
+ * What a {@link SharedCache}'s own code answers, checked when the provider is built: a SharedCache
+ * may be the user's own (its `layer` and `roleKey` included), and a mistake there must read as one,
+ * not as "x is not a function" at the first refresh.
+ */
+const fromCache = <A>(
+  subject: string,
+  member: string,
+  call: () => A,
+  isRight: (answer: A) => boolean,
+  expected: string,
+): A => {
+  let answer: A;
+  try {
+    answer = call();
+  } catch (error) {
+    if (error instanceof InvalidOptionsError) throw error;
+    const rule = `its ${member} threw: ${hideKeysAndTokens(describeError(error))}`;
+    throw new InvalidOptionsError(subject, [{ path: "cache", rule }]);
+  }
+  if (!isRight(answer)) {
+    const type = typeof answer;
+    const got =
+      answer === ""
+        ? "an empty string"
+        : answer === null || answer === undefined
+          ? String(answer)
+          : `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+    throw new InvalidOptionsError(subject, [
+      { path: "cache", rule: `its ${member} must return ${expected} (got ${got})` },
+    ]);
+  }
+  return answer;
+};
+
+const isFunction = (value: unknown): boolean => typeof value === "function";
 
 /** The keys of `options` that are set, so that `undefined` never overrides a default. */
 const defined = <O extends object>(options: O): Partial<O> => omitKeys(options);
@@ -185,14 +224,23 @@ const defined = <O extends object>(options: O): Partial<O> => omitKeys(options);
 export const applyRefreshPolicy = (
   source: CredentialProvider,
   options: RefreshPolicyOptions,
+  subject: string,
 ): RefreshingProvider => {
   const { clock, onRetry, cache, cacheKey } = options;
   const clockOption = defined({ clock });
   // Below the refreshing layer: the hot path never reads a file; a refresh reads the entry first.
-  const shared: ProviderTransform =
-    cache === undefined || cacheKey === undefined
-      ? (provider) => provider
-      : cache.layer(cacheKey, defined({ clock, onEvent: options.onCacheEvent, logger: options.logger }));
+  let shared: ProviderTransform = (provider) => provider;
+  if (cache !== undefined && cacheKey !== undefined) {
+    const layer = fromCache(
+      subject,
+      "layer()",
+      () => cache.layer(cacheKey, defined({ clock, onEvent: options.onCacheEvent, logger: options.logger })),
+      isFunction,
+      "a function (provider) => provider",
+    );
+    shared = (provider) =>
+      fromCache(subject, "layer()'s function", () => layer(provider), isFunction, "a credential provider");
+  }
   return pipe(
     source,
     withTimeoutUnchecked(options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, clockOption),
@@ -247,5 +295,5 @@ export const refreshing = (
   const decoded = decodeOptionsAs<RefreshPolicyOptions>()("refreshing", RefreshPolicyCodec, options);
   const issues = refreshPolicyIssues(decoded);
   if (issues.length > 0) throw new InvalidOptionsError("refreshing", issues);
-  return applyRefreshPolicy(source, decoded);
+  return applyRefreshPolicy(source, decoded, "refreshing");
 };

@@ -137,7 +137,11 @@ export const validateRefreshingRoleOptions = (
 export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider => {
   const validated = validateRefreshingRoleOptions(options);
   const source = assumeRoleUnchecked(sourceOptionsOf(validated) as AssumeRoleOptions);
-  const provider = applyRefreshPolicy(source, withRoleCacheKey(validated, "refreshingRole"));
+  const provider = applyRefreshPolicy(
+    source,
+    withRoleCacheKey(validated, "refreshingRole"),
+    "refreshingRole",
+  );
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return Object.assign(provider, { [ROLE_SESSION]: true });
 };

@@ -96,5 +96,9 @@ export const validateRefreshingWebIdentityOptions = (
 export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RefreshingProvider => {
   const validated = validateRefreshingWebIdentityOptions(options);
   const source = assumeRoleWithWebIdentity(sourceOptionsOf(validated) as AssumeRoleWithWebIdentityOptions);
-  return applyRefreshPolicy(source, withRoleCacheKey(validated, "refreshingWebIdentity"));
+  return applyRefreshPolicy(
+    source,
+    withRoleCacheKey(validated, "refreshingWebIdentity"),
+    "refreshingWebIdentity",
+  );
 };
