@@ -269,6 +269,8 @@ await build({
   bundle: true,
   platform: "node",
   format: "cjs",
+  // The sources are ES modules, strict by definition; esbuild's CommonJS output does not say so.
+  banner: { js: '"use strict";' },
   target: "node20",
   keepNames: true,
   // fp-ts, io-ts and retry-ts from their ES module builds, which esbuild tree-shakes.

@@ -10,6 +10,7 @@ import {
   fileCache,
   refreshing,
   refreshingRole,
+  session,
   sharedCache,
   CredentialCacheError,
   InvalidOptionsError,
@@ -516,9 +517,7 @@ describe("the cache option of the ready pipelines", () => {
         roleArn: "arn:aws:iam::123456789012:role/Own",
         cache: { ...cache, roleKey: () => "" },
       }),
-    ).toThrow(
-      /refreshingRole.*cache: its roleKey\(\) must return a non-empty string \(got an empty string\)/s,
-    );
+    ).toThrow(/refreshingRole.*cache: its roleKey\(\) must return a non-empty string \(got ""\)/s);
   });
 
   describe("a SharedCache of your own that gets it wrong is told at construction, calling nothing", () => {
@@ -538,7 +537,7 @@ describe("the cache option of the ready pipelines", () => {
       [
         "roleKey() answers a number",
         { roleKey: () => 5 },
-        /its roleKey\(\) must return a non-empty string \(got a number\)/,
+        /its roleKey\(\) must return a non-empty string \(got 5\)/,
       ],
       [
         "layer() answers nothing",
@@ -573,9 +572,9 @@ describe("the cache option of the ready pipelines", () => {
       const plain = { get: () => Promise.resolve(undefined), set: () => Promise.resolve() };
       expect(() => refreshingRole({ roleArn, cache: plain as never })).toThrow(/it has no layer\(\)/);
       expect(() => refreshingRole({ roleArn, cache: { ...base, lock: 1 } as never })).toThrow(
-        /its lock is a number/,
+        /its lock is 1/,
       );
-      expect(() => sharedCache({ ...plain, describe: "x" } as never)).toThrow(/its describe is a string/);
+      expect(() => sharedCache({ ...plain, describe: "x" } as never)).toThrow(/its describe is "x"/);
       expect(() => sharedCache({ get: plain.get } as never)).toThrow(/it has no set\(\)/);
     });
   });
@@ -614,14 +613,83 @@ describe("the cache option of the ready pipelines", () => {
     second.dispose();
   });
 
+  it("names session, not the function it builds on, when a cache of yours gets it wrong there", () => {
+    const cache = { ...sharedCache({ get: () => Promise.resolve(undefined), set: () => Promise.resolve() }) };
+    const roleArn = "arn:aws:iam::123456789012:role/Own";
+    expect(() => session({ roleArn, region: "eu-west-1", cache: { ...cache, roleKey: () => "" } })).toThrow(
+      /^Invalid session options.*cache: its roleKey\(\)/s,
+    );
+    expect(() =>
+      session({
+        source: scriptedProvider([]).provider,
+        cache: { ...cache, layer: () => 1 } as never,
+        cacheKey: "k",
+      }),
+    ).toThrow(/^Invalid session options.*cache: its layer\(\)/s);
+    expect(() => session({ roleArn, region: "eu-west-1", cache: fileCache(), cacheKey: "../k" })).toThrow(
+      /^Invalid session options.*cacheKey: letters/s,
+    );
+  });
+
+  it("keeps a store's error that may quote secrets out of the warning, whatever holds them", async () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    const heard = recorder();
+    const store: CredentialCache = {
+      get: () => Promise.resolve(undefined),
+      // A driver's error: a clean message, the statement (and the secret) in another property.
+      set: () =>
+        Promise.reject(
+          Object.assign(new Error("Data too long for column 'v'"), { sql: `INSERT '${secret}'` }),
+        ),
+      // Our own error class, thrown by the store with the secret in its text.
+      lock: () => Promise.reject(new CredentialCacheError("lock-failed", "db:k", `lock row ${secret}`)),
+    };
+    const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+    await pipe(source.provider, withCache(store, key, { clock, onEvent: heard.onEvent }))();
+    const warnings = heard.events.filter((e) => e.type === "cache-warning");
+    // The lock fails, so the write goes on without it, and fails too.
+    expect(warnings.map((w) => (w as { error: CredentialCacheError }).error.problem)).toEqual([
+      "lock-failed",
+      "unwritable",
+    ]);
+    const shown = `${inspect(heard.events, { depth: 10 })} ${JSON.stringify(heard.events)}`;
+    expect(shown).toContain("lock row [hidden]");
+    expect(shown).toContain("Data too long for column");
+    expect(shown).not.toContain(secret);
+  });
+
+  it("lets a cache's layer be called detached, and a sharedCache's lock be spied on or patched", async () => {
+    const { layer } = fileCache({ directory: join(tmpdir(), "ars-never-written") });
+    expect(typeof layer("k")).toBe("function");
+    const calls: string[] = [];
+    const store: CredentialCache = {
+      get: () => Promise.resolve(undefined),
+      set: () => Promise.resolve(),
+      lock: <T>(_k: string, fn: () => Promise<T>) => (calls.push("store"), fn()),
+    };
+    const shared = sharedCache(store);
+    const spy = jest.spyOn(shared, "lock");
+    await pipe(
+      scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]).provider,
+      shared.layer(key, { clock }),
+    )();
+    store.lock = <T>(_k: string, fn: () => Promise<T>) => (calls.push("patched"), fn());
+    await pipe(
+      scriptedProvider([credentialsAt(clock, 60 * MINUTE, 9)]).provider,
+      shared.layer(key, { clock }),
+    )();
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(calls).toEqual(["store", "patched"]);
+  });
+
   it("has fileCache reject a key that names no file in its directory, when the provider is built", () => {
     const cache = fileCache({ directory: join(tmpdir(), "ars-never-written") });
     const source = scriptedProvider([new Error("unused")]).provider;
     for (const cacheKey of ["../../etc/passwd", ".hidden", "a/b", "x".repeat(201)]) {
       expect(() => refreshing(source, { cache, cacheKey })).toThrow(
-        /fileCache options.*key: letters, digits and _\.-/s,
+        /Invalid refreshing options.*cacheKey: letters, digits and _\.-.*\(got "/s,
       );
-      expect(() => withCache(cache, cacheKey)).toThrow(InvalidOptionsError);
+      expect(() => withCache(cache, cacheKey)).toThrow(/Invalid withCache options.*key: letters/s);
     }
   });
 });

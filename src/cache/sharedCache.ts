@@ -64,18 +64,17 @@ export const sharedCache = (store: CredentialCache): SharedCache => {
   decodeOptions("sharedCache", CredentialCacheCodec, store);
   // Already one (fileCache(), or a SharedCache of your own): its layer and key stay as they are.
   if (isShared(store)) return store;
-  // A new object that looks the store's methods up at each call: the store may be a class instance,
-  // whose methods a copy would lose, or be patched or spied on later, and it is not ours to change.
-  return withSharing({
+  // A new object that calls the store's methods, looked up at each call: the store may be a class
+  // instance, whose methods a copy would lose, or be patched or spied on later, and it is not ours to
+  // change. A lock and a description are used if the store has them now.
+  const cache: CredentialCache = {
     get: (key) => store.get(key),
     set: (key, credentials) => store.set(key, credentials),
-    get lock() {
-      return store.lock?.bind(store);
-    },
-    get describe() {
-      return store.describe?.bind(store);
-    },
-  });
+  };
+  const own = store as Required<CredentialCache>;
+  if (store.lock !== undefined) cache.lock = (key, fn, onWarning) => own.lock(key, fn, onWarning);
+  if (store.describe !== undefined) cache.describe = (key) => own.describe(key);
+  return withSharing(cache);
 };
 
 const isShared = (cache: CredentialCache): cache is SharedCache => {
@@ -92,8 +91,11 @@ const isShared = (cache: CredentialCache): cache is SharedCache => {
  */
 export const withSharing = <C extends CredentialCache>(cache: C): C & SharedCache =>
   Object.assign(cache, {
-    layer(this: CredentialCache, key: string, options?: WithCacheOptions) {
-      return withCache(this, key, options);
+    layer(this: CredentialCache | undefined, key: string, options?: WithCacheOptions) {
+      // Called detached (`const { layer } = cache`), `this` is undefined, or the global object in
+      // sloppy code: the cache it came with, then.
+      const self = this === undefined || (this as unknown) === globalThis ? cache : this;
+      return withCache(self, key, options);
     },
     roleKey: assumeRoleCacheKey,
   });

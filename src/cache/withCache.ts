@@ -13,7 +13,7 @@ import type { CredentialCache } from "./CredentialCache";
 import { CredentialCacheError } from "../errors/CredentialCacheError";
 import { redactSecrets, type Credentials, type ProviderTransform } from "../core/CredentialProvider";
 import { describeError } from "../errors/CredentialRefreshError";
-import { decodeOptionsAs } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import { safeListener } from "../core/safeListener";
 import { hideKeysAndTokens } from "../core/secretText";
 
@@ -118,18 +118,31 @@ const logLine = (event: CacheEvent): ["debug" | "warn", string] => {
 
 /**
  * Whatever a user's cache throws becomes a warning about its entry; ours are already typed. A store's
- * own message may quote what it was handed (a database driver's does): keys and tokens are hidden, and
- * such an error is not kept as the cause, where inspecting the warning would show it whole.
+ * own error may quote what it was handed (a database driver's message or its `sql` does): the warning
+ * describes it with keys and tokens hidden (as every CredentialCacheError does), and does not keep it
+ * as its cause, where inspecting the warning would show all of it.
  */
 const asCacheError = (
   error: unknown,
   location: string,
   problem: "unreadable" | "unwritable" | "lock-failed",
-) => {
-  if (error instanceof CredentialCacheError) return error;
-  const detail = describeError(error);
-  const shown = hideKeysAndTokens(detail);
-  return new CredentialCacheError(problem, location, shown, shown === detail ? { cause: error } : {});
+): CredentialCacheError =>
+  error instanceof CredentialCacheError
+    ? error
+    : new CredentialCacheError(problem, location, describeError(error));
+
+/**
+ * Where the entry of `key` lives, asked when the layer is built: a cache may refuse a key there (as
+ * fileCache does one that names no file), which fails the construction instead of every refresh.
+ */
+const locationOf = (cache: CredentialCache, key: string): string => {
+  try {
+    return cache.describe?.(key) ?? key;
+  } catch (error) {
+    if (error instanceof InvalidOptionsError) throw new InvalidOptionsError("withCache", error.issues);
+    const rule = `its describe() threw: ${hideKeysAndTokens(describeError(error))}`;
+    throw new InvalidOptionsError("withCache", [{ path: "cache", rule }]);
+  }
 };
 
 /** What a cache returned, if it is credentials with a readable expiration. */
@@ -202,7 +215,7 @@ export const withCache = (
     },
   );
   const { minRemainingMs = DEFAULT_MIN_REMAINING_MS, clock = systemClock, onEvent, logger } = decoded;
-  const location = cache.describe?.(key) ?? key;
+  const location = locationOf(cache, key);
 
   const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
   const log =

@@ -1,3 +1,4 @@
+import { hideKeysAndTokens } from "../core/secretText";
 import { brandFor, hasInstance, setBrand } from "../core/brand";
 
 /**
@@ -67,7 +68,8 @@ export class CredentialCacheError extends Error {
     detail: string,
     options?: { readonly cause?: unknown },
   ) {
-    super(`credential cache entry ${location}: ${problem}: ${detail}`);
+    // A cache of the user's may describe a failure with what it was handed: no key or token is repeated.
+    super(`credential cache entry ${location}: ${problem}: ${hideKeysAndTokens(detail)}`);
     this.problem = problem;
     setBrand(this, CREDENTIAL_CACHE_ERROR_BRAND);
     this.location = location;

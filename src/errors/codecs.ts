@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import * as t from "io-ts";
+import { showValue } from "../core/showValue";
 
 /**
  * A codec for the `A`s of `base` that satisfy `predicate`; `rule` is how a failure reads.
@@ -326,8 +327,7 @@ export const objectWith = <K extends string>(
       optional.find((m) => !["function", "undefined"].includes(typeof field(m)));
     if (member === undefined) return "";
     const value = field(member);
-    if (value === undefined) return `; it has no ${member}()`;
-    return `; its ${member} is ${value === null ? "null" : `a ${typeof value}`}`;
+    return value === undefined ? `; it has no ${member}()` : `; its ${member} is ${showValue(value)}`;
   };
   return new t.Type<Record<K, (...args: never[]) => unknown>, unknown, unknown>(
     name,

@@ -1,5 +1,6 @@
 import { omitKeys } from "../core/omitKeys";
 import { hideKeysAndTokens } from "../core/secretText";
+import { showValue } from "../core/showValue";
 import { describeError } from "../errors/CredentialRefreshError";
 import type { Logger } from "@smithy/types";
 import { pipe } from "fp-ts/function";
@@ -192,20 +193,17 @@ const fromCache = <A>(
   try {
     answer = call();
   } catch (error) {
-    if (error instanceof InvalidOptionsError) throw error;
-    const rule = `its ${member} threw: ${hideKeysAndTokens(describeError(error))}`;
-    throw new InvalidOptionsError(subject, [{ path: "cache", rule }]);
+    // The cache's own complaint (fileCache's about a key that names no file, say) is about the options
+    // given here: the key is the caller's cacheKey.
+    const issues =
+      error instanceof InvalidOptionsError
+        ? error.issues.map(({ path, rule }) => ({ path: path === "key" ? "cacheKey" : "cache", rule }))
+        : [{ path: "cache", rule: `its ${member} threw: ${hideKeysAndTokens(describeError(error))}` }];
+    throw new InvalidOptionsError(subject, issues);
   }
   if (!isRight(answer)) {
-    const type = typeof answer;
-    const got =
-      answer === ""
-        ? "an empty string"
-        : answer === null || answer === undefined
-          ? String(answer)
-          : `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
     throw new InvalidOptionsError(subject, [
-      { path: "cache", rule: `its ${member} must return ${expected} (got ${got})` },
+      { path: "cache", rule: `its ${member} must return ${expected} (got ${showValue(answer)})` },
     ]);
   }
   return answer;
@@ -290,10 +288,21 @@ const RefreshPolicyCodec = /* @__PURE__ */ strictOptions("RefreshPolicyOptions",
 export const refreshing = (
   source: CredentialProvider,
   options: RefreshPolicyOptions = {},
+): RefreshingProvider => refreshingAs(source, options, "refreshing");
+
+/**
+ * {@link refreshing}, its errors naming `subject` (`session` builds its provider with it).
+ *
+ * @internal
+ */
+export const refreshingAs = (
+  source: CredentialProvider,
+  options: RefreshPolicyOptions,
+  subject: string,
 ): RefreshingProvider => {
-  decodeOptions("refreshing", functionCodec("a credential provider"), source);
-  const decoded = decodeOptionsAs<RefreshPolicyOptions>()("refreshing", RefreshPolicyCodec, options);
+  decodeOptions(subject, functionCodec("a credential provider"), source);
+  const decoded = decodeOptionsAs<RefreshPolicyOptions>()(subject, RefreshPolicyCodec, options);
   const issues = refreshPolicyIssues(decoded);
-  if (issues.length > 0) throw new InvalidOptionsError("refreshing", issues);
-  return applyRefreshPolicy(source, decoded, "refreshing");
+  if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
+  return applyRefreshPolicy(source, decoded, subject);
 };

@@ -134,14 +134,18 @@ export const validateRefreshingRoleOptions = (
  * @category Ready-made
  * @since 0.1.0
  */
-export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider => {
-  const validated = validateRefreshingRoleOptions(options);
+export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider =>
+  refreshingRoleAs(options, "refreshingRole");
+
+/**
+ * {@link refreshingRole}, its errors naming `subject` (`session` builds its provider with it).
+ *
+ * @internal
+ */
+export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string): RefreshingProvider => {
+  const validated = validateRefreshingRoleOptions(options, subject);
   const source = assumeRoleUnchecked(sourceOptionsOf(validated) as AssumeRoleOptions);
-  const provider = applyRefreshPolicy(
-    source,
-    withRoleCacheKey(validated, "refreshingRole"),
-    "refreshingRole",
-  );
+  const provider = applyRefreshPolicy(source, withRoleCacheKey(validated, subject), subject);
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return Object.assign(provider, { [ROLE_SESSION]: true });
 };

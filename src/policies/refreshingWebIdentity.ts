@@ -93,12 +93,19 @@ export const validateRefreshingWebIdentityOptions = (
  * @category Ready-made
  * @since 0.2.0
  */
-export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RefreshingProvider => {
-  const validated = validateRefreshingWebIdentityOptions(options);
+export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RefreshingProvider =>
+  refreshingWebIdentityAs(options, "refreshingWebIdentity");
+
+/**
+ * {@link refreshingWebIdentity}, its errors naming `subject` (`session` builds its provider with it).
+ *
+ * @internal
+ */
+export const refreshingWebIdentityAs = (
+  options: RefreshingWebIdentityOptions,
+  subject: string,
+): RefreshingProvider => {
+  const validated = validateRefreshingWebIdentityOptions(options, subject);
   const source = assumeRoleWithWebIdentity(sourceOptionsOf(validated) as AssumeRoleWithWebIdentityOptions);
-  return applyRefreshPolicy(
-    source,
-    withRoleCacheKey(validated, "refreshingWebIdentity"),
-    "refreshingWebIdentity",
-  );
+  return applyRefreshPolicy(source, withRoleCacheKey(validated, subject), subject);
 };

@@ -5,13 +5,14 @@ import type { CredentialProvider } from "../core/CredentialProvider";
 import { getCredentialRejectionPlugin } from "./getCredentialRejectionPlugin";
 import { decodeOptions, decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
-import { refreshing, refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
-import { refreshingRole, validateRefreshingRoleOptions, type RefreshingRoleOptions } from "./refreshingRole";
 import {
-  refreshingWebIdentity,
-  validateRefreshingWebIdentityOptions,
-  type RefreshingWebIdentityOptions,
-} from "./refreshingWebIdentity";
+  refreshingAs,
+  refreshPolicyIssues,
+  refreshPolicyProps,
+  type RefreshPolicyOptions,
+} from "./refreshing";
+import { refreshingRoleAs, type RefreshingRoleOptions } from "./refreshingRole";
+import { refreshingWebIdentityAs, type RefreshingWebIdentityOptions } from "./refreshingWebIdentity";
 
 /**
  * Options of {@link session}: a role to assume, and the region the clients talk to.
@@ -204,7 +205,7 @@ export const session = (options: SessionOptions): Session => {
         .filter((key) => given[key] !== undefined)
         .map((key) => [key, given[key]]),
     ) as RefreshPolicyOptions;
-    credentials = refreshing(source, refreshPolicy);
+    credentials = refreshingAs(source, refreshPolicy, "session");
   } else {
     // The region is the clients'; STS uses it too, unless the caller brought an STS client of its own.
     const roleOptions = rest as RefreshingRoleOptions | RefreshingWebIdentityOptions;
@@ -215,10 +216,8 @@ export const session = (options: SessionOptions): Session => {
       given.webIdentityToken !== undefined ||
       given.webIdentityTokenFile !== undefined ||
       given.providerId !== undefined
-        ? refreshingWebIdentity(
-            validateRefreshingWebIdentityOptions(withRegion as RefreshingWebIdentityOptions, "session"),
-          )
-        : refreshingRole(validateRefreshingRoleOptions(withRegion, "session"));
+        ? refreshingWebIdentityAs(withRegion as RefreshingWebIdentityOptions, "session")
+        : refreshingRoleAs(withRegion, "session");
   }
   // One plugin for every client: they share the credentials, so they share what was learnt about keys.
   const rejectionPlugin = getCredentialRejectionPlugin(credentials, {
