@@ -314,19 +314,21 @@ export const objectWith = <K extends string>(
   methods: readonly K[],
   optional: readonly string[] = [],
 ) => {
+  // The first member that is missing or not a function, so that a failure can say which.
+  const wrongMember = (u: object): string | undefined => {
+    const kind = (m: string): string => typeof (u as Record<string, unknown>)[m];
+    return (
+      methods.find((m) => kind(m) !== "function") ??
+      optional.find((m) => kind(m) !== "function" && kind(m) !== "undefined")
+    );
+  };
   const is = (u: unknown): u is Record<K, (...args: never[]) => unknown> =>
-    typeof u === "object" &&
-    u !== null &&
-    methods.every((m) => typeof (u as Record<string, unknown>)[m] === "function") &&
-    optional.every((m) => ["function", "undefined"].includes(typeof (u as Record<string, unknown>)[m]));
-  // An object that falls short is told which member: "it has no set()", "its lock is a number".
+    typeof u === "object" && u !== null && wrongMember(u) === undefined;
+  // "it has no set()", "its lock is 1".
   const shortfall = (u: object): string => {
-    const field = (m: string): unknown => (u as Record<string, unknown>)[m];
-    const member =
-      methods.find((m) => typeof field(m) !== "function") ??
-      optional.find((m) => !["function", "undefined"].includes(typeof field(m)));
+    const member = wrongMember(u);
     if (member === undefined) return "";
-    const value = field(member);
+    const value = (u as Record<string, unknown>)[member];
     return value === undefined ? `; it has no ${member}()` : `; its ${member} is ${showValue(value)}`;
   };
   return new t.Type<Record<K, (...args: never[]) => unknown>, unknown, unknown>(

@@ -71,26 +71,6 @@ export const RefreshingRoleOptionsCodec = (() => {
 })();
 
 /**
- * Checks `options` as {@link refreshingRole} would, throwing an {@link InvalidOptionsError} naming
- * every problem, and returns them typed.
- *
- * @since 0.1.0
- * @internal
- */
-export const validateRefreshingRoleOptions = (
-  options: RefreshingRoleOptions,
-  subject = "refreshingRole",
-): RefreshingRoleOptions => {
-  const decoded = decodeOptionsAs<RefreshingRoleOptions>()(subject, RefreshingRoleOptionsCodec, options);
-  const issues: OptionIssue[] = [
-    ...assumeRoleCrossFieldIssues(decoded),
-    ...refreshPolicyIssues(decoded, { keyFromRole: true }),
-  ];
-  if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
-  return decoded;
-};
-
-/**
  * The ready-made pipeline: credentials for an IAM role that refresh themselves ahead of expiry.
  *
  * It is {@link refreshing} applied to {@link assumeRole} (or, given a web identity token, to
@@ -138,12 +118,18 @@ export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvid
   refreshingRoleAs(options, "refreshingRole");
 
 /**
- * {@link refreshingRole}, its errors naming `subject` (`session` builds its provider with it).
+ * {@link refreshingRole}, its errors naming `subject` (`session` builds its provider with it): checks
+ * every option once, naming every problem, then builds the pipeline from unchecked parts.
  *
  * @internal
  */
 export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string): RefreshingProvider => {
-  const validated = validateRefreshingRoleOptions(options, subject);
+  const validated = decodeOptionsAs<RefreshingRoleOptions>()(subject, RefreshingRoleOptionsCodec, options);
+  const issues: OptionIssue[] = [
+    ...assumeRoleCrossFieldIssues(validated),
+    ...refreshPolicyIssues(validated, { keyFromRole: true }),
+  ];
+  if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
   const source = assumeRoleUnchecked(sourceOptionsOf(validated) as AssumeRoleOptions);
   const provider = applyRefreshPolicy(source, withRoleCacheKey(validated, subject), subject);
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.

@@ -52,30 +52,6 @@ const RefreshingWebIdentityOptionsCodec = /* @__PURE__ */ strictOptions(
 );
 
 /**
- * Checks `options` as {@link refreshingWebIdentity} would, throwing an {@link InvalidOptionsError}
- * naming every problem.
- *
- * @internal
- */
-export const validateRefreshingWebIdentityOptions = (
-  options: RefreshingWebIdentityOptions,
-  subject = "refreshingWebIdentity",
-): RefreshingWebIdentityOptions => {
-  const decoded = decodeOptionsAs<RefreshingWebIdentityOptions>()(
-    subject,
-    RefreshingWebIdentityOptionsCodec,
-    options,
-  );
-  const issues = [
-    ...webIdentityIssues(decoded),
-    ...assumeRoleCrossFieldIssues(decoded),
-    ...refreshPolicyIssues(decoded, { keyFromRole: true }),
-  ];
-  if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
-  return decoded;
-};
-
-/**
  * {@link refreshingRole} for a role assumed with a web identity token (`AssumeRoleWithWebIdentity`:
  * Kubernetes service accounts, GitHub Actions OIDC): the same refresh policy, applied to
  * {@link assumeRoleWithWebIdentity}. The token file is read again at each refresh, since platforms
@@ -97,7 +73,8 @@ export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): Re
   refreshingWebIdentityAs(options, "refreshingWebIdentity");
 
 /**
- * {@link refreshingWebIdentity}, its errors naming `subject` (`session` builds its provider with it).
+ * {@link refreshingWebIdentity}, its errors naming `subject` (`session` builds its provider with it):
+ * checks every option once, naming every problem, then builds the pipeline.
  *
  * @internal
  */
@@ -105,7 +82,17 @@ export const refreshingWebIdentityAs = (
   options: RefreshingWebIdentityOptions,
   subject: string,
 ): RefreshingProvider => {
-  const validated = validateRefreshingWebIdentityOptions(options, subject);
+  const validated = decodeOptionsAs<RefreshingWebIdentityOptions>()(
+    subject,
+    RefreshingWebIdentityOptionsCodec,
+    options,
+  );
+  const issues = [
+    ...webIdentityIssues(validated),
+    ...assumeRoleCrossFieldIssues(validated),
+    ...refreshPolicyIssues(validated, { keyFromRole: true }),
+  ];
+  if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
   const source = assumeRoleWithWebIdentity(sourceOptionsOf(validated) as AssumeRoleWithWebIdentityOptions);
   return applyRefreshPolicy(source, withRoleCacheKey(validated, subject), subject);
 };
