@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import {
   AssumeRoleCommand,
@@ -293,4 +295,33 @@ describe("localSts", () => {
     expect(shown).not.toContain(issued.Credentials!.SessionToken!);
     expect(shown).not.toContain(sts.rootCredentials.secretAccessKey);
   });
+  it("lets a script that never calls close() exit once its work is done", async () => {
+    // The server's end of a kept-alive connection used to hold the process for the 5 s keep-alive
+    // timeout; a second is far more than exiting needs and far less than that timeout.
+    sts = await localSts();
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(__dirname, "..", "support", "probes", "localStsUnclosed.ts")],
+      {
+        cwd: join(__dirname, "..", ".."),
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const usedAt = new Promise<number>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes("used")) resolve(performance.now());
+      });
+    });
+    const [exitAt, code] = await new Promise<[number, number | null]>((resolve) => {
+      child.on("exit", (exitCode) => {
+        resolve([performance.now(), exitCode]);
+      });
+    });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(exitAt - (await usedAt)).toBeLessThan(1_000);
+  }, 30_000);
 });

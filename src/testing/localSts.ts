@@ -466,6 +466,9 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
+    // The server's end of a kept-alive connection would hold the process for the keep-alive timeout
+    // (5 s) after its last answer. A caller waiting for an answer is held by its own end.
+    socket.unref();
   });
   // Nobody awaits the server itself: it must not keep a finished test process alive.
   server.unref();
