@@ -148,6 +148,10 @@ describe("fileCache", () => {
     ],
     ["an expiration without a zone", "foreign", cliEntry("2031-01-01T12:00:00")],
     ["an impossible date", "foreign", cliEntry("2031-02-31T12:00:00Z")],
+    ["minutes out of range (12:99 would roll over to 13:39)", "foreign", cliEntry("2031-01-01T12:99:00Z")],
+    ["hour 24", "foreign", cliEntry("2031-01-01T24:00:00Z")],
+    ["a leap second", "foreign", cliEntry("2031-01-01T12:00:60Z")],
+    ["an offset out of range", "foreign", cliEntry("2031-01-01T12:00:00+24:00")],
   ])("refuses %s as %s, naming the file and not its content", async (_, problem, content) => {
     const path = plant(content);
     const error = await problemOf(fileCache({ directory }).get(key));
@@ -208,6 +212,10 @@ describe("fileCache", () => {
       fileCache({ directory }).set(key, { accessKeyId: "AKIA", secretAccessKey: "long-term-never-shown" }),
     );
     expect(error.problem).toBe("uncacheable");
+  });
+
+  it("says what the length limit of a key is", () => {
+    expect(() => fileCache({ directory }).describe("x".repeat(201))).toThrow(/key: 1 to 200 /);
   });
 
   it("accepts only keys that name a file in its directory", async () => {

@@ -263,6 +263,33 @@ describe("withCache", () => {
       expect(heard.events[0]).toMatchObject({ type: "cache-warning", error: { problem: "foreign" } });
     });
 
+    it.each([
+      ["9999-12-31, served for ever", Date.UTC(9999, 11, 31)],
+      ["36 h 16 min ahead, past any STS credential's lifetime and SigV4's 15-minute skew", 36 * 60 + 16],
+    ])("ignores an entry expiring %s, and refreshes it", async (_, when) => {
+      const { cache, entries } = memoryCache();
+      const expiration = new Date(when > 1e9 ? when : clock.now() + when * MINUTE);
+      entries.set(key, { ...credentialsAt(clock, 0, 7), expiration });
+      const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+      const heard = recorder();
+      const provider = pipe(source.provider, withCache(cache, key, { clock, onEvent: heard.onEvent }));
+      expect((await provider()).accessKeyId).toBe("ASIATEST00000008");
+      expect(heard.events[0]).toMatchObject({
+        type: "cache-warning",
+        error: { problem: "foreign", message: expect.stringContaining("36 hours") as string },
+      });
+      expect(entries.get(key)?.accessKeyId).toBe("ASIATEST00000008");
+    });
+
+    it("serves an entry of the longest STS lifetime (36 h), issued by a clock 15 minutes ahead", async () => {
+      const { cache, entries } = memoryCache();
+      entries.set(key, credentialsAt(clock, (36 * 60 + 15) * MINUTE, 7));
+      const source = scriptedProvider([]);
+      const provider = pipe(source.provider, withCache(cache, key, { clock }));
+      expect((await provider()).accessKeyId).toBe("ASIATEST00000007");
+      expect(source.calls).toBe(0);
+    });
+
     it("without a listener, warns through process.emitWarning once per problem", async () => {
       const emitted: unknown[] = [];
       const spy = jest.spyOn(process, "emitWarning").mockImplementation((warning: string | Error) => {
@@ -627,7 +654,7 @@ describe("the cache option of the ready pipelines", () => {
       }),
     ).toThrow(/^Invalid session options.*cache: its layer\(\)/s);
     expect(() => session({ roleArn, region: "eu-west-1", cache: fileCache(), cacheKey: "../k" })).toThrow(
-      /^Invalid session options.*cacheKey: letters/s,
+      /^Invalid session options.*cacheKey: 1 to 200 letters/s,
     );
   });
 
@@ -687,9 +714,9 @@ describe("the cache option of the ready pipelines", () => {
     const source = scriptedProvider([new Error("unused")]).provider;
     for (const cacheKey of ["../../etc/passwd", ".hidden", "a/b", "x".repeat(201)]) {
       expect(() => refreshing(source, { cache, cacheKey })).toThrow(
-        /Invalid refreshing options.*cacheKey: letters, digits and _\.-.*\(got "/s,
+        /Invalid refreshing options.*cacheKey: 1 to 200 letters, digits and _\.-.*\(got "/s,
       );
-      expect(() => withCache(cache, cacheKey)).toThrow(/Invalid withCache options.*key: letters/s);
+      expect(() => withCache(cache, cacheKey)).toThrow(/Invalid withCache options.*key: 1 to 200 letters/s);
     }
   });
 });

@@ -91,7 +91,7 @@ const KeyCodec = /* @__PURE__ */ stringOf(
   1,
   200,
   /^[\w-][\w.-]*$/,
-  "letters, digits and _.- (not starting with .)",
+  "1 to 200 letters, digits and _.- (not starting with .)",
 );
 
 const KeyOptionCodec = /* @__PURE__ */ t.type({ key: KeyCodec });
@@ -127,23 +127,40 @@ const EntryCodec = /* @__PURE__ */ t.type({
 /**
  * The timestamps found in CLI cache entries: the AWS CLI v1 keeps STS's own text
  * (`2030-01-01T12:00:00.123456Z`), boto3 writes `2030-01-01T12:00:00UTC`, others write an offset.
- * An expiration without a zone is refused: its instant is unknown.
+ * An expiration without a zone is refused: its instant is unknown. Every field must be in range, as
+ * the round trip checks: `Date.UTC` would roll `12:99` over into `13:39`, and `02-31` into March.
  */
 const parseExpiration = (text: string): Date | undefined => {
   const match =
     /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|UTC|GMT|[+-]\d\d:?\d\d)$/i.exec(text);
   if (match === null) return undefined;
-  const [, y, mo, d, h, mi, s, fraction = "", zone = "Z"] = match;
-  const millis = Number(fraction.padEnd(3, "0").slice(0, 3));
-  let epoch = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), millis);
+  const [, ...texts] = match;
+  const [y, mo, d, h, mi, s] = texts.slice(0, 6).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const fraction = texts[6] ?? "";
+  const zone = texts[7] ?? "Z";
+  const local = new Date(Date.UTC(y, mo - 1, d, h, mi, s, Number(fraction.padEnd(3, "0").slice(0, 3))));
+  // Date.UTC maps years 0-99 to 1900-1999: setUTCFullYear takes the year as written.
+  local.setUTCFullYear(y);
+  const roundTrips =
+    local.getUTCFullYear() === y &&
+    local.getUTCMonth() === mo - 1 &&
+    local.getUTCDate() === d &&
+    local.getUTCHours() === h &&
+    local.getUTCMinutes() === mi &&
+    local.getUTCSeconds() === s;
+  if (!roundTrips) return undefined;
   const offset = /^([+-])(\d\d):?(\d\d)$/.exec(zone);
-  if (offset !== null) {
-    const [, sign, oh, om] = offset;
-    epoch -= (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
-  }
-  const date = new Date(epoch);
-  // Date.UTC rolls 2030-02-31 over into March: a date that does not round-trip was not a date.
-  return Number.isNaN(epoch) || date.getUTCDate() !== Number(d) ? undefined : date;
+  if (offset === null) return local;
+  const [, sign, oh, om] = offset;
+  if (Number(oh) > 23 || Number(om) > 59) return undefined;
+  return new Date(local.getTime() - (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000);
 };
 
 const codeOf = (error: unknown): string =>

@@ -100,6 +100,15 @@ const WithCacheCodec = /* @__PURE__ */ strictOptions(
 
 const DEFAULT_MIN_REMAINING_MS = 60_000;
 
+/**
+ * The furthest ahead an entry may expire: 36 hours, the longest any STS credential lives
+ * (`GetSessionToken` and `GetFederationToken`; `AssumeRole` stops at 12), since a shared cache may
+ * hold any source's credentials, not only a role's. Plus 15 minutes, the clock skew SigV4 tolerates:
+ * STS's clock may be that far ahead of this machine's. An entry expiring later (`9999-12-31`) was not
+ * written from an STS answer, and would be served for ever.
+ */
+const MAX_LIFETIME_MS = 36 * 3_600_000 + 15 * 60_000;
+
 const logLine = (event: CacheEvent): ["debug" | "warn", string] => {
   switch (event.type) {
     case "cache-hit":
@@ -264,6 +273,16 @@ export const withCache = (
     if (!isCredentialsWithExpiry(stored)) {
       warnOnce(
         new CredentialCacheError("foreign", location, "the cache returned no credentials with an expiration"),
+      );
+      return "absent";
+    }
+    if (stored.expiration.getTime() - clock.now() > MAX_LIFETIME_MS) {
+      warnOnce(
+        new CredentialCacheError(
+          "foreign",
+          location,
+          `expires ${stored.expiration.toISOString()}, further ahead than any STS credential lives (36 hours)`,
+        ),
       );
       return "absent";
     }
