@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -462,6 +462,56 @@ describe("the cache option of the ready pipelines", () => {
       expect(second.sent).toHaveLength(0);
       a.dispose();
       b.dispose();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("binds each entry to its role: an entry moved onto another role's key is ignored and refreshed", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "ars-cache-"));
+    try {
+      const clock = manualClock(Date.now());
+      const admin = { roleArn: "arn:aws:iam::123456789012:role/Admin", roleSessionName: "shared", clock };
+      const readOnly = {
+        roleArn: "arn:aws:iam::123456789012:role/ReadOnly",
+        roleSessionName: "shared",
+        clock,
+      };
+      const sts = fakeSts(clock);
+      const adminCredentials = await refreshingRole({
+        ...admin,
+        stsClient: sts.client,
+        cache: fileCache({ directory, clock }),
+      })();
+      // Another user who can write to the directory moves Admin's entry onto ReadOnly's key.
+      renameSync(
+        join(directory, `${assumeRoleCacheKey(admin)}.json`),
+        join(directory, `${assumeRoleCacheKey(readOnly)}.json`),
+      );
+      const heard = recorder();
+      const reader = refreshingRole({
+        ...readOnly,
+        stsClient: sts.client,
+        cache: fileCache({ directory, clock }),
+        onCacheEvent: heard.onEvent,
+      });
+      const credentials = await reader();
+      expect(credentials.accessKeyId).not.toBe(adminCredentials.accessKeyId);
+      expect(sts.sent.map((command) => command.input.RoleArn)).toEqual([admin.roleArn, readOnly.roleArn]);
+      expect(heard.events[0]).toMatchObject({
+        type: "cache-warning",
+        error: {
+          problem: "wrong-role",
+          message: expect.stringContaining("not for " + readOnly.roleArn) as string,
+        },
+      });
+      // The entry under ReadOnly's key is ReadOnly's again.
+      const stored = JSON.parse(
+        readFileSync(join(directory, `${assumeRoleCacheKey(readOnly)}.json`), "utf8"),
+      ) as { Credentials: { AccessKeyId: string }; RoleArn: string };
+      expect(stored.Credentials.AccessKeyId).toBe(credentials.accessKeyId);
+      expect(stored.RoleArn).toBe(readOnly.roleArn);
+      reader.dispose();
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

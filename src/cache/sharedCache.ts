@@ -68,8 +68,8 @@ export const sharedCache = (store: CredentialCache): SharedCache => {
   // instance, whose methods a copy would lose, or be patched or spied on later, and it is not ours to
   // change. A lock and a description are used if the store has them now.
   const cache: CredentialCache = {
-    get: (key) => store.get(key),
-    set: (key, credentials) => store.set(key, credentials),
+    get: (key, scope) => store.get(key, scope),
+    set: (key, credentials, scope) => store.set(key, credentials, scope),
   };
   const own = store as Required<CredentialCache>;
   if (store.lock !== undefined) cache.lock = (key, fn, onWarning) => own.lock(key, fn, onWarning);
@@ -89,13 +89,27 @@ const isShared = (cache: CredentialCache): cache is SharedCache => {
  *
  * @internal
  */
-export const withSharing = <C extends CredentialCache>(cache: C): C & SharedCache =>
-  Object.assign(cache, {
+export const withSharing = <C extends CredentialCache>(cache: C): C & SharedCache => {
+  // The role of each key roleKey made: the key is a hash of the role's ARN among other things, so a
+  // key names one role, and its layer reads and writes the entry as that role's (see withCache's
+  // roleArn): an entry moved onto this key from another role's is refused.
+  const roles = new Map<string, string>();
+  return Object.assign(cache, {
     layer(this: CredentialCache | undefined, key: string, options?: WithCacheOptions) {
       // Called detached (`const { layer } = cache`), `this` is undefined, or the global object in
       // sloppy code: the cache it came with, then.
       const self = this === undefined || (this as unknown) === globalThis ? cache : this;
-      return withCache(self, key, options);
+      const roleArn = roles.get(key);
+      return withCache(
+        self,
+        key,
+        roleArn === undefined || options?.roleArn !== undefined ? options : { ...options, roleArn },
+      );
     },
-    roleKey: assumeRoleCacheKey,
+    roleKey(role: AssumeRoleCacheKeyInput) {
+      const key = assumeRoleCacheKey(role);
+      roles.set(key, role.roleArn);
+      return key;
+    },
   });
+};

@@ -7,6 +7,7 @@ import {
   LoggerCodec,
   NonEmptyString,
   NonNegativeMillis,
+  RoleArn,
   strictOptions,
 } from "../errors/codecs";
 import type { CredentialCache } from "./CredentialCache";
@@ -82,6 +83,12 @@ export interface WithCacheOptions {
   readonly onEvent?: (event: CacheEvent) => void;
   /** An SDK-style logger (`console` will do): `debug` for hits, misses and writes, `warn` for warnings. */
   readonly logger?: Logger;
+  /**
+   * The role whose credentials the entry holds, when the source assumes one: the entry is read and
+   * written as that role's, and an entry for another role (moved onto this key) is ignored and
+   * refreshed. A {@link SharedCache}'s layer sets it for the keys its `roleKey` made.
+   */
+  readonly roleArn?: string;
 }
 
 const WithCacheCodec = /* @__PURE__ */ strictOptions(
@@ -95,6 +102,7 @@ const WithCacheCodec = /* @__PURE__ */ strictOptions(
     clock: ClockCodec,
     onEvent: ListenerCodec,
     logger: LoggerCodec,
+    roleArn: RoleArn,
   },
 );
 
@@ -223,7 +231,14 @@ export const withCache = (
       ...options,
     },
   );
-  const { minRemainingMs = DEFAULT_MIN_REMAINING_MS, clock = systemClock, onEvent, logger } = decoded;
+  const {
+    minRemainingMs = DEFAULT_MIN_REMAINING_MS,
+    clock = systemClock,
+    onEvent,
+    logger,
+    roleArn,
+  } = decoded;
+  const scope = roleArn === undefined ? undefined : { roleArn };
   const location = locationOf(cache, key);
 
   const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
@@ -250,21 +265,27 @@ export const withCache = (
   };
 
   /**
-   * The entry, if it is usable for long enough; else why not. `reported` holds the problems this call
-   * has already warned about: the read under the lock finds the same bad entry, and one warning is enough.
+   * A warning function for one call: the read under the lock finds the same bad entry, and a directory
+   * refused at the read is refused again by the lock and the write; one warning is enough.
    */
-  const read = async (
-    reported: Set<string>,
-    replacing: string | undefined,
-  ): Promise<Credentials | "absent" | "expiring"> => {
-    const warnOnce = (error: CredentialCacheError): void => {
-      if (reported.has(error.problem)) return;
-      reported.add(error.problem);
+  const warnerOnce = (): ((error: CredentialCacheError) => void) => {
+    const reported = new Set<string>();
+    return (error) => {
+      const once = `${error.problem}\u0000${error.location}`;
+      if (reported.has(once)) return;
+      reported.add(once);
       warn(error);
     };
+  };
+
+  /** The entry, if it is usable for long enough; else why not. */
+  const read = async (
+    warnOnce: (error: CredentialCacheError) => void,
+    replacing: string | undefined,
+  ): Promise<Credentials | "absent" | "expiring"> => {
     let stored: Credentials | undefined;
     try {
-      stored = await cache.get(key);
+      stored = await cache.get(key, scope);
     } catch (error) {
       warnOnce(asCacheError(error, location, "unreadable"));
       return "absent";
@@ -299,10 +320,10 @@ export const withCache = (
 
   return (source) => async (providerOptions) => {
     const forced = providerOptions?.forceRefresh === true;
-    const reported = new Set<string>();
+    const warnOnce = warnerOnce();
     let firstMiss: "absent" | "expiring" | "forced" = "forced";
     if (!forced) {
-      const first = await read(reported, providerOptions?.replacing);
+      const first = await read(warnOnce, providerOptions?.replacing);
       if (typeof first !== "string") return hit(first, false);
       firstMiss = first;
     }
@@ -310,17 +331,17 @@ export const withCache = (
     const refresh = async (locked: boolean): Promise<Credentials> => {
       let reason = firstMiss;
       if (locked && !forced) {
-        const again = await read(reported, providerOptions?.replacing);
+        const again = await read(warnOnce, providerOptions?.replacing);
         if (typeof again !== "string") return hit(again, true);
         reason = again;
       }
       emit({ type: "cache-miss", location, reason });
       const fresh = redactSecrets(await source(providerOptions));
       try {
-        await cache.set(key, fresh);
+        await cache.set(key, fresh, scope);
         emit({ type: "cache-stored", location, expiration: fresh.expiration });
       } catch (error) {
-        warn(asCacheError(error, location, "unwritable"));
+        warnOnce(asCacheError(error, location, "unwritable"));
       }
       return fresh;
     };
@@ -334,12 +355,12 @@ export const withCache = (
           lockState.entered = true;
           return refresh(true);
         },
-        warn,
+        warnOnce,
       );
     } catch (error) {
       // A failure of the work under the lock is the caller's; only a lock that could not be had is ours.
       if (lockState.entered) throw error;
-      warn(asCacheError(error, location, "lock-failed"));
+      warnOnce(asCacheError(error, location, "lock-failed"));
       return refresh(false);
     }
   };
