@@ -118,8 +118,11 @@ export interface Session {
   readonly credentials: RefreshingProvider;
   /**
    * A client of `ClientClass` that uses the shared credentials and the session's region; `config` may
-   * override anything, the region included. The same class with an equal config gives the same
-   * client back, so asking for it per request costs nothing. Every client has
+   * override anything, the region included. A key set to `undefined` is not set (`credentials:
+   * process.env.X` keeps the session's credentials). The same class with an equal config (plain data
+   * by value, functions and class instances by identity) gives the same client back, so asking for it
+   * per request costs nothing; the session keeps the `clientCacheSize` clients used last. A circular
+   * config is an {@link InvalidOptionsError}. Every client has
    * {@link getCredentialRejectionPlugin} installed (one for the session, so its `rejected` events reach
    * the session's `onEvent` and `logger`): a request whose credentials a service rejects is sent once
    * more with fresh ones.
@@ -127,7 +130,8 @@ export interface Session {
   client<C extends ClientClass>(ClientClass: C, config?: ConfigOf<C>): InstanceType<C>;
   /**
    * Stops the credentials' background refresh, destroys every client this session built (closing
-   * their sockets) and forgets them. `client()` throws from then on.
+   * their sockets), those dropped from its cache included while someone still holds them, and
+   * forgets them. `client()` throws from then on.
    */
   destroy(): void;
   /** `destroy()`, for `await using`. */
