@@ -517,6 +517,35 @@ describe("the cache option of the ready pipelines", () => {
     }
   });
 
+  it("binds entries to the role under a cacheKey of the caller's too: two roles given one key never share", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "ars-cache-"));
+    try {
+      const clock = manualClock(Date.now());
+      const sts = fakeSts(clock);
+      const heard = recorder();
+      const providers = ["Admin", "ReadOnly"].map((name) =>
+        refreshingRole({
+          roleArn: `arn:aws:iam::123456789012:role/${name}`,
+          clock,
+          stsClient: sts.client,
+          cache: fileCache({ directory, clock }),
+          cacheKey: "one-key-for-both",
+          onCacheEvent: heard.onEvent,
+        }),
+      );
+      const [admin, readOnly] = providers as [(typeof providers)[0], (typeof providers)[0]];
+      const adminKey = (await admin()).accessKeyId;
+      expect((await readOnly()).accessKeyId).not.toBe(adminKey);
+      expect(sts.sent).toHaveLength(2);
+      expect(heard.events.filter((e) => e.type === "cache-warning")).toEqual([
+        expect.objectContaining({ error: expect.objectContaining({ problem: "wrong-role" }) as unknown }),
+      ]);
+      for (const provider of providers) provider.dispose();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it("asks refreshing() for a cache key, and a key only with a cache", () => {
     const cache = sharedCache({ get: () => Promise.resolve(undefined), set: () => Promise.resolve() });
     const source = scriptedProvider([new Error("unused")]).provider;

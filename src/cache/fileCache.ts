@@ -237,8 +237,8 @@ const loadLockfile = (): Promise<typeof Lockfile> =>
  *   and not writable by group or others unless sticky (as `/tmp` is). Any other is refused with an
  *   `insecure` {@link CredentialCacheError} naming the directory (a warning from {@link withCache});
  *   the provider then works without the cache.
- * - An entry asked for as a role's (the key a refreshing provider's `roleKey` made, or
- *   {@link withCache}'s `roleArn`) must name that role: the CLI's entries in `AssumedRoleUser.Arn`
+ * - An entry asked for as a role's (by {@link refreshingRole}, {@link refreshingWebIdentity} and
+ *   {@link session}, or with {@link withCache}'s `roleArn`) must name that role: the CLI's entries in `AssumedRoleUser.Arn`
  *   (partition, account and role name compared), this library's in `RoleArn`. One for another role,
  *   or for none, is refused as `wrong-role` and replaced at the refresh: an entry moved onto another
  *   role's key never turns a `ReadOnly` provider into an `Admin` one.

@@ -89,27 +89,13 @@ const isShared = (cache: CredentialCache): cache is SharedCache => {
  *
  * @internal
  */
-export const withSharing = <C extends CredentialCache>(cache: C): C & SharedCache => {
-  // The role of each key roleKey made: the key is a hash of the role's ARN among other things, so a
-  // key names one role, and its layer reads and writes the entry as that role's (see withCache's
-  // roleArn): an entry moved onto this key from another role's is refused.
-  const roles = new Map<string, string>();
-  return Object.assign(cache, {
+export const withSharing = <C extends CredentialCache>(cache: C): C & SharedCache =>
+  Object.assign(cache, {
     layer(this: CredentialCache | undefined, key: string, options?: WithCacheOptions) {
       // Called detached (`const { layer } = cache`), `this` is undefined, or the global object in
       // sloppy code: the cache it came with, then.
       const self = this === undefined || (this as unknown) === globalThis ? cache : this;
-      const roleArn = roles.get(key);
-      return withCache(
-        self,
-        key,
-        roleArn === undefined || options?.roleArn !== undefined ? options : { ...options, roleArn },
-      );
+      return withCache(self, key, options);
     },
-    roleKey(role: AssumeRoleCacheKeyInput) {
-      const key = assumeRoleCacheKey(role);
-      roles.set(key, role.roleArn);
-      return key;
-    },
+    roleKey: assumeRoleCacheKey,
   });
-};

@@ -86,7 +86,8 @@ export interface WithCacheOptions {
   /**
    * The role whose credentials the entry holds, when the source assumes one: the entry is read and
    * written as that role's, and an entry for another role (moved onto this key) is ignored and
-   * refreshed. A {@link SharedCache}'s layer sets it for the keys its `roleKey` made.
+   * refreshed. {@link refreshingRole}, {@link refreshingWebIdentity} and {@link session} set it for
+   * their role, whatever the key.
    */
   readonly roleArn?: string;
 }
