@@ -238,10 +238,10 @@ const loadLockfile = (): Promise<typeof Lockfile> =>
  *   `insecure` {@link CredentialCacheError} naming the directory (a warning from {@link withCache});
  *   the provider then works without the cache.
  * - An entry asked for as a role's (by {@link refreshingRole}, {@link refreshingWebIdentity} and
- *   {@link session}, or with {@link withCache}'s `roleArn`) must name that role: the CLI's entries in `AssumedRoleUser.Arn`
- *   (partition, account and role name compared), this library's in `RoleArn`. One for another role,
- *   or for none, is refused as `wrong-role` and replaced at the refresh: an entry moved onto another
- *   role's key never turns a `ReadOnly` provider into an `Admin` one.
+ *   {@link session}, or with {@link withCache}'s `roleArn`) must name that role: the CLI's entries in
+ *   `AssumedRoleUser.Arn` (partition, account and role name compared), this library's in `RoleArn`.
+ *   One for another role, or for none, is refused as `wrong-role` and replaced at the refresh: an
+ *   entry moved onto another role's key never turns a `ReadOnly` provider into an `Admin` one.
  * - An entry is read only if it is a regular file (symbolic links are refused), owned by this user,
  *   with no permission for group or others (as the CLI writes them), at most 64 KiB, and JSON of the
  *   CLI's shape with a readable expiration. Any other is refused with a {@link CredentialCacheError}

@@ -177,7 +177,8 @@ const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expir
  * between the processes of a machine, and with the AWS CLI. Each call:
  *
  * 1. reads the entry: if it holds credentials with more than `minRemainingMs` left, returns them and
- *    calls nothing;
+ *    calls nothing (an entry that expires more than 36 hours ahead, longer than any STS credential
+ *    lives, or that is another role's than `roleArn`, is reported and treated as absent);
  * 2. otherwise takes the cache's cross-process lock and reads the entry again (another process may
  *    have written it while this one waited): if it is fresh now, returns it;
  * 3. otherwise calls the source, writes its credentials to the entry, releases the lock, and returns
