@@ -148,6 +148,10 @@ describe("fileCache", () => {
     ],
     ["an expiration without a zone", "foreign", cliEntry("2031-01-01T12:00:00")],
     ["an impossible date", "foreign", cliEntry("2031-02-31T12:00:00Z")],
+    ["minutes out of range (12:99 would roll over to 13:39)", "foreign", cliEntry("2031-01-01T12:99:00Z")],
+    ["hour 24", "foreign", cliEntry("2031-01-01T24:00:00Z")],
+    ["a leap second", "foreign", cliEntry("2031-01-01T12:00:60Z")],
+    ["an offset out of range", "foreign", cliEntry("2031-01-01T12:00:00+24:00")],
   ])("refuses %s as %s, naming the file and not its content", async (_, problem, content) => {
     const path = plant(content);
     const error = await problemOf(fileCache({ directory }).get(key));
@@ -173,6 +177,90 @@ describe("fileCache", () => {
     const error = await problemOf(fileCache({ directory }).get(key));
     expect(error.problem).toBe("insecure");
     expect(error.message).toContain("uid 65534");
+  });
+
+  describe("a directory others could swap entries in", () => {
+    it("is refused when writable by others without the sticky bit (0777): no read, write or lock", async () => {
+      const path = plant(cliEntry("2031-01-01T12:00:00Z"));
+      chmodSync(directory, 0o777);
+      const cache = fileCache({ directory });
+      // One after the other: a rejection nobody has handled yet would be a process warning.
+      for (const attempt of [
+        () => cache.get(key),
+        () => cache.set(key, issued(2)),
+        () =>
+          cache.lock(
+            key,
+            () => Promise.reject(new Error("never run")),
+            () => undefined,
+          ),
+      ]) {
+        const error = await problemOf(attempt());
+        expect(error.problem).toBe("insecure");
+        expect(error.location).toBe(directory);
+        expect(error.message).toContain("0777, writable by other users without the sticky bit");
+      }
+      // Nothing was written there.
+      expect(readFileSync(path, "utf8")).toContain("ASIACLIWROTETHIS");
+      expect(readdirSync(directory)).toEqual([`${key}.json`]);
+    });
+
+    it("is used when sticky (1777, as /tmp): only an entry's owner can move it there", async () => {
+      plant(cliEntry("2031-01-01T12:00:00Z"));
+      chmodSync(directory, 0o1777);
+      expect((await fileCache({ directory }).get(key))?.accessKeyId).toBe("ASIACLIWROTETHIS");
+    });
+
+    (isRoot ? it : it.skip)("is refused when owned by another user than this one or root", async () => {
+      plant(cliEntry("2031-01-01T12:00:00Z"));
+      chownSync(directory, 65534, 65534);
+      const error = await problemOf(fileCache({ directory }).get(key));
+      expect(error.problem).toBe("insecure");
+      expect(error.message).toContain("is owned by uid 65534, neither this user (0) nor root");
+    });
+  });
+
+  describe("an entry asked for as a role's", () => {
+    const cliRole = "arn:aws:iam::123456789012:role/cli-role";
+
+    it("is read when its assumed-role ARN names that role (whatever the role's path)", async () => {
+      plant(cliEntry("2031-01-01T12:00:00Z"));
+      const cache = fileCache({ directory });
+      expect((await cache.get(key, { roleArn: cliRole }))?.accessKeyId).toBe("ASIACLIWROTETHIS");
+      const withPath = "arn:aws:iam::123456789012:role/team/cli-role";
+      expect((await cache.get(key, { roleArn: withPath }))?.accessKeyId).toBe("ASIACLIWROTETHIS");
+    });
+
+    it.each([
+      ["another role", "arn:aws:iam::123456789012:role/Admin"],
+      ["the same name in another account", "arn:aws:iam::210987654321:role/cli-role"],
+      ["the same name in another partition", "arn:aws-cn:iam::123456789012:role/cli-role"],
+    ])("is refused as wrong-role when it is %s's", async (_, roleArn) => {
+      plant(cliEntry("2031-01-01T12:00:00Z"));
+      const error = await problemOf(fileCache({ directory }).get(key, { roleArn }));
+      expect(error.problem).toBe("wrong-role");
+      expect(error.message).toContain(`not for ${roleArn}`);
+    });
+
+    it("is refused when it names no role", async () => {
+      plant(
+        JSON.stringify({ Credentials: JSON.parse(cliEntry("2031-01-01T12:00:00Z")).Credentials as unknown }),
+      );
+      const error = await problemOf(fileCache({ directory }).get(key, { roleArn: cliRole }));
+      expect(error.problem).toBe("wrong-role");
+      expect(error.message).toContain("names no role");
+    });
+
+    it("is written with its role, and read back only as that role's", async () => {
+      const cache = fileCache({ directory });
+      await cache.set(key, issued(4), { roleArn: cliRole });
+      expect(JSON.parse(readFileSync(join(directory, `${key}.json`), "utf8"))).toMatchObject({
+        RoleArn: cliRole,
+      });
+      expect((await cache.get(key, { roleArn: cliRole }))?.accessKeyId).toBe("ASIAFILECACHE4");
+      const other = "arn:aws:iam::123456789012:role/Admin";
+      expect((await problemOf(cache.get(key, { roleArn: other }))).problem).toBe("wrong-role");
+    });
   });
 
   it("never follows a symbolic link: reading refuses it, writing replaces the link, not its target", async () => {
@@ -208,6 +296,10 @@ describe("fileCache", () => {
       fileCache({ directory }).set(key, { accessKeyId: "AKIA", secretAccessKey: "long-term-never-shown" }),
     );
     expect(error.problem).toBe("uncacheable");
+  });
+
+  it("says what the length limit of a key is", () => {
+    expect(() => fileCache({ directory }).describe("x".repeat(201))).toThrow(/key: 1 to 200 /);
   });
 
   it("accepts only keys that name a file in its directory", async () => {

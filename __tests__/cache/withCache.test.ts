@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -263,6 +263,33 @@ describe("withCache", () => {
       expect(heard.events[0]).toMatchObject({ type: "cache-warning", error: { problem: "foreign" } });
     });
 
+    it.each([
+      ["9999-12-31, served for ever", Date.UTC(9999, 11, 31)],
+      ["36 h 16 min ahead, past any STS credential's lifetime and SigV4's 15-minute skew", 36 * 60 + 16],
+    ])("ignores an entry expiring %s, and refreshes it", async (_, when) => {
+      const { cache, entries } = memoryCache();
+      const expiration = new Date(when > 1e9 ? when : clock.now() + when * MINUTE);
+      entries.set(key, { ...credentialsAt(clock, 0, 7), expiration });
+      const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
+      const heard = recorder();
+      const provider = pipe(source.provider, withCache(cache, key, { clock, onEvent: heard.onEvent }));
+      expect((await provider()).accessKeyId).toBe("ASIATEST00000008");
+      expect(heard.events[0]).toMatchObject({
+        type: "cache-warning",
+        error: { problem: "foreign", message: expect.stringContaining("36 hours") as string },
+      });
+      expect(entries.get(key)?.accessKeyId).toBe("ASIATEST00000008");
+    });
+
+    it("serves an entry of the longest STS lifetime (36 h), issued by a clock 15 minutes ahead", async () => {
+      const { cache, entries } = memoryCache();
+      entries.set(key, credentialsAt(clock, (36 * 60 + 15) * MINUTE, 7));
+      const source = scriptedProvider([]);
+      const provider = pipe(source.provider, withCache(cache, key, { clock }));
+      expect((await provider()).accessKeyId).toBe("ASIATEST00000007");
+      expect(source.calls).toBe(0);
+    });
+
     it("without a listener, warns through process.emitWarning once per problem", async () => {
       const emitted: unknown[] = [];
       const spy = jest.spyOn(process, "emitWarning").mockImplementation((warning: string | Error) => {
@@ -435,6 +462,85 @@ describe("the cache option of the ready pipelines", () => {
       expect(second.sent).toHaveLength(0);
       a.dispose();
       b.dispose();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("binds each entry to its role: an entry moved onto another role's key is ignored and refreshed", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "ars-cache-"));
+    try {
+      const clock = manualClock(Date.now());
+      const admin = { roleArn: "arn:aws:iam::123456789012:role/Admin", roleSessionName: "shared", clock };
+      const readOnly = {
+        roleArn: "arn:aws:iam::123456789012:role/ReadOnly",
+        roleSessionName: "shared",
+        clock,
+      };
+      const sts = fakeSts(clock);
+      const adminCredentials = await refreshingRole({
+        ...admin,
+        stsClient: sts.client,
+        cache: fileCache({ directory, clock }),
+      })();
+      // Another user who can write to the directory moves Admin's entry onto ReadOnly's key.
+      renameSync(
+        join(directory, `${assumeRoleCacheKey(admin)}.json`),
+        join(directory, `${assumeRoleCacheKey(readOnly)}.json`),
+      );
+      const heard = recorder();
+      const reader = refreshingRole({
+        ...readOnly,
+        stsClient: sts.client,
+        cache: fileCache({ directory, clock }),
+        onCacheEvent: heard.onEvent,
+      });
+      const credentials = await reader();
+      expect(credentials.accessKeyId).not.toBe(adminCredentials.accessKeyId);
+      expect(sts.sent.map((command) => command.input.RoleArn)).toEqual([admin.roleArn, readOnly.roleArn]);
+      expect(heard.events[0]).toMatchObject({
+        type: "cache-warning",
+        error: {
+          problem: "wrong-role",
+          message: expect.stringContaining("not for " + readOnly.roleArn) as string,
+        },
+      });
+      // The entry under ReadOnly's key is ReadOnly's again.
+      const stored = JSON.parse(
+        readFileSync(join(directory, `${assumeRoleCacheKey(readOnly)}.json`), "utf8"),
+      ) as { Credentials: { AccessKeyId: string }; RoleArn: string };
+      expect(stored.Credentials.AccessKeyId).toBe(credentials.accessKeyId);
+      expect(stored.RoleArn).toBe(readOnly.roleArn);
+      reader.dispose();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("binds entries to the role under a cacheKey of the caller's too: two roles given one key never share", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "ars-cache-"));
+    try {
+      const clock = manualClock(Date.now());
+      const sts = fakeSts(clock);
+      const heard = recorder();
+      const providers = ["Admin", "ReadOnly"].map((name) =>
+        refreshingRole({
+          roleArn: `arn:aws:iam::123456789012:role/${name}`,
+          clock,
+          stsClient: sts.client,
+          cache: fileCache({ directory, clock }),
+          cacheKey: "one-key-for-both",
+          onCacheEvent: heard.onEvent,
+        }),
+      );
+      const [admin, readOnly] = providers as [(typeof providers)[0], (typeof providers)[0]];
+      const adminKey = (await admin()).accessKeyId;
+      expect((await readOnly()).accessKeyId).not.toBe(adminKey);
+      expect(sts.sent).toHaveLength(2);
+      expect(heard.events.filter((e) => e.type === "cache-warning")).toEqual([
+        expect.objectContaining({ error: expect.objectContaining({ problem: "wrong-role" }) as unknown }),
+      ]);
+      for (const provider of providers) provider.dispose();
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
@@ -627,7 +733,7 @@ describe("the cache option of the ready pipelines", () => {
       }),
     ).toThrow(/^Invalid session options.*cache: its layer\(\)/s);
     expect(() => session({ roleArn, region: "eu-west-1", cache: fileCache(), cacheKey: "../k" })).toThrow(
-      /^Invalid session options.*cacheKey: letters/s,
+      /^Invalid session options.*cacheKey: 1 to 200 letters/s,
     );
   });
 
@@ -687,9 +793,9 @@ describe("the cache option of the ready pipelines", () => {
     const source = scriptedProvider([new Error("unused")]).provider;
     for (const cacheKey of ["../../etc/passwd", ".hidden", "a/b", "x".repeat(201)]) {
       expect(() => refreshing(source, { cache, cacheKey })).toThrow(
-        /Invalid refreshing options.*cacheKey: letters, digits and _\.-.*\(got "/s,
+        /Invalid refreshing options.*cacheKey: 1 to 200 letters, digits and _\.-.*\(got "/s,
       );
-      expect(() => withCache(cache, cacheKey)).toThrow(/Invalid withCache options.*key: letters/s);
+      expect(() => withCache(cache, cacheKey)).toThrow(/Invalid withCache options.*key: 1 to 200 letters/s);
     }
   });
 });

@@ -191,6 +191,34 @@ describe("a file cache shared by processes", () => {
     expect(existsSync(entryPath())).toBe(false);
   }, 60_000);
 
+  it("a directory others can write to: another user moves Admin's entry onto this role's key; it is refused, with a warning, and this role's own credentials are used", async () => {
+    const adminArn = "arn:aws:iam::123456789012:role/Admin";
+    const admin = resultOf(await run({ roleArn: adminArn }));
+    const adminEntry = join(directory, `${assumeRoleCacheKey({ roleArn: adminArn })}.json`);
+    expect(existsSync(adminEntry)).toBe(true);
+    chmodSync(directory, 0o777);
+    // The other local user: as root, the unprivileged one (a directory writable by all lets it rename
+    // a file it cannot read); otherwise this user stands in for it.
+    const moved = spawnSync("mv", [adminEntry, entryPath()], isRoot ? { uid: NOBODY, gid: NOBODY } : {});
+    expect(moved.status).toBe(0);
+    const before = sts.counts.AssumeRole;
+    const finished = await run();
+    const result = resultOf(finished);
+    expect(result.accessKeyId).not.toBe(admin.accessKeyId);
+    expect(sts.counts.AssumeRole - before).toBe(1);
+    expect(sts.requests.filter((r) => r.action === "AssumeRole").at(-1)?.params.RoleArn).toBe(roleArn);
+    expect(result.events.map((e) => [e.type, e.problem, e.location])).toEqual([
+      ["cache-warning", "insecure", entryPath()],
+      ["cache-miss", undefined, entryPath()],
+    ]);
+    // The warning names the directory, the thing to fix.
+    expect((result.events[0] as { message?: string }).message).toContain(
+      `credential cache entry ${directory}: insecure: has mode 0777, writable by other users`,
+    );
+    // Nothing was read from or written to the directory.
+    expect(readFileSync(entryPath(), "utf8")).toContain(admin.accessKeyId);
+  }, 60_000);
+
   it("MFA: 10 runs of a command-line tool in a row ask for the code once while the session lasts", async () => {
     const asks = join(root, "asks.txt");
     writeFileSync(asks, "");

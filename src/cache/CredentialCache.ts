@@ -11,7 +11,9 @@ import type { Credentials } from "../core/CredentialProvider";
  * The rules an implementation follows:
  *
  * - `get` resolves to the credentials stored under `key` (with their real `expiration`), or
- *   `undefined` when there is no entry. Deciding whether they are fresh enough is {@link withCache}'s
+ *   `undefined` when there is no entry. With `scope.roleArn`, the entry is for that role: a cache
+ *   that records the role of an entry ({@link fileCache} does) rejects one for another role, or for
+ *   none, with a `wrong-role` {@link CredentialCacheError}, and `set` records it. Deciding whether they are fresh enough is {@link withCache}'s
  *   job, not the cache's. A present but unusable entry rejects with a {@link CredentialCacheError}:
  *   {@link withCache} reports it and treats the entry as absent.
  * - `set` stores the credentials so that a later `get`, from any process, sees all of them or none of
@@ -44,10 +46,10 @@ import type { Credentials } from "../core/CredentialProvider";
  * @since 0.1.0
  */
 export interface CredentialCache {
-  /** The entry stored under `key`, or `undefined` if there is none. */
-  get(key: string): Promise<Credentials | undefined>;
-  /** Stores `credentials` under `key`, replacing any entry, all at once. */
-  set(key: string, credentials: Credentials): Promise<void>;
+  /** The entry stored under `key`, or `undefined` if there is none; `scope.roleArn`: the role it must be for. */
+  get(key: string, scope?: { readonly roleArn?: string }): Promise<Credentials | undefined>;
+  /** Stores `credentials` under `key`, replacing any entry, all at once; `scope.roleArn`: the role they are for. */
+  set(key: string, credentials: Credentials, scope?: { readonly roleArn?: string }): Promise<void>;
   /** Runs `fn` holding a lock on `key` that excludes other processes. */
   lock?<T>(key: string, fn: () => Promise<T>, onWarning: (warning: CredentialCacheError) => void): Promise<T>;
   /** Where the entry of `key` lives, for messages: never its content. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { isLeft } from "fp-ts/Either";
@@ -91,7 +91,7 @@ const KeyCodec = /* @__PURE__ */ stringOf(
   1,
   200,
   /^[\w-][\w.-]*$/,
-  "letters, digits and _.- (not starting with .)",
+  "1 to 200 letters, digits and _.- (not starting with .)",
 );
 
 const KeyOptionCodec = /* @__PURE__ */ t.type({ key: KeyCodec });
@@ -109,41 +109,99 @@ const NO_FOLLOW = platformFlags.O_NOFOLLOW ?? 0;
 const NON_BLOCK = platformFlags.O_NONBLOCK ?? 0;
 
 /**
- * The cache file format, as botocore's `JSONFileCache` writes the `AssumeRole` response. Only
- * `Credentials` is read; the CLI also keeps `AssumedRoleUser` and `ResponseMetadata`, which are ignored.
+ * The cache file format, as botocore's `JSONFileCache` writes the `AssumeRole` response: `Credentials`,
+ * and `AssumedRoleUser.Arn`, the assumed-role ARN that says which role they are for. The CLI also keeps
+ * `ResponseMetadata`, which is ignored. This library's own entries say their role in `RoleArn` (the
+ * role's ARN as asked for, which it knows; its sources do not keep STS's assumed-role ARN), a key the
+ * CLI and boto3 ignore.
  */
-const EntryCodec = /* @__PURE__ */ t.type({
-  Credentials: t.intersection([
-    t.type({
-      AccessKeyId: NonEmptyString,
-      SecretAccessKey: NonEmptyString,
-      SessionToken: NonEmptyString,
-      Expiration: NonEmptyString,
-    }),
-    t.partial({ AccountId: t.string }),
-  ]),
-});
+const EntryCodec = /* @__PURE__ */ t.intersection([
+  t.type({
+    Credentials: t.intersection([
+      t.type({
+        AccessKeyId: NonEmptyString,
+        SecretAccessKey: NonEmptyString,
+        SessionToken: NonEmptyString,
+        Expiration: NonEmptyString,
+      }),
+      t.partial({ AccountId: t.string }),
+    ]),
+  }),
+  t.partial({ AssumedRoleUser: t.partial({ Arn: t.string }), RoleArn: t.string }),
+]);
+
+/** Partition, account and name of a role's ARN (`arn:aws:iam::123456789012:role/path/Name`). */
+const roleOf = (arn: string): string | undefined => {
+  const match = /^arn:([\w-]+):iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/.exec(arn);
+  return match === null ? undefined : `${match[1]}:${match[2]}:${match[3]}`;
+};
+
+/**
+ * Partition, account and role name of an assumed-role ARN
+ * (`arn:aws:sts::123456789012:assumed-role/Name/session`): it drops the role's path, and a role's
+ * name is unique in its account whatever its path.
+ */
+const assumedRoleOf = (arn: string): string | undefined => {
+  const match = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(arn);
+  return match === null ? undefined : `${match[1]}:${match[2]}:${match[3]}`;
+};
+
+/**
+ * Why an entry is not the role's, if it is not: each role the entry names (STS's assumed-role ARN,
+ * the role ARN this library wrote) must be `roleArn`, and it must name at least one.
+ */
+const wrongRole = (
+  entry: { readonly AssumedRoleUser?: { readonly Arn?: string }; readonly RoleArn?: string },
+  roleArn: string,
+): string | undefined => {
+  const wanted = roleOf(roleArn);
+  const assumed = entry.AssumedRoleUser?.Arn;
+  const named = [
+    ...(assumed === undefined ? [] : [{ arn: assumed, role: assumedRoleOf(assumed) }]),
+    ...(entry.RoleArn === undefined ? [] : [{ arn: entry.RoleArn, role: roleOf(entry.RoleArn) }]),
+  ];
+  if (named.length === 0) return `names no role (no AssumedRoleUser.Arn), and ${roleArn} was asked for`;
+  const other = named.find(({ role }) => role === undefined || role !== wanted);
+  return other === undefined ? undefined : `holds credentials for ${other.arn}, not for ${roleArn}`;
+};
 
 /**
  * The timestamps found in CLI cache entries: the AWS CLI v1 keeps STS's own text
  * (`2030-01-01T12:00:00.123456Z`), boto3 writes `2030-01-01T12:00:00UTC`, others write an offset.
- * An expiration without a zone is refused: its instant is unknown.
+ * An expiration without a zone is refused: its instant is unknown. Every field must be in range, as
+ * the round trip checks: `Date.UTC` would roll `12:99` over into `13:39`, and `02-31` into March.
  */
 const parseExpiration = (text: string): Date | undefined => {
   const match =
     /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|UTC|GMT|[+-]\d\d:?\d\d)$/i.exec(text);
   if (match === null) return undefined;
-  const [, y, mo, d, h, mi, s, fraction = "", zone = "Z"] = match;
-  const millis = Number(fraction.padEnd(3, "0").slice(0, 3));
-  let epoch = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), millis);
+  const [, ...texts] = match;
+  const [y, mo, d, h, mi, s] = texts.slice(0, 6).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const fraction = texts[6] ?? "";
+  const zone = texts[7] ?? "Z";
+  const local = new Date(Date.UTC(y, mo - 1, d, h, mi, s, Number(fraction.padEnd(3, "0").slice(0, 3))));
+  // Date.UTC maps years 0-99 to 1900-1999: setUTCFullYear takes the year as written.
+  local.setUTCFullYear(y);
+  const roundTrips =
+    local.getUTCFullYear() === y &&
+    local.getUTCMonth() === mo - 1 &&
+    local.getUTCDate() === d &&
+    local.getUTCHours() === h &&
+    local.getUTCMinutes() === mi &&
+    local.getUTCSeconds() === s;
+  if (!roundTrips) return undefined;
   const offset = /^([+-])(\d\d):?(\d\d)$/.exec(zone);
-  if (offset !== null) {
-    const [, sign, oh, om] = offset;
-    epoch -= (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
-  }
-  const date = new Date(epoch);
-  // Date.UTC rolls 2030-02-31 over into March: a date that does not round-trip was not a date.
-  return Number.isNaN(epoch) || date.getUTCDate() !== Number(d) ? undefined : date;
+  if (offset === null) return local;
+  const [, sign, oh, om] = offset;
+  if (Number(oh) > 23 || Number(om) > 59) return undefined;
+  return new Date(local.getTime() - (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000);
 };
 
 const codeOf = (error: unknown): string =>
@@ -174,7 +232,16 @@ const loadLockfile = (): Promise<typeof Lockfile> =>
  * - An entry is written to a new file created exclusively (`O_EXCL`, mode `0600`) in the same
  *   directory, then renamed over the old one: a reader sees a whole entry or the previous one, never a
  *   partial one, and a symbolic link planted at the entry's name is replaced, never followed.
- * - The directory is created with mode `0700` if missing.
+ * - The directory is created with mode `0700` if missing. As OpenSSH's `StrictModes`, a directory
+ *   where another user could swap entries is not used at all: it must be owned by this user or root,
+ *   and not writable by group or others unless sticky (as `/tmp` is). Any other is refused with an
+ *   `insecure` {@link CredentialCacheError} naming the directory (a warning from {@link withCache});
+ *   the provider then works without the cache.
+ * - An entry asked for as a role's (by {@link refreshingRole}, {@link refreshingWebIdentity} and
+ *   {@link session}, or with {@link withCache}'s `roleArn`) must name that role: the CLI's entries in
+ *   `AssumedRoleUser.Arn` (partition, account and role name compared), this library's in `RoleArn`.
+ *   One for another role, or for none, is refused as `wrong-role` and replaced at the refresh: an
+ *   entry moved onto another role's key never turns a `ReadOnly` provider into an `Admin` one.
  * - An entry is read only if it is a regular file (symbolic links are refused), owned by this user,
  *   with no permission for group or others (as the CLI writes them), at most 64 KiB, and JSON of the
  *   CLI's shape with a readable expiration. Any other is refused with a {@link CredentialCacheError}
@@ -211,6 +278,42 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
   }
   const directory = decoded.directory ?? join(homedir(), ".aws", "cli", "cache");
   const clock = decoded.clock ?? systemClock;
+
+  /**
+   * Refuses a directory where another user could swap the entries, as OpenSSH's StrictModes does: it
+   * must be owned by this user or root, and not writable by group or others unless sticky (as `/tmp`
+   * is, where only a file's owner may rename or remove it). `false` when it does not exist.
+   */
+  const checkDirectory = async (): Promise<boolean> => {
+    const uid = process.getuid?.();
+    let found: Awaited<ReturnType<typeof stat>>;
+    try {
+      found = await stat(directory);
+    } catch (error) {
+      const code = codeOf(error);
+      if (code === "ENOENT") return false;
+      throw new CredentialCacheError("unreadable", directory, `cannot be examined (${code})`, {
+        cause: error,
+      });
+    }
+    // Windows has no owners or modes of this kind; its ACLs are not checked here.
+    if (uid === undefined) return true;
+    if (found.uid !== uid && found.uid !== 0) {
+      throw new CredentialCacheError(
+        "insecure",
+        directory,
+        `is owned by uid ${found.uid}, neither this user (${uid}) nor root: its owner could swap its entries; use a directory of your own`,
+      );
+    }
+    if ((found.mode & 0o022) !== 0 && (found.mode & 0o1000) === 0) {
+      throw new CredentialCacheError(
+        "insecure",
+        directory,
+        `has mode ${(found.mode & 0o7777).toString(8).padStart(4, "0")}, writable by other users without the sticky bit: they could move one role's entry onto another's key; chmod 700 it, or use a directory of your own`,
+      );
+    }
+    return true;
+  };
 
   const entryPath = (key: string): string => {
     if (!KeyCodec.is(key)) {
@@ -263,8 +366,12 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
     }
   };
 
-  const get = async (key: string): Promise<Credentials | undefined> => {
+  const get = async (
+    key: string,
+    scope?: { readonly roleArn?: string },
+  ): Promise<Credentials | undefined> => {
     const path = entryPath(key);
+    if (!(await checkDirectory())) return undefined;
     const text = await readEntry(path);
     if (text === undefined) return undefined;
     let json: unknown;
@@ -287,6 +394,10 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
       );
     }
     const { Credentials: stored } = entry.right;
+    if (scope?.roleArn !== undefined) {
+      const problem = wrongRole(entry.right, scope.roleArn);
+      if (problem !== undefined) throw new CredentialCacheError("wrong-role", path, problem);
+    }
     const expiration = parseExpiration(stored.Expiration);
     if (expiration === undefined) {
       throw new CredentialCacheError(
@@ -314,7 +425,11 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
     }
   };
 
-  const set = async (key: string, credentials: Credentials): Promise<void> => {
+  const set = async (
+    key: string,
+    credentials: Credentials,
+    scope?: { readonly roleArn?: string },
+  ): Promise<void> => {
     const path = entryPath(key);
     const { sessionToken, expiration } = credentials;
     if (sessionToken === undefined || expiration === undefined || Number.isNaN(expiration.getTime())) {
@@ -332,8 +447,10 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
         Expiration: expiration.toISOString(),
         ...(credentials.accountId === undefined ? {} : { AccountId: credentials.accountId }),
       },
+      ...(scope?.roleArn === undefined ? {} : { RoleArn: scope.roleArn }),
     });
     await makeDirectory("unwritable", path);
+    await checkDirectory();
     const temporary = join(directory, `${key}.${randomBytes(8).toString("hex")}.tmp`);
     try {
       const handle = await open(
@@ -365,6 +482,7 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
     const path = entryPath(key);
     const lockPath = join(directory, `${key}.lock`);
     await makeDirectory("lock-failed", lockPath);
+    await checkDirectory();
     const { lock: acquire } = await loadLockfile();
     const deadline = clock.now() + lockWaitMs;
     let pause = LOCK_POLL_MS.first;

@@ -68,8 +68,8 @@ export const sharedCache = (store: CredentialCache): SharedCache => {
   // instance, whose methods a copy would lose, or be patched or spied on later, and it is not ours to
   // change. A lock and a description are used if the store has them now.
   const cache: CredentialCache = {
-    get: (key) => store.get(key),
-    set: (key, credentials) => store.set(key, credentials),
+    get: (key, scope) => store.get(key, scope),
+    set: (key, credentials, scope) => store.set(key, credentials, scope),
   };
   const own = store as Required<CredentialCache>;
   if (store.lock !== undefined) cache.lock = (key, fn, onWarning) => own.lock(key, fn, onWarning);

@@ -7,6 +7,7 @@ import {
   LoggerCodec,
   NonEmptyString,
   NonNegativeMillis,
+  RoleArn,
   strictOptions,
 } from "../errors/codecs";
 import type { CredentialCache } from "./CredentialCache";
@@ -82,6 +83,13 @@ export interface WithCacheOptions {
   readonly onEvent?: (event: CacheEvent) => void;
   /** An SDK-style logger (`console` will do): `debug` for hits, misses and writes, `warn` for warnings. */
   readonly logger?: Logger;
+  /**
+   * The role whose credentials the entry holds, when the source assumes one: the entry is read and
+   * written as that role's, and an entry for another role (moved onto this key) is ignored and
+   * refreshed. {@link refreshingRole}, {@link refreshingWebIdentity} and {@link session} set it for
+   * their role, whatever the key.
+   */
+  readonly roleArn?: string;
 }
 
 const WithCacheCodec = /* @__PURE__ */ strictOptions(
@@ -95,10 +103,20 @@ const WithCacheCodec = /* @__PURE__ */ strictOptions(
     clock: ClockCodec,
     onEvent: ListenerCodec,
     logger: LoggerCodec,
+    roleArn: RoleArn,
   },
 );
 
 const DEFAULT_MIN_REMAINING_MS = 60_000;
+
+/**
+ * The furthest ahead an entry may expire: 36 hours, the longest any STS credential lives
+ * (`GetSessionToken` and `GetFederationToken`; `AssumeRole` stops at 12), since a shared cache may
+ * hold any source's credentials, not only a role's. Plus 15 minutes, the clock skew SigV4 tolerates:
+ * STS's clock may be that far ahead of this machine's. An entry expiring later (`9999-12-31`) was not
+ * written from an STS answer, and would be served for ever.
+ */
+const MAX_LIFETIME_MS = 36 * 3_600_000 + 15 * 60_000;
 
 const logLine = (event: CacheEvent): ["debug" | "warn", string] => {
   switch (event.type) {
@@ -159,7 +177,8 @@ const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expir
  * between the processes of a machine, and with the AWS CLI. Each call:
  *
  * 1. reads the entry: if it holds credentials with more than `minRemainingMs` left, returns them and
- *    calls nothing;
+ *    calls nothing (an entry that expires more than 36 hours ahead, longer than any STS credential
+ *    lives, or that is another role's than `roleArn`, is reported and treated as absent);
  * 2. otherwise takes the cache's cross-process lock and reads the entry again (another process may
  *    have written it while this one waited): if it is fresh now, returns it;
  * 3. otherwise calls the source, writes its credentials to the entry, releases the lock, and returns
@@ -214,7 +233,14 @@ export const withCache = (
       ...options,
     },
   );
-  const { minRemainingMs = DEFAULT_MIN_REMAINING_MS, clock = systemClock, onEvent, logger } = decoded;
+  const {
+    minRemainingMs = DEFAULT_MIN_REMAINING_MS,
+    clock = systemClock,
+    onEvent,
+    logger,
+    roleArn,
+  } = decoded;
+  const scope = roleArn === undefined ? undefined : { roleArn };
   const location = locationOf(cache, key);
 
   const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
@@ -241,21 +267,27 @@ export const withCache = (
   };
 
   /**
-   * The entry, if it is usable for long enough; else why not. `reported` holds the problems this call
-   * has already warned about: the read under the lock finds the same bad entry, and one warning is enough.
+   * A warning function for one call: the read under the lock finds the same bad entry, and a directory
+   * refused at the read is refused again by the lock and the write; one warning is enough.
    */
-  const read = async (
-    reported: Set<string>,
-    replacing: string | undefined,
-  ): Promise<Credentials | "absent" | "expiring"> => {
-    const warnOnce = (error: CredentialCacheError): void => {
-      if (reported.has(error.problem)) return;
-      reported.add(error.problem);
+  const warnerOnce = (): ((error: CredentialCacheError) => void) => {
+    const reported = new Set<string>();
+    return (error) => {
+      const once = `${error.problem}\u0000${error.location}`;
+      if (reported.has(once)) return;
+      reported.add(once);
       warn(error);
     };
+  };
+
+  /** The entry, if it is usable for long enough; else why not. */
+  const read = async (
+    warnOnce: (error: CredentialCacheError) => void,
+    replacing: string | undefined,
+  ): Promise<Credentials | "absent" | "expiring"> => {
     let stored: Credentials | undefined;
     try {
-      stored = await cache.get(key);
+      stored = await cache.get(key, scope);
     } catch (error) {
       warnOnce(asCacheError(error, location, "unreadable"));
       return "absent";
@@ -264,6 +296,16 @@ export const withCache = (
     if (!isCredentialsWithExpiry(stored)) {
       warnOnce(
         new CredentialCacheError("foreign", location, "the cache returned no credentials with an expiration"),
+      );
+      return "absent";
+    }
+    if (stored.expiration.getTime() - clock.now() > MAX_LIFETIME_MS) {
+      warnOnce(
+        new CredentialCacheError(
+          "foreign",
+          location,
+          `expires ${stored.expiration.toISOString()}, further ahead than any STS credential lives (36 hours)`,
+        ),
       );
       return "absent";
     }
@@ -280,10 +322,10 @@ export const withCache = (
 
   return (source) => async (providerOptions) => {
     const forced = providerOptions?.forceRefresh === true;
-    const reported = new Set<string>();
+    const warnOnce = warnerOnce();
     let firstMiss: "absent" | "expiring" | "forced" = "forced";
     if (!forced) {
-      const first = await read(reported, providerOptions?.replacing);
+      const first = await read(warnOnce, providerOptions?.replacing);
       if (typeof first !== "string") return hit(first, false);
       firstMiss = first;
     }
@@ -291,17 +333,17 @@ export const withCache = (
     const refresh = async (locked: boolean): Promise<Credentials> => {
       let reason = firstMiss;
       if (locked && !forced) {
-        const again = await read(reported, providerOptions?.replacing);
+        const again = await read(warnOnce, providerOptions?.replacing);
         if (typeof again !== "string") return hit(again, true);
         reason = again;
       }
       emit({ type: "cache-miss", location, reason });
       const fresh = redactSecrets(await source(providerOptions));
       try {
-        await cache.set(key, fresh);
+        await cache.set(key, fresh, scope);
         emit({ type: "cache-stored", location, expiration: fresh.expiration });
       } catch (error) {
-        warn(asCacheError(error, location, "unwritable"));
+        warnOnce(asCacheError(error, location, "unwritable"));
       }
       return fresh;
     };
@@ -315,12 +357,12 @@ export const withCache = (
           lockState.entered = true;
           return refresh(true);
         },
-        warn,
+        warnOnce,
       );
     } catch (error) {
       // A failure of the work under the lock is the caller's; only a lock that could not be had is ours.
       if (lockState.entered) throw error;
-      warn(asCacheError(error, location, "lock-failed"));
+      warnOnce(asCacheError(error, location, "lock-failed"));
       return refresh(false);
     }
   };

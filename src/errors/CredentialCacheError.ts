@@ -8,7 +8,10 @@ import { brandFor, hasInstance, setBrand } from "../core/brand";
  * - `foreign`: the entry is JSON but not credentials as the AWS CLI writes them, or they lack an
  *   expiration this library can read.
  * - `insecure`: the entry is a symbolic link, not a regular file, not owned by this user, or open to
- *   other users (group or other permission bits set).
+ *   other users (group or other permission bits set); or its directory is owned by another user (not
+ *   root), or writable by other users without the sticky bit, so that they could swap its entries.
+ * - `wrong-role`: the entry's credentials are not for the role asked for (its assumed-role ARN names
+ *   another role, or it names none), as when an entry was moved onto another role's key.
  * - `unreadable`: the entry could not be read (permissions, I/O).
  * - `unwritable`: the entry could not be written (a read-only directory, a full disk).
  * - `uncacheable`: the credentials have no session token or no expiration: only temporary
@@ -25,6 +28,7 @@ export type CacheProblem =
   | "corrupt"
   | "foreign"
   | "insecure"
+  | "wrong-role"
   | "unreadable"
   | "unwritable"
   | "uncacheable"

@@ -8,6 +8,7 @@ import {
 import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
+import { boundToRole } from "./boundToRole";
 import {
   applyRefreshPolicy,
   sourceOptionsOf,
@@ -131,7 +132,7 @@ export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string
   ];
   if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
   const source = assumeRoleUnchecked(sourceOptionsOf(validated) as AssumeRoleOptions);
-  const provider = applyRefreshPolicy(source, withRoleCacheKey(validated, subject), subject);
+  const provider = applyRefreshPolicy(source, withRoleCacheKey(boundToRole(validated), subject), subject);
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return Object.assign(provider, { [ROLE_SESSION]: true });
 };

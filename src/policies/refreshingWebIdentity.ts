@@ -8,6 +8,7 @@ import {
 import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
+import { boundToRole } from "./boundToRole";
 import {
   applyRefreshPolicy,
   sourceOptionsOf,
@@ -94,5 +95,5 @@ export const refreshingWebIdentityAs = (
   ];
   if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
   const source = assumeRoleWithWebIdentity(sourceOptionsOf(validated) as AssumeRoleWithWebIdentityOptions);
-  return applyRefreshPolicy(source, withRoleCacheKey(validated, subject), subject);
+  return applyRefreshPolicy(source, withRoleCacheKey(boundToRole(validated), subject), subject);
 };

@@ -1,18 +1,26 @@
+import * as t from "io-ts";
 import { assumeRoleProps } from "../sources/roleOptions";
 import { webIdentityProps } from "../sources/assumeRoleWithWebIdentity";
-import { functionCodec, notAnOption, strictOptions } from "../errors/codecs";
+import { functionCodec, integerIn, notAnOption, strictOptions } from "../errors/codecs";
 import type { CredentialProvider } from "../core/CredentialProvider";
 import { getCredentialRejectionPlugin } from "./getCredentialRejectionPlugin";
-import { decodeOptions, decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import {
+  decodeOptions,
+  decodeOptionsAs,
+  InvalidOptionsError,
+  toIssues,
+  type OptionIssue,
+} from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import {
-  refreshingAs,
+  applyRefreshPolicy,
   refreshPolicyIssues,
   refreshPolicyProps,
   type RefreshPolicyOptions,
 } from "./refreshing";
 import { refreshingRoleAs, type RefreshingRoleOptions } from "./refreshingRole";
 import { refreshingWebIdentityAs, type RefreshingWebIdentityOptions } from "./refreshingWebIdentity";
+import { clientCache } from "./clientCache";
 
 /**
  * Options of {@link session}: a role to assume, and the region the clients talk to.
@@ -29,6 +37,23 @@ import { refreshingWebIdentityAs, type RefreshingWebIdentityOptions } from "./re
 export type SessionOptions = (RefreshingRoleOptions | RefreshingWebIdentityOptions | SourceSessionOptions) & {
   /** The region of the clients, and of STS unless `stsClient` is given. */
   readonly region?: string | undefined;
+  /**
+   * How many clients {@link Session.client} keeps, the least recently used dropped first: a config
+   * made anew at each call (an inline `logger`) builds a new client each time, and an unbounded cache
+   * would keep them all. A dropped client is not destroyed, since its caller may still use it; it is
+   * collected once nobody holds it. An integer from 1 to 1,000; default 10 (as boto3-refresh-session).
+   */
+  readonly clientCacheSize?: number | undefined;
+};
+
+/** boto3-refresh-session's default: more distinct clients than a program usually uses at once. */
+const DEFAULT_CLIENT_CACHE_SIZE = 10;
+
+/** The options of the session itself, beside those of its credentials. */
+const sessionProps = {
+  region: assumeRoleProps.region,
+  // A cap, so that "as large as you like" is not a way back to a cache that keeps everything.
+  clientCacheSize: /* @__PURE__ */ integerIn(1, 1_000),
 };
 
 /**
@@ -93,8 +118,11 @@ export interface Session {
   readonly credentials: RefreshingProvider;
   /**
    * A client of `ClientClass` that uses the shared credentials and the session's region; `config` may
-   * override anything, the region included. The same class with an equal config gives the same
-   * client back, so asking for it per request costs nothing. Every client has
+   * override anything, the region included. A key set to `undefined` is not set (`credentials:
+   * process.env.X` keeps the session's credentials). The same class with an equal config (plain data
+   * by value, functions and class instances by identity) gives the same client back, so asking for it
+   * per request costs nothing; the session keeps the `clientCacheSize` clients used last. A circular
+   * config is an {@link InvalidOptionsError}. Every client has
    * {@link getCredentialRejectionPlugin} installed (one for the session, so its `rejected` events reach
    * the session's `onEvent` and `logger`): a request whose credentials a service rejects is sent once
    * more with fresh ones.
@@ -102,7 +130,8 @@ export interface Session {
   client<C extends ClientClass>(ClientClass: C, config?: ConfigOf<C>): InstanceType<C>;
   /**
    * Stops the credentials' background refresh, destroys every client this session built (closing
-   * their sockets) and forgets them. `client()` throws from then on.
+   * their sockets), those dropped from its cache included while someone still holds them, and
+   * forgets them. `client()` throws from then on.
    */
   destroy(): void;
   /** `destroy()`, for `await using`. */
@@ -123,40 +152,53 @@ const SourceSessionOptionsCodec = /* @__PURE__ */ strictOptions(
   { source: functionCodec("a credential provider, such as containerCredentials()") },
   {
     ...refreshPolicyProps,
-    region: assumeRoleProps.region,
+    ...sessionProps,
     ...Object.fromEntries(ROLE_ONLY.map((key) => [key, notWithSource])),
   },
 );
 
-/** Identity of non-plain values (functions, class instances) inside a client config, for cache keys. */
-const identities = new WeakMap<object, number>();
-let nextIdentity = 0;
-const identityOf = (value: object): number => {
-  let id = identities.get(value);
-  if (id === undefined) {
-    id = nextIdentity++;
-    identities.set(value, id);
-  }
-  return id;
+/** A session's credentials from a `source`: every option is checked once, here, naming session(). */
+const sourceCredentials = (options: SessionOptions): RefreshingProvider => {
+  const { source, ...policy } = decodeOptionsAs<
+    SourceSessionOptions & { region?: string; clientCacheSize?: number }
+  >()("session", SourceSessionOptionsCodec, options);
+  const issues = refreshPolicyIssues(policy);
+  if (issues.length > 0) throw new InvalidOptionsError("session", issues);
+  return applyRefreshPolicy(source, policy, "session");
 };
 
-/** A key equal for configs that are equal as data, with functions and class instances by identity. */
-const configKey = (value: unknown): string => {
-  if (value === null || typeof value !== "object") {
-    if (typeof value === "function") return `f#${identityOf(value)}`;
-    // No config at all is the same as an empty one.
-    if (value === undefined) return "{}";
-    return typeof value === "symbol" || typeof value === "bigint" ? String(value) : JSON.stringify(value);
+const SessionPropsCodec = /* @__PURE__ */ t.partial(sessionProps);
+
+/**
+ * A session's credentials from a role: the role's options are checked by the function that assumes
+ * it, the session's own here, and one error names every problem of both.
+ */
+const roleCredentials = (options: SessionOptions): RefreshingProvider => {
+  const { region, clientCacheSize, ...rest } = options;
+  const roleOptions = rest as RefreshingRoleOptions | RefreshingWebIdentityOptions;
+  // The region is the clients'; STS uses it too (and checks it), unless the caller brought an STS client.
+  const regionToSts = roleOptions.stsClient === undefined && region !== undefined;
+  const own = SessionPropsCodec.decode(regionToSts ? { clientCacheSize } : { region, clientCacheSize });
+  const issues: OptionIssue[] = own._tag === "Left" ? toIssues(own.left) : [];
+  const withRegion = regionToSts ? { ...roleOptions, region } : roleOptions;
+  const fields = withRegion as unknown as Record<string, unknown>;
+  let credentials: RefreshingProvider | undefined;
+  try {
+    credentials =
+      fields.webIdentityToken !== undefined ||
+      fields.webIdentityTokenFile !== undefined ||
+      fields.providerId !== undefined
+        ? refreshingWebIdentityAs(withRegion as RefreshingWebIdentityOptions, "session")
+        : refreshingRoleAs(withRegion, "session");
+  } catch (error) {
+    if (!(error instanceof InvalidOptionsError)) throw error;
+    issues.push(...error.issues);
   }
-  if (Array.isArray(value)) return `[${value.map(configKey).join(",")}]`;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return `o#${identityOf(value)}`;
-  const record = value as Record<string, unknown>;
-  return `{${Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${configKey(record[key])}`)
-    .join(",")}}`;
+  if (credentials === undefined || issues.length > 0) {
+    credentials?.dispose();
+    throw new InvalidOptionsError("session", issues);
+  }
+  return credentials;
 };
 
 /**
@@ -186,54 +228,20 @@ export const session = (options: SessionOptions): Session => {
     // Through the codec, for the same message as every other options object that is not one.
     decodeOptions("session", SourceSessionOptionsCodec, given);
   }
-  const { region, ...rest } = options;
-  if (region !== undefined) decodeOptions("session", assumeRoleProps.region, region);
-  let credentials: RefreshingProvider;
-  if ("source" in rest) {
-    // Checked here, so that errors name session(), the function the caller called.
-    const { source, ...policy } = decodeOptionsAs<SourceSessionOptions & { region?: string }>()(
-      "session",
-      SourceSessionOptionsCodec,
-      options,
-    );
-    const issues = refreshPolicyIssues(policy);
-    if (issues.length > 0) throw new InvalidOptionsError("session", issues);
-    // Only the refresh policy goes on: role options given as undefined are no options of refreshing().
-    const given = policy as Record<string, unknown>;
-    const refreshPolicy = Object.fromEntries(
-      Object.keys(refreshPolicyProps)
-        .filter((key) => given[key] !== undefined)
-        .map((key) => [key, given[key]]),
-    ) as RefreshPolicyOptions;
-    credentials = refreshingAs(source, refreshPolicy, "session");
-  } else {
-    // The region is the clients'; STS uses it too, unless the caller brought an STS client of its own.
-    const roleOptions = rest as RefreshingRoleOptions | RefreshingWebIdentityOptions;
-    const withRegion =
-      roleOptions.stsClient === undefined && region !== undefined ? { ...roleOptions, region } : roleOptions;
-    const given = withRegion as unknown as Record<string, unknown>;
-    credentials =
-      given.webIdentityToken !== undefined ||
-      given.webIdentityTokenFile !== undefined ||
-      given.providerId !== undefined
-        ? refreshingWebIdentityAs(withRegion as RefreshingWebIdentityOptions, "session")
-        : refreshingRoleAs(withRegion, "session");
-  }
+  const { region, clientCacheSize, ...rest } = options;
+  const credentials = "source" in rest ? sourceCredentials(options) : roleCredentials(options);
   // One plugin for every client: they share the credentials, so they share what was learnt about keys.
   const rejectionPlugin = getCredentialRejectionPlugin(credentials, {
     onEvent: options.onEvent,
     logger: options.logger,
   });
-  const clients = new Map<unknown, Map<string, unknown>>();
+  const clients = clientCache(clientCacheSize ?? DEFAULT_CLIENT_CACHE_SIZE);
   let destroyed = false;
 
   const destroy = (): void => {
     destroyed = true;
     credentials.dispose();
-    for (const byConfig of clients.values()) {
-      for (const client of byConfig.values()) (client as { destroy?: () => void }).destroy?.();
-    }
-    clients.clear();
+    clients.destroyAll();
   };
 
   return {
@@ -252,25 +260,15 @@ export const session = (options: SessionOptions): Session => {
           `session.client(${ClientClass.name || "ClientClass"}): this session was destroyed, and its credentials no longer refresh; build a new session() for new clients`,
         );
       }
-      let byConfig = clients.get(ClientClass);
-      if (byConfig === undefined) {
-        byConfig = new Map();
-        clients.set(ClientClass, byConfig);
-      }
-      const key = configKey(config);
-      let client = byConfig.get(key);
-      if (client === undefined) {
-        const Concrete = ClientClass as unknown as new (config: object) => InstanceType<C>;
-        client = new Concrete({
-          ...(region === undefined ? {} : { region }),
-          credentials,
-          ...(config as object | undefined),
-        });
+      const client = clients.get(ClientClass, config, (set) => {
+        const Concrete = ClientClass as unknown as new (config: object) => object;
+        // Only the keys set override the session's: `credentials: undefined` is not set.
+        const built = new Concrete({ ...(region === undefined ? {} : { region }), credentials, ...set });
         (
-          client as { middlewareStack?: { use?: (plugin: typeof rejectionPlugin) => void } }
+          built as { middlewareStack?: { use?: (plugin: typeof rejectionPlugin) => void } }
         ).middlewareStack?.use?.(rejectionPlugin);
-        byConfig.set(key, client);
-      }
+        return built;
+      });
       return client as InstanceType<C>;
     },
     destroy,

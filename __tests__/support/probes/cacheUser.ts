@@ -3,7 +3,8 @@
  * configuration is JSON in argv[2]:
  *
  * - `use` (default): builds assumeRole (against the STS at `endpoint`) under withCache(fileCache(...)),
- *   gets credentials once, and prints `{ accessKeyId, expiration, events }` as JSON. With `barrier`, it
+ *   gets credentials once, and prints `{ accessKeyId, expiration, events }` as JSON. Entries are bound
+ *   to the role (withCache's `roleArn`). With `barrier`, it
  *   first prints "ready" and waits for a line on its standard input, so that a test can start many
  *   together. With `mfaAsksFile`, the role needs MFA, and each ask for a code appends a line there.
  * - `hold`: takes the cache's lock on the role's key, prints "locked", and holds it until killed.
@@ -90,6 +91,8 @@ async function main(): Promise<void> {
   const credentials = pipe(
     assumeRole(options),
     withCache(cache, key, {
+      // As refreshingRole's cache layer does: the entry is this role's, or it is not used.
+      roleArn: config.roleArn,
       onEvent: (event) => events.push(event),
       ...(config.minRemainingMs === undefined ? {} : { minRemainingMs: config.minRemainingMs }),
     }),
