@@ -101,7 +101,7 @@ const runPure = (scenario: Scenario, serveExpired: boolean) => {
     const credentials = source.call();
     state = {
       ...emptyState,
-      held: { credentials, timeline: timelineOf(credentials, now, policy, policy.random) },
+      held: { credentials, timeline: timelineOf(credentials, now, policy, policy.random), reason: "initial" },
       disposed: scenario.given === "mandatory" || scenario.given === "expired",
     };
     const first = nextResponse(scenario.steps, 0);
@@ -173,7 +173,7 @@ describe("decide: the refresh rules as one pure function", () => {
     const c = credentials(expiresAt);
     return {
       ...emptyState,
-      held: { credentials: c, timeline: timelineOf(c, T0, policy, policy.random) },
+      held: { credentials: c, timeline: timelineOf(c, T0, policy, policy.random), reason: "initial" },
       ...extra,
     };
   };
