@@ -78,10 +78,10 @@ export type CredentialProvider = (options?: ProviderOptions) => Promise<Credenti
  * @example
  * ```ts
  * import { pipe } from "fp-ts/function";
- * import { memoizeUntil, withExpiryBuffer, type ProviderTransform } from "aws-refresh-session";
+ * import { memoizeUntil, retryWith, type ProviderTransform } from "aws-refresh-session";
  *
  * const cachedWithMargin: ProviderTransform = (provider) =>
- *   pipe(provider, withExpiryBuffer(60_000), memoizeUntil());
+ *   pipe(provider, retryWith(), memoizeUntil({ marginMs: 60_000 }));
  * ```
  * @category Types
  * @since 0.1.0

@@ -449,26 +449,6 @@ export const retryWith = (
   fromTransform(built(() => P.retryWith(policy, options)));
 
 /**
- * See {@link P.withExpiryBuffer}. The result is a new, uncached computation: put it below
- * {@link memoizeUntil}.
- *
- * @example
- * ```ts
- * import * as E from "fp-ts/Either";
- * import { pipe } from "fp-ts/function";
- * import { assumeRole, withExpiryBuffer } from "aws-refresh-session/fp";
- *
- * const task = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(withExpiryBuffer(60_000)));
- * ```
- * @category Combinators
- * @since 0.1.0
- */
-export const withExpiryBuffer = (
-  ms: number,
-): ((task: CredentialsTask) => E.Either<InvalidOptionsError, CredentialsTask>) =>
-  fromTransform(built(() => P.withExpiryBuffer(ms)));
-
-/**
  * See {@link P.withTimeout}. The result is a new, uncached computation: put it below the cache.
  *
  * @example
@@ -497,7 +477,11 @@ export const withTimeout = (
  * import { pipe } from "fp-ts/function";
  * import { assumeRole, memoizeUntil } from "aws-refresh-session/fp";
  *
- * const cached = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(memoizeUntil()));
+ * // Replaced a minute before STS's expiration, which callers see as it is.
+ * const cached = pipe(
+ *   assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }),
+ *   E.chain(memoizeUntil({ marginMs: 60_000 })),
+ * );
  * ```
  * @category Combinators
  * @since 0.1.0

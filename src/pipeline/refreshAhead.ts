@@ -57,7 +57,9 @@ export interface RefreshAheadOptions {
   /**
    * The mandatory window: from this long before the real expiration, callers wait for one shared
    * refresh (if it fails, they still get the cached credentials while those are valid). Default one
-   * minute; never more than half the advisory window.
+   * minute; never more than half the advisory window. Credentials that arrive with no more than this
+   * left (a skewed clock, a source handing out old credentials) are a failed refresh: set it below
+   * the lifetime of a source's shortest credentials.
    */
   readonly mandatoryWindowMs?: number | undefined;
   /**
@@ -158,7 +160,10 @@ export interface RefreshingProvider extends CredentialProvider {
   holds(accessKeyId: string): boolean;
   /** Where the provider stands: phase, windows, backoff; never a secret. */
   status(): RefreshStatus;
-  /** Stops background work: scheduled refreshes. Calls still work, refreshing on demand. */
+  /**
+   * Stops background work: scheduled refreshes. Calls still work, refreshing on demand. A provider
+   * nobody references stops by itself when it is garbage-collected; `dispose()` stops it now.
+   */
   dispose(): void;
   /** `dispose()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -305,7 +310,13 @@ const ignore = (): undefined => undefined;
  *   wait, and cached for 1–5 s; in a background refresh it is logged at error level and backed off.
  * - After the real expiration: a {@link CredentialRefreshError}, or the expired credentials with
  *   `serveExpired`.
+ * - Credentials that arrive with no more than the mandatory window left are a failed refresh.
+ * - `invalidate(key)` (a service rejected the key) refreshes at once; when the key that refresh
+ *   fetched is rejected too, that refresh counts as failed, and the next waits for the backoff.
  * - Background timers never keep the process alive; a caller's wait does. `dispose()` stops them.
+ * - A provider nobody references any more is garbage-collected with its background refresh, even
+ *   without `dispose()`: its timer reaches it only through a `WeakRef`, and is cancelled when it is
+ *   collected. Keep a reference to a provider for as long as it should refresh ahead.
  *
  * @example
  * ```ts
