@@ -99,7 +99,7 @@ export interface MemoizedCredentialsTask extends CredentialsTask {
 
 /**
  * A task that caches and refreshes ahead of expiry, with the {@link RefreshingProvider}'s handles:
- * `invalidate`, `status`, `dispose` (and `Symbol.asyncDispose`, for `await using`). They act on the
+ * `invalidate`, `holds`, `status`, `dispose` (and `Symbol.asyncDispose`, for `await using`). They act on the
  * provider behind the task, the same one {@link toProvider} gives SDK clients. Made by
  * {@link refreshingRole}, {@link refreshing} and {@link refreshAhead}.
  *
@@ -117,7 +117,7 @@ export interface MemoizedCredentialsTask extends CredentialsTask {
 export interface RefreshingCredentialsTask
   extends
     MemoizedCredentialsTask,
-    Pick<RefreshingProvider, "invalidate" | "status" | "dispose" | typeof Symbol.asyncDispose> {}
+    Pick<RefreshingProvider, "invalidate" | "holds" | "status" | "dispose" | typeof Symbol.asyncDispose> {}
 
 /**
  * A function from task to task, composable with `pipe`: what fp-ts's combinators on a
@@ -146,7 +146,7 @@ const origins = new WeakMap<CredentialsTask, CredentialProvider>();
 const callOptions = new AsyncLocalStorage<ProviderOptions | undefined>();
 
 /** The members a refreshing provider has beyond the call; `memoized` is handled on its own. */
-const HANDLES = ["invalidate", "status", "dispose", Symbol.asyncDispose] as const;
+const HANDLES = ["invalidate", "holds", "status", "dispose", Symbol.asyncDispose] as const;
 
 /**
  * Gives `target` the `memoized` mark and the handles that `holder` has, each calling holder's own,
