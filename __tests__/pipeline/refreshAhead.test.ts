@@ -491,7 +491,7 @@ describe("refreshAhead: credentials that arrive nearly expired", () => {
     await settle();
     expect(calls).toBe(2);
     await clock.advance(10_000);
-    expect(calls).toBe(2); // was 140 background calls in these 10 s
+    expect(calls).toBe(2); // was 200 background calls in these 10 s
     expect(await provider()).toBe(first);
     const warning = log.lines.find(
       ([level, line]) => level === "warn" && /refresh \(advisory\) failed/.test(line),
