@@ -413,7 +413,7 @@ describe("refreshAhead: a steady rejection", () => {
     provider.invalidate(resent.accessKeyId);
   };
 
-  it("rate-limits refreshes when the key fetched to replace a rejected one is rejected too: 50 requests, 2 calls, not 101", async () => {
+  it("rate-limits refreshes when the key fetched to replace a rejected one is rejected too: 50 requests, 2 calls, not 100", async () => {
     const clock = manualClock(T0);
     const upstream = source(clock, HOUR);
     const events: RefreshEvent[] = [];

@@ -294,7 +294,7 @@ describe("getCredentialRejectionPlugin", () => {
         Array.from({ length: 50 }, () => client.send(new GetCallerIdentityCommand({}))),
       );
       expect(outcomes.every((o) => o.status === "rejected")).toBe(true);
-      // The first key's replacement was rejected too: a failed refresh, with a backoff (was 100 calls).
+      // The first key's replacement was rejected too: a failed refresh, with a backoff (the code before made 14).
       expect(sts.counts.AssumeRole).toBe(2);
       const failures = events.filter((e) => e.type === "refresh-failure");
       expect(failures).toHaveLength(1);
