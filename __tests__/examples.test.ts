@@ -48,6 +48,9 @@ describe("examples", () => {
       expect(output).toContain(
         "via the broker: arn:aws:sts::123456789012:assumed-role/example-reader/custom-policy-example",
       );
+      // The margin is the cache's own: the expiration callers see is STS's, two hours away.
+      const expiresAt = Date.parse(/^expires at (\S+),/m.exec(output)?.[1] ?? "");
+      expect(Math.abs(expiresAt - (Date.now() + 2 * 3_600_000))).toBeLessThan(2 * 60_000);
     }, 60_000);
 
     it("several-clients.ts shares one session between S3 and STS clients", async () => {

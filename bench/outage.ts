@@ -11,7 +11,6 @@ import {
   refreshAhead,
   retryWith,
   specRefreshBackoff,
-  withExpiryBuffer,
   type CredentialProvider,
   type Credentials,
 } from "../src";
@@ -20,6 +19,20 @@ import { refreshAhead as legacyRefreshAhead } from "./legacy/refreshAhead";
 
 const PROCESSES = Number(process.env.OUTAGE_PROCESSES ?? 10_000);
 const MINUTE = 60_000;
+
+/**
+ * Version 0.1.0's way to a margin (its `withExpiryBuffer`, since removed): credentials reported to
+ * expire `ms` earlier than the source said.
+ */
+const reportedEarlier =
+  (ms: number) =>
+  (provider: CredentialProvider): CredentialProvider =>
+  async (options) => {
+    const credentials = await provider(options);
+    return credentials.expiration === undefined
+      ? credentials
+      : { ...credentials, expiration: new Date(credentials.expiration.getTime() - ms) };
+  };
 const LIFETIME_MS = 60 * MINUTE;
 const OUTAGE_FROM = 45 * MINUTE;
 const OUTAGE_MS = 30 * MINUTE;
@@ -68,7 +81,7 @@ const build = (
       // expiration, the advisory window 5 minutes before that.
       return pipe(
         base,
-        withExpiryBuffer(10 * MINUTE),
+        reportedEarlier(10 * MINUTE),
         legacyRefreshAhead({ clock, windowMs: 5 * MINUTE, onEvent }),
       );
   }

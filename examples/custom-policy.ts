@@ -10,14 +10,14 @@ import {
   backoffPolicy,
   memoizeUntil,
   retryWith,
-  withExpiryBuffer,
   type CredentialProvider,
 } from "aws-refresh-session";
 
 const region = process.env.AWS_REGION ?? "us-east-1";
 const roleArn = process.env.ROLE_ARN ?? "arn:aws:iam::123456789012:role/example-reader";
 
-// Two-hour sessions, a 10-minute safety margin, and patient retries that log each attempt.
+// Two-hour sessions, replaced 10 minutes before they expire, and patient retries that log each attempt.
+// The margin is the cache's own: callers (and caches built on this one) see STS's real expiration.
 const credentials = pipe(
   assumeRole({ roleArn, roleSessionName: "custom-policy-example", durationSeconds: 7200, region }),
   retryWith(backoffPolicy({ retries: 6, baseDelayMs: 200, maxDelayMs: 20_000 }), {
@@ -25,17 +25,17 @@ const credentials = pipe(
       console.warn(`refresh attempt ${attempts} failed (${error.message}); retrying in ${delayMs} ms`);
     },
   }),
-  withExpiryBuffer(10 * 60_000),
-  memoizeUntil(),
+  memoizeUntil({ marginMs: 10 * 60_000 }),
 );
 
 // Any source of temporary credentials gets the same treatment: here, the role above seen through a
-// function of our own, as a vault or an internal broker would be.
-const fromBroker: CredentialProvider = async () => {
-  const issued = await credentials();
+// function of our own, as a vault or an internal broker would be: a cache over a cache. Passing the
+// options on lets the cache below know which key is being replaced, so it hands over a newer one.
+const fromBroker: CredentialProvider = async (options) => {
+  const issued = await credentials(options);
   return { ...issued };
 };
-const brokered = pipe(fromBroker, retryWith(), withExpiryBuffer(60_000), memoizeUntil());
+const brokered = pipe(fromBroker, retryWith(), memoizeUntil({ marginMs: 60_000 }));
 
 async function main(): Promise<void> {
   const sts = new STSClient({ region, credentials });
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   console.log(`acting as ${direct.Arn}`);
   console.log(`via the broker: ${brokeredIdentity.Arn}`);
   const { expiration } = await credentials();
-  console.log(`refreshes after ${expiration?.toISOString() ?? "never"}`);
+  console.log(`expires at ${expiration?.toISOString() ?? "never"}, replaced 10 minutes before`);
   sts.destroy();
   viaBroker.destroy();
 }

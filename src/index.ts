@@ -76,5 +76,4 @@ export { fileCache, type FileCache, type FileCacheOptions } from "./cache/fileCa
 export { fromFunction } from "./sources/fromFunction";
 export { sharedCache, type SharedCache } from "./cache/sharedCache";
 export { withCache, type CacheEvent, type WithCacheOptions } from "./cache/withCache";
-export { withExpiryBuffer } from "./pipeline/withExpiryBuffer";
 export { withTimeout, type WithTimeoutOptions } from "./pipeline/withTimeout";

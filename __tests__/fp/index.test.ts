@@ -24,7 +24,6 @@ import {
   RefreshingRoleOptionsCodec,
   toProvider,
   validate,
-  withExpiryBuffer,
   withTimeout,
   type CredentialsTask,
   type MemoizedCredentialsTask,
@@ -81,8 +80,7 @@ describe("aws-refresh-session/fp", () => {
           return credentialsAt(clock, HOUR, calls);
         }),
         E.chain(retryWith(undefined, { clock })),
-        E.chain(withExpiryBuffer(60_000)),
-        E.chain(memoizeUntil({ clock })),
+        E.chain(memoizeUntil({ clock, marginMs: 60_000 })),
       ),
     );
     const results = await Promise.all(Array.from({ length: 100 }, () => credentials()));
@@ -298,7 +296,6 @@ describe("aws-refresh-session/fp", () => {
     const source = right(fromFunction(() => credentialsAt(manualClock(), HOUR)));
     const combined: Array<[string, (task: CredentialsTask) => E.Either<InvalidOptionsError, unknown>]> = [
       ["retryWith", retryWith(undefined, { clok: 1 } as never)],
-      ["withExpiryBuffer", withExpiryBuffer(-1)],
       ["withTimeout", withTimeout(0)],
       ["memoizeUntil", memoizeUntil({ clock: { now: 5 } as never })],
       ["refreshAhead", refreshAhead({ advisoryWindowMs: 60_000, mandatoryWindowMs: 120_000 })],

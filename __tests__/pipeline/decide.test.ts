@@ -101,7 +101,7 @@ const runPure = (scenario: Scenario, serveExpired: boolean) => {
     const credentials = source.call();
     state = {
       ...emptyState,
-      held: { credentials, timeline: timelineOf(credentials, now, policy, policy.random) },
+      held: { credentials, timeline: timelineOf(credentials, now, policy, policy.random), reason: "initial" },
       disposed: scenario.given === "mandatory" || scenario.given === "expired",
     };
     const first = nextResponse(scenario.steps, 0);
@@ -173,7 +173,7 @@ describe("decide: the refresh rules as one pure function", () => {
     const c = credentials(expiresAt);
     return {
       ...emptyState,
-      held: { credentials: c, timeline: timelineOf(c, T0, policy, policy.random) },
+      held: { credentials: c, timeline: timelineOf(c, T0, policy, policy.random), reason: "initial" },
       ...extra,
     };
   };
@@ -281,5 +281,71 @@ describe("decide: the refresh rules as one pure function", () => {
     expect((garbage.events[0] as { error: Error }).error.message).toMatch(
       /not credentials: accessKeyId is not a non-empty string; secretAccessKey is not a non-empty string/,
     );
+  });
+
+  it("treats credentials that arrive inside the mandatory window as a failed refresh, whatever the refresh", () => {
+    const now = T0 + 50 * MINUTE;
+    const started = decide(policy, holding(T0 + HOUR), now, { type: "timer" });
+    const early = decide(policy, started.state, now, {
+      type: "settled",
+      outcome: { ok: true, credentials: { ...credentials(now + 200), accessKeyId: "AKID-2" } },
+    });
+    expect(early.state.held?.credentials.accessKeyId).toBe("AKID-1");
+    expect(early.state.backoffUntil).toBe(now + 10_000);
+    expect(early.events[0]).toMatchObject({
+      type: "refresh-failure",
+      reason: "advisory",
+      serving: "current",
+    });
+    expect((early.events[0] as { error: Error }).error.message).toMatch(
+      /expire in 200 ms .*inside the mandatory window of 60000 ms.*clock.*old credentials/,
+    );
+    // Just outside the window: taken.
+    const taken = decide(policy, started.state, now, {
+      type: "settled",
+      outcome: { ok: true, credentials: { ...credentials(now + MINUTE + 1), accessKeyId: "AKID-2" } },
+    });
+    expect(taken.state.held?.credentials.accessKeyId).toBe("AKID-2");
+  });
+
+  it("rate-limits an invalidation of a key that an invalidation fetched: a failed refresh with a backoff", () => {
+    const now = T0 + MINUTE;
+    const rejected = decide(policy, holding(T0 + HOUR), now, { type: "invalidate", accessKeyId: "AKID-1" });
+    expect(rejected.state).toMatchObject({ invalidated: true, failures: 0 });
+    const started = decide(policy, rejected.state, now, { type: "call", force: false });
+    expect(started.action).toMatchObject({ type: "refresh", reason: "invalidated" });
+    const fresh = { ...credentials(now + HOUR), accessKeyId: "AKID-2" };
+    const replaced = decide(policy, started.state, now, {
+      type: "settled",
+      outcome: { ok: true, credentials: fresh },
+    });
+    expect(replaced.state.held?.reason).toBe("invalidated");
+    const again = decide(policy, replaced.state, now, { type: "invalidate", accessKeyId: "AKID-2" });
+    expect(again.events.map((e) => e.type)).toEqual(["invalidated", "refresh-failure"]);
+    expect(again.events[1]).toMatchObject({ reason: "invalidated", nextAttemptAt: new Date(now + 10_000) });
+    expect(again.state).toMatchObject({ invalidated: true, failures: 1, backoffUntil: now + 10_000 });
+    // Within the backoff, callers are served and the source is left alone; after it, one refresh.
+    expect(decide(policy, again.state, now + 9_999, { type: "call", force: false }).action).toEqual({
+      type: "serve",
+      rateLimited: true,
+    });
+    expect(decide(policy, again.state, now + 10_000, { type: "call", force: false }).action).toMatchObject({
+      type: "refresh",
+      reason: "invalidated",
+    });
+  });
+
+  it("takes a call that replaces the held key for the mandatory path, and any other key for a cache hit", () => {
+    const now = T0 + MINUTE;
+    const state = holding(T0 + HOUR);
+    expect(decide(policy, state, now, { type: "call", force: false, replacing: "AKID-9" }).action).toEqual({
+      type: "serve",
+      rateLimited: false,
+    });
+    expect(decide(policy, state, now, { type: "call", force: false, replacing: "AKID-1" }).action).toEqual({
+      type: "refresh",
+      reason: "mandatory",
+      background: false,
+    });
   });
 });

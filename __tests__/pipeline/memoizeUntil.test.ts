@@ -213,6 +213,69 @@ describe("memoizeUntil", () => {
     sts.destroy();
   });
 
+  describe("with a margin", () => {
+    const MINUTE = 60_000;
+    /** A source of two-hour credentials, numbered by call. */
+    const twoHours = (clock: ReturnType<typeof manualClock>) => {
+      let calls = 0;
+      return {
+        provider: () => Promise.resolve(credentialsAt(clock, 2 * HOUR, ++calls)),
+        get calls() {
+          return calls;
+        },
+      };
+    };
+
+    it("replaces the credentials a margin before their expiration and hands out the real expiration", async () => {
+      const clock = manualClock();
+      const upstream = twoHours(clock);
+      const provider = memoizeUntil({ clock, marginMs: 10 * MINUTE })(upstream.provider);
+      const first = await provider();
+      expect(first.expiration!.getTime()).toBe(clock.now() + 2 * HOUR);
+      await clock.advance(110 * MINUTE - 1);
+      expect(await provider()).toBe(first);
+      await clock.advance(1);
+      expect((await provider()).accessKeyId).toBe("ASIATEST00000002");
+    });
+
+    it.each([
+      ["a larger margin over a smaller one", 10, 1],
+      ["a smaller margin over a larger one", 1, 10],
+    ])(
+      "nests, %s: 6 hours of a 2-hour credential, no failed call, the real expiration",
+      async (_label, outer, inner) => {
+        const clock = manualClock();
+        const upstream = twoHours(clock);
+        const vault = memoizeUntil({ clock, marginMs: inner * MINUTE })(upstream.provider);
+        // A broker or a vault that is itself a cache, cached again.
+        const broker = memoizeUntil({ clock, marginMs: outer * MINUTE })(async (options) => ({
+          ...(await vault(options)),
+        }));
+        let failed = 0;
+        for (let minute = 0; minute < 6 * 60; minute++) {
+          try {
+            const credentials = await broker();
+            const real = await vault();
+            expect(credentials.expiration!.getTime()).toBeGreaterThan(
+              clock.now() + Math.min(outer, inner) * MINUTE - 1,
+            );
+            if (credentials.accessKeyId === real.accessKeyId)
+              expect(credentials.expiration).toEqual(real.expiration);
+          } catch {
+            failed++;
+          }
+          await clock.advance(MINUTE);
+        }
+        expect(failed).toBe(0);
+        expect(upstream.calls).toBeLessThanOrEqual(4);
+      },
+    );
+
+    it("rejects a margin that is not a non-negative number of milliseconds", () => {
+      expect(() => memoizeUntil({ marginMs: -1 })).toThrow(InvalidOptionsError);
+    });
+  });
+
   it("rejects options that are not a clock, before any call", () => {
     expect(() => memoizeUntil({ clock: { now: 5 } as never })).toThrow(InvalidOptionsError);
     expect(() => memoizeUntil({ clok: {} } as never)).toThrow(/clok: is not a known option/);

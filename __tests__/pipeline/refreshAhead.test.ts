@@ -137,7 +137,8 @@ describe("refreshAhead: the timeline of each credential", () => {
   it("does not loop on credentials shorter than the advisory window", async () => {
     const clock = manualClock(T0);
     const upstream = source(clock, 1_000);
-    const provider = refreshAhead({ clock, random: () => 0 })(upstream.provider);
+    // A mandatory window shorter than their life: credentials that arrive inside it are refused.
+    const provider = refreshAhead({ clock, random: () => 0, mandatoryWindowMs: 100 })(upstream.provider);
     await provider();
     await clock.advance(200);
     expect(upstream.calls).toBe(1); // was 171 source calls in 200 ms
@@ -159,9 +160,12 @@ describe("refreshAhead: the timeline of each credential", () => {
           const clock = manualClock(T0);
           const upstream = source(clock, lifetime);
           let i = 0;
-          const provider = refreshAhead({ clock, random: () => draws[i++ % draws.length]! })(
-            upstream.provider,
-          );
+          const provider = refreshAhead({
+            clock,
+            random: () => draws[i++ % draws.length]!,
+            // Credentials that arrive inside the mandatory window are refused: keep it inside their life.
+            mandatoryWindowMs: Math.min(MINUTE, lifetime / 8),
+          })(upstream.provider);
           await provider();
           for (let step = 0; step < 12; step++) {
             await clock.advance(lifetime / 4);
@@ -396,6 +400,126 @@ describe("refreshAhead: invalidate()", () => {
     upstream.fail(undefined);
     await clock.advance(60_000);
     expect((await provider()).accessKeyId).toBe("ASIATEST00000003");
+    provider.dispose();
+  });
+});
+
+describe("refreshAhead: a steady rejection", () => {
+  /** One request as the rejection plugin handles it: signed, rejected, invalidated, sent once more, rejected. */
+  const rejectedRequest = async (provider: ReturnType<ReturnType<typeof refreshAhead>>) => {
+    const signed = await provider();
+    provider.invalidate(signed.accessKeyId);
+    const resent = await provider();
+    provider.invalidate(resent.accessKeyId);
+  };
+
+  it("rate-limits refreshes when the key fetched to replace a rejected one is rejected too: 50 requests, 2 calls, not 100", async () => {
+    const clock = manualClock(T0);
+    const upstream = source(clock, HOUR);
+    const events: RefreshEvent[] = [];
+    const provider = refreshAhead({ clock, backoff: () => MINUTE, onEvent: (e) => events.push(e) })(
+      upstream.provider,
+    );
+    for (let i = 0; i < 50; i++) await rejectedRequest(provider);
+    expect(upstream.calls).toBe(2);
+    const failures = events.filter((e) => e.type === "refresh-failure");
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      reason: "invalidated",
+      recoverable: true,
+      serving: "current",
+      nextAttemptAt: new Date(T0 + MINUTE),
+    });
+    expect((failures[0] as { error: Error }).error.message).toMatch(/rejected too/);
+    expect(provider.status()).toMatchObject({ invalidated: true, failures: 1 });
+    // After the backoff, one refresh: its key is rejected as well, a second failure.
+    await clock.advance(MINUTE);
+    await rejectedRequest(provider);
+    expect(upstream.calls).toBe(3);
+    expect(provider.status().failures).toBe(2);
+    provider.dispose();
+  });
+
+  it("costs a trickle that slows down under the default backoff: about 10 calls in an hour of rejections", async () => {
+    const clock = manualClock(T0);
+    const upstream = source(clock, HOUR);
+    const provider = refreshAhead({ clock, random: () => 1 })(upstream.provider);
+    for (let minute = 0; minute < 60; minute++) {
+      await rejectedRequest(provider);
+      await clock.advance(MINUTE);
+    }
+    // Delays of 1, 2, 4 then 7.5 minutes (the cap): 2 + 9 calls.
+    expect(upstream.calls).toBeGreaterThanOrEqual(8);
+    expect(upstream.calls).toBeLessThanOrEqual(12);
+    provider.dispose();
+  });
+
+  it("refreshes at once, as before, when a key that came from any other refresh is rejected", async () => {
+    const clock = manualClock(T0);
+    const upstream = source(clock, HOUR);
+    const provider = refreshAhead({ clock, random: () => 0, backoff: () => MINUTE })(upstream.provider);
+    const first = await provider();
+    provider.invalidate(first.accessKeyId);
+    const second = await provider();
+    expect(second.accessKeyId).toBe("ASIATEST00000002");
+    // The replacement is accepted for a while; the next advisory refresh proves the source good again.
+    await clock.advance(50 * MINUTE);
+    const third = await provider();
+    expect(upstream.calls).toBe(3);
+    expect(provider.status().failures).toBe(0);
+    provider.invalidate((await provider()).accessKeyId);
+    expect((await provider()).accessKeyId).toBe("ASIATEST00000004");
+    // (Its background refresh ran at 45 minutes.)
+    expect(third.accessKeyId).toBe("ASIATEST00000003");
+    provider.dispose();
+  });
+});
+
+describe("refreshAhead: credentials that arrive nearly expired", () => {
+  it("takes credentials inside the mandatory window for a failed refresh, backs off and warns of the clock: not 14 calls a second", async () => {
+    const clock = manualClock(T0);
+    let calls = 0;
+    // Good one-hour credentials first, then a source whose credentials have 200 ms left.
+    const upstream = () => {
+      calls++;
+      return Promise.resolve(credentialsAt(clock, calls === 1 ? HOUR : 200, calls));
+    };
+    const log = logger();
+    const provider = refreshAhead({ clock, random: () => 0, logger: log })(upstream);
+    const first = await provider();
+    await clock.advance(45 * MINUTE); // the background refresh is due
+    await settle();
+    expect(calls).toBe(2);
+    await clock.advance(10_000);
+    expect(calls).toBe(2); // was 200 background calls in these 10 s
+    expect(await provider()).toBe(first);
+    const warning = log.lines.find(
+      ([level, line]) => level === "warn" && /refresh \(advisory\) failed/.test(line),
+    );
+    expect(warning?.[1]).toMatch(/expire in 200 ms .*inside the mandatory window.*clock.*old credentials/);
+    expect(provider.status()).toMatchObject({ failures: 1 });
+    provider.dispose();
+  });
+
+  it("gives a caller with nothing held the error, naming the likely causes", async () => {
+    const clock = manualClock(T0);
+    const provider = refreshAhead({ clock })(() => Promise.resolve(credentialsAt(clock, 200)));
+    await expect(provider()).rejects.toThrow(/inside the mandatory window.*is this machine's clock right/);
+    await expect(provider()).rejects.toBeInstanceOf(CredentialRefreshError);
+    provider.dispose();
+  });
+});
+
+describe("refreshAhead: a cache below that replaces our key", () => {
+  it("refreshes when asked for something newer than the key it holds, and serves it otherwise", async () => {
+    const clock = manualClock(T0);
+    const upstream = source(clock, HOUR);
+    const provider = refreshAhead({ clock })(upstream.provider);
+    const first = await provider();
+    expect(await provider({ replacing: "ASIAOTHERKEY" })).toBe(first);
+    expect(upstream.calls).toBe(1);
+    expect((await provider({ replacing: first.accessKeyId })).accessKeyId).toBe("ASIATEST00000002");
+    expect(upstream.calls).toBe(2);
     provider.dispose();
   });
 });

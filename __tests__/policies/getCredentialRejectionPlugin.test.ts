@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import { limitRetries } from "retry-ts";
 import {
   CREDENTIAL_REJECTION_ERROR_CODES,
   fromFunction,
@@ -282,6 +283,38 @@ describe("getCredentialRejectionPlugin", () => {
       expect(credentials.status().invalidated).toBe(true);
     });
 
+    it("costs a bounded trickle of AssumeRole when every key STS issues is rejected: 50 requests, 2 calls, and the events say so", async () => {
+      // A service that rejects every key this role gets (a policy that denies the session, say).
+      const { client, events, credentials } = setUp({}, () => {
+        sts.revoke(sts.issued.at(-1)!.accessKeyId);
+      });
+      await client.send(new GetCallerIdentityCommand({}));
+      sts.revoke(sts.issued[0]!.accessKeyId);
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 50 }, () => client.send(new GetCallerIdentityCommand({}))),
+      );
+      expect(outcomes.every((o) => o.status === "rejected")).toBe(true);
+      // The first key's replacement was rejected too: a failed refresh, with a backoff (the code before made 14).
+      expect(sts.counts.AssumeRole).toBe(2);
+      const failures = events.filter((e) => e.type === "refresh-failure");
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatchObject({ reason: "invalidated", recoverable: true, serving: "current" });
+      const { nextAttemptAt } = failures[0] as { nextAttemptAt: Date };
+      expect(nextAttemptAt.getTime()).toBeGreaterThan(clock.now());
+      // Within the backoff, more requests fail without touching STS; after it, one more AssumeRole.
+      await Promise.allSettled(
+        Array.from({ length: 20 }, () => client.send(new GetCallerIdentityCommand({}))),
+      );
+      expect(sts.counts.AssumeRole).toBe(2);
+      // (A Date has whole milliseconds; the backoff may end within the next one.)
+      await clock.advanceTo(nextAttemptAt.getTime() + 1);
+      await Promise.allSettled(
+        Array.from({ length: 20 }, () => client.send(new GetCallerIdentityCommand({}))),
+      );
+      expect(sts.counts.AssumeRole).toBe(3);
+      expect(credentials.status().failures).toBe(2);
+    });
+
     it("composes with the SDK's retry strategy: a throttled resend is retried by it, and every attempt counted", async () => {
       // The resend (after the refresh) is throttled once; the SDK's retry strategy (no delay) retries it.
       const { client } = setUp({ retryStrategy: new ConfiguredRetryStrategy(3, 0) }, () => {
@@ -342,7 +375,50 @@ describe("getCredentialRejectionPlugin", () => {
         $metadata: { attempts: 1 },
       });
       expect(events).toEqual([]);
-      expect(sts.counts.AssumeRole).toBe(1);
+      // Whether the key is ours was decided without calling the provider.
+      expect(sts.counts.AssumeRole).toBe(0);
+    });
+  });
+
+  describe("a client with credentials of its own", () => {
+    it("decides without calling the provider: with the session's STS down, no AssumeRole and no wait", async () => {
+      // No retries, so that a call to it would fail fast instead of waiting on the manual clock.
+      const credentials = refreshingRole({
+        roleArn,
+        region,
+        clock,
+        retryPolicy: limitRetries(0),
+        clientConfig: { endpoint: sts.endpoint, credentials: sts.rootCredentials, maxAttempts: 1 },
+      });
+      cleanup.push(() => {
+        credentials.dispose();
+      });
+      sts.inject({ kind: "server-error", status: 503 }, { action: "AssumeRole", times: Infinity });
+      const other = new STSClient({ region, endpoint: sts.endpoint, credentials: sts.rootCredentials });
+      cleanup.push(() => {
+        other.destroy();
+      });
+      other.middlewareStack.use(getCredentialRejectionPlugin(credentials));
+      const output = await other.send(new GetCallerIdentityCommand({}));
+      expect(output.Arn).toContain(":user/local-root");
+      expect(sts.counts.AssumeRole).toBe(0);
+    });
+
+    it("works beside a second plugin for another provider: neither replaces the other", async () => {
+      const first = roleCredentials();
+      const second = roleCredentials();
+      const client = stsClient(second);
+      client.middlewareStack.use(getCredentialRejectionPlugin(second));
+      client.middlewareStack.use(getCredentialRejectionPlugin(first));
+      await client.send(new GetCallerIdentityCommand({}));
+      const signing = sts.issued.at(-1)!.accessKeyId;
+      sts.revoke(signing);
+      // The second provider's plugin recovers the request signed with its key.
+      const output = await client.send(new GetCallerIdentityCommand({}));
+      expect(output.$metadata.attempts).toBe(2);
+      expect(second.status().failures).toBe(0);
+      expect(second.holds(signing)).toBe(true);
+      expect(first.holds(signing)).toBe(false);
     });
   });
 
@@ -355,7 +431,7 @@ describe("getCredentialRejectionPlugin", () => {
     // Added again by hand: replaced, not doubled.
     client.middlewareStack.use(getCredentialRejectionPlugin(aws.credentials));
     const names = client.middlewareStack.identify().map((entry) => entry.split(" ")[0]);
-    const at = (name: string) => names.indexOf(name);
+    const at = (name: string) => names.findIndex((entry) => entry === name || entry?.startsWith(`${name}#`));
     expect(names.filter((name) => name?.startsWith("credentialRejection"))).toHaveLength(2);
     expect(at("credentialRejectionAttemptsMiddleware")).toBe(at("retryMiddleware") - 1);
     expect(at("credentialRejectionMiddleware")).toBe(at("retryMiddleware") + 1);

@@ -193,7 +193,7 @@ const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expir
  *
  * Put it below the layer that keeps credentials in memory, so that the cache is read only at refresh
  * moments, never per request: `pipe(source, withCache(cache, key), refreshAhead())`, or in
- * {@link refreshing}'s pipeline between `retryWith` and `withExpiryBuffer`, so that it stores the
+ * {@link refreshing}'s pipeline between `retryWith` and `refreshAhead`, so that it stores the
  * source's real expiration. Returned credentials redact their secrets in `JSON.stringify` and
  * `util.inspect`.
  *
@@ -202,7 +202,7 @@ const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expir
  * @example
  * ```ts
  * import { pipe } from "fp-ts/function";
- * import { assumeRole, assumeRoleCacheKey, fileCache, refreshAhead, withCache, withExpiryBuffer } from "aws-refresh-session";
+ * import { assumeRole, assumeRoleCacheKey, fileCache, refreshAhead, withCache } from "aws-refresh-session";
  *
  * const options = {
  *   roleArn: "arn:aws:iam::123456789012:role/Admin",
@@ -212,7 +212,6 @@ const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expir
  * const credentials = pipe(
  *   assumeRole(options),
  *   withCache(fileCache(), assumeRoleCacheKey(options), { minRemainingMs: 15 * 60_000 }),
- *   withExpiryBuffer(10 * 60_000),
  *   refreshAhead({ advisoryWindowMs: 15 * 60_000 }),
  * );
  * ```

@@ -44,7 +44,9 @@ export interface ProviderOptions {
   readonly background?: boolean | undefined;
   /**
    * The access key id of the credentials this call is to replace (expiring, or rejected by a
-   * service): a cache below must not hand them back. Set by `refreshAhead`; honoured by `withCache`.
+   * service): a cache below must not hand them back. Set by `refreshAhead` and `memoizeUntil`;
+   * honoured by `withCache`, and by `refreshAhead` and `memoizeUntil`, which refresh (within their
+   * backoff) when it names the key they hold, so caches nest.
    */
   readonly replacing?: string | undefined;
   /** Anything else the SDK passes along, such as `callerClientConfig`. */
@@ -78,10 +80,10 @@ export type CredentialProvider = (options?: ProviderOptions) => Promise<Credenti
  * @example
  * ```ts
  * import { pipe } from "fp-ts/function";
- * import { memoizeUntil, withExpiryBuffer, type ProviderTransform } from "aws-refresh-session";
+ * import { memoizeUntil, retryWith, type ProviderTransform } from "aws-refresh-session";
  *
  * const cachedWithMargin: ProviderTransform = (provider) =>
- *   pipe(provider, withExpiryBuffer(60_000), memoizeUntil());
+ *   pipe(provider, retryWith(), memoizeUntil({ marginMs: 60_000 }));
  * ```
  * @category Types
  * @since 0.1.0

@@ -99,7 +99,7 @@ export interface MemoizedCredentialsTask extends CredentialsTask {
 
 /**
  * A task that caches and refreshes ahead of expiry, with the {@link RefreshingProvider}'s handles:
- * `invalidate`, `status`, `dispose` (and `Symbol.asyncDispose`, for `await using`). They act on the
+ * `invalidate`, `holds`, `status`, `dispose` (and `Symbol.asyncDispose`, for `await using`). They act on the
  * provider behind the task, the same one {@link toProvider} gives SDK clients. Made by
  * {@link refreshingRole}, {@link refreshing} and {@link refreshAhead}.
  *
@@ -117,7 +117,7 @@ export interface MemoizedCredentialsTask extends CredentialsTask {
 export interface RefreshingCredentialsTask
   extends
     MemoizedCredentialsTask,
-    Pick<RefreshingProvider, "invalidate" | "status" | "dispose" | typeof Symbol.asyncDispose> {}
+    Pick<RefreshingProvider, "invalidate" | "holds" | "status" | "dispose" | typeof Symbol.asyncDispose> {}
 
 /**
  * A function from task to task, composable with `pipe`: what fp-ts's combinators on a
@@ -146,7 +146,7 @@ const origins = new WeakMap<CredentialsTask, CredentialProvider>();
 const callOptions = new AsyncLocalStorage<ProviderOptions | undefined>();
 
 /** The members a refreshing provider has beyond the call; `memoized` is handled on its own. */
-const HANDLES = ["invalidate", "status", "dispose", Symbol.asyncDispose] as const;
+const HANDLES = ["invalidate", "holds", "status", "dispose", Symbol.asyncDispose] as const;
 
 /**
  * Gives `target` the `memoized` mark and the handles that `holder` has, each calling holder's own,
@@ -449,26 +449,6 @@ export const retryWith = (
   fromTransform(built(() => P.retryWith(policy, options)));
 
 /**
- * See {@link P.withExpiryBuffer}. The result is a new, uncached computation: put it below
- * {@link memoizeUntil}.
- *
- * @example
- * ```ts
- * import * as E from "fp-ts/Either";
- * import { pipe } from "fp-ts/function";
- * import { assumeRole, withExpiryBuffer } from "aws-refresh-session/fp";
- *
- * const task = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(withExpiryBuffer(60_000)));
- * ```
- * @category Combinators
- * @since 0.1.0
- */
-export const withExpiryBuffer = (
-  ms: number,
-): ((task: CredentialsTask) => E.Either<InvalidOptionsError, CredentialsTask>) =>
-  fromTransform(built(() => P.withExpiryBuffer(ms)));
-
-/**
  * See {@link P.withTimeout}. The result is a new, uncached computation: put it below the cache.
  *
  * @example
@@ -497,7 +477,11 @@ export const withTimeout = (
  * import { pipe } from "fp-ts/function";
  * import { assumeRole, memoizeUntil } from "aws-refresh-session/fp";
  *
- * const cached = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(memoizeUntil()));
+ * // Replaced a minute before STS's expiration, which callers see as it is.
+ * const cached = pipe(
+ *   assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }),
+ *   E.chain(memoizeUntil({ marginMs: 60_000 })),
+ * );
  * ```
  * @category Combinators
  * @since 0.1.0

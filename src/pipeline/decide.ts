@@ -95,6 +95,8 @@ export type RefreshEvent =
 export interface Held {
   readonly credentials: Credentials;
   readonly timeline: Timeline;
+  /** Why the refresh that fetched them ran: a key fetched to replace a rejected one is watched. */
+  readonly reason: RefreshReason;
 }
 
 /**
@@ -159,7 +161,8 @@ export interface RefreshPolicy extends WindowSettings {
  * @internal
  */
 export type RefreshInput =
-  | { readonly type: "call"; readonly force: boolean }
+  /** `replacing`: the caller's own cache is replacing this key (see `ProviderOptions.replacing`). */
+  | { readonly type: "call"; readonly force: boolean; readonly replacing?: string | undefined }
   | { readonly type: "timer" }
   | { readonly type: "invalidate"; readonly accessKeyId: string }
   | { readonly type: "settled"; readonly outcome: Outcome }
@@ -252,13 +255,15 @@ const shapeProblems = (value: unknown): string[] => {
 };
 
 /**
- * Checks credentials as they arrive: a value that is not credentials is non-recoverable; an
- * expiration at or before now is a failed refresh.
+ * Checks credentials as they arrive, the one place that does: a value that is not credentials is
+ * non-recoverable; credentials that expire inside the mandatory window (or have expired) are a
+ * failed refresh, since they would be replaced at once, again and again, with nobody waiting.
  */
 const arrivalError = (
   credentials: Credentials,
   now: number,
   held: Held | undefined,
+  mandatoryWindowMs: number,
 ): CredentialRefreshError | undefined => {
   const problems = shapeProblems(credentials);
   if (problems.length > 0) {
@@ -268,35 +273,39 @@ const arrivalError = (
     );
   }
   const expiresAt = credentials.expiration?.getTime();
-  if (expiresAt !== undefined && expiresAt > now) {
-    // The credentials held, handed back (a source that serves its own cache) would open already deep
-    // in their windows and be refreshed again sooner and sooner: a failed refresh.
-    if (
-      held !== undefined &&
-      credentials.accessKeyId === held.credentials.accessKeyId &&
-      expiresAt <= held.timeline.expiresAt
-    ) {
+  if (expiresAt === undefined) return undefined;
+  if (expiresAt - now <= mandatoryWindowMs) {
+    if (expiresAt < MS_2000) {
       return new CredentialRefreshError(
-        `the credential source handed back the credentials held, expiring at ` +
-          `${credentials.expiration?.toISOString()}: it has nothing newer yet`,
-        { retryable: true },
+        `the credential source returned an expiration in ${new Date(expiresAt).getUTCFullYear()} ` +
+          `(${credentials.expiration?.toISOString()}): is it in seconds where milliseconds or a Date are expected?`,
+        { retryable: false },
       );
     }
-    return undefined;
-  }
-  if (expiresAt === undefined) return undefined;
-  if (expiresAt < MS_2000) {
+    const when = credentials.expiration?.toISOString();
     return new CredentialRefreshError(
-      `the credential source returned an expiration in ${new Date(expiresAt).getUTCFullYear()} ` +
-        `(${credentials.expiration?.toISOString()}): is it in seconds where milliseconds or a Date are expected?`,
-      { retryable: false },
+      (expiresAt <= now
+        ? `the credential source returned credentials that had already expired (at ${when}, `
+        : `the credential source returned credentials that expire in ${expiresAt - now} ms (at ${when}, ` +
+          `inside the mandatory window of ${mandatoryWindowMs} ms; `) +
+        `now ${new Date(now).toISOString()}): is this machine's clock right, or is the source handing out old credentials?`,
+      { retryable: true },
     );
   }
-  return new CredentialRefreshError(
-    `the credential source returned credentials that had already expired (at ${credentials.expiration?.toISOString()}, ` +
-      `now ${new Date(now).toISOString()}): is this machine's clock right?`,
-    { retryable: true },
-  );
+  // The credentials held, handed back (a source that serves its own cache) would open already deep in
+  // their windows and be refreshed again sooner and sooner: a failed refresh.
+  if (
+    held !== undefined &&
+    credentials.accessKeyId === held.credentials.accessKeyId &&
+    expiresAt <= held.timeline.expiresAt
+  ) {
+    return new CredentialRefreshError(
+      `the credential source handed back the credentials held, expiring at ` +
+        `${credentials.expiration?.toISOString()}: it has nothing newer yet`,
+      { retryable: true },
+    );
+  }
+  return undefined;
 };
 
 /**
@@ -329,11 +338,14 @@ export const decide = (
         // A key already replaced (or already invalidated) is not invalidated again.
         return { state, action: none, events: [] };
       }
-      return {
-        state: { ...state, invalidated: true },
-        action: none,
-        events: [{ type: "invalidated", keyHint: keyHint(input.accessKeyId) }],
-      };
+      const invalidated: RefreshEvent = { type: "invalidated", keyHint: keyHint(input.accessKeyId) };
+      if (held.reason === "invalidated") {
+        // The key fetched to replace a rejected one is rejected too: fresh keys do not help (a policy
+        // that denies the session, a token the region does not accept). That refresh failed, and the
+        // next one waits for the backoff like any other.
+        return rejectedAgain(policy, state, held, now, invalidated);
+      }
+      return { state: { ...state, invalidated: true }, action: none, events: [invalidated] };
     }
 
     case "timer": {
@@ -343,7 +355,15 @@ export const decide = (
 
     case "call": {
       const { held } = state;
-      if (held !== undefined && !state.invalidated && !input.force && now < held.timeline.mandatoryAt) {
+      // A cache below which replaces the key held asks for newer credentials: the mandatory path.
+      const replacing = held !== undefined && input.replacing === held.credentials.accessKeyId;
+      if (
+        held !== undefined &&
+        !state.invalidated &&
+        !input.force &&
+        !replacing &&
+        now < held.timeline.mandatoryAt
+      ) {
         // Fresh, or in the advisory window: served at once, with a background refresh if one is due.
         if (now >= backgroundDueAt(state)) {
           const started = start(state, now, "advisory", true);
@@ -390,6 +410,48 @@ export const decide = (
   }
 };
 
+/** A failed refresh found out late: the credentials it fetched were rejected by a service too. */
+const rejectedAgain = (
+  policy: RefreshPolicy,
+  state: RefreshState,
+  held: Held,
+  now: number,
+  invalidated: RefreshEvent,
+): Decision => {
+  const failures = state.failures + 1;
+  const error = new CredentialRefreshError(
+    `a service rejected the credentials fetched to replace a rejected key (key ending ` +
+      `${keyHint(held.credentials.accessKeyId)}) as well: new keys from this source are rejected too ` +
+      `(a policy that denies the session? a token from the global STS endpoint used in an opt-in region?), ` +
+      `so the next refresh waits for the backoff`,
+    { retryable: true },
+  );
+  const backoffMs = policy.backoff({
+    failures,
+    advisoryWindowMs: held.timeline.advisoryWindowMs,
+    random: policy.random,
+  });
+  const backoffUntil = now + (backoffMs > 0 ? backoffMs : 0);
+  const valid = now < held.timeline.expiresAt;
+  const serving = valid ? "current" : policy.serveExpired ? "expired" : "none";
+  return {
+    state: { ...state, invalidated: true, failures, lastError: error, backoffUntil },
+    action: { type: "none" },
+    events: [
+      invalidated,
+      {
+        type: "refresh-failure",
+        reason: "invalidated",
+        error,
+        recoverable: true,
+        serving,
+        ...(serving === "current" ? { servingUntil: new Date(held.timeline.expiresAt) } : {}),
+        nextAttemptAt: new Date(backoffUntil),
+      },
+    ],
+  };
+};
+
 const start = (state: RefreshState, now: number, reason: RefreshReason, background: boolean): Decision => ({
   state: { ...state, inFlight: reason, inFlightSince: now },
   action: { type: "refresh", reason, background },
@@ -399,16 +461,20 @@ const start = (state: RefreshState, now: number, reason: RefreshReason, backgrou
 const settle = (policy: RefreshPolicy, state: RefreshState, now: number, outcome: Outcome): Decision => {
   const reason = state.inFlight ?? "mandatory";
   const settled: RefreshState = { ...state, inFlight: undefined };
-  const stale = outcome.ok ? arrivalError(outcome.credentials, now, state.held) : undefined;
+  const stale = outcome.ok
+    ? arrivalError(outcome.credentials, now, state.held, policy.mandatoryWindowMs)
+    : undefined;
   if (outcome.ok && stale === undefined) {
     const timeline = timelineOf(outcome.credentials, now, policy, policy.random);
     return {
       state: {
         ...settled,
-        held: { credentials: outcome.credentials, timeline },
+        held: { credentials: outcome.credentials, timeline, reason },
         invalidated: false,
         backoffUntil: Number.NEGATIVE_INFINITY,
-        failures: 0,
+        // Credentials fetched because a service rejected the last ones are not proven good until a
+        // service accepts them: if it rejects them too, the next failure backs off longer.
+        failures: reason === "invalidated" ? state.failures : 0,
         lastError: undefined,
         errorUntil: Number.NEGATIVE_INFINITY,
         reportedExpired: false,

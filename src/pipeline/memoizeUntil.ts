@@ -1,5 +1,5 @@
 import type { Clock } from "../core/Clock";
-import { ClockCodec, strictOptions } from "../errors/codecs";
+import { ClockCodec, NonNegativeMillis, strictOptions } from "../errors/codecs";
 import type { CredentialProvider } from "../core/CredentialProvider";
 import { decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { refreshAheadWith } from "./refreshAhead";
@@ -7,18 +7,32 @@ import { refreshAheadWith } from "./refreshAhead";
 /**
  * Options of {@link memoizeUntil}.
  *
+ * @example
+ * ```ts
+ * import type { MemoizeUntilOptions } from "aws-refresh-session";
+ *
+ * const options: MemoizeUntilOptions = { marginMs: 5 * 60_000 };
+ * ```
  * @category Combinators
  * @since 0.1.0
  */
 export interface MemoizeUntilOptions {
   /** Decides when cached credentials have expired. Default: {@link systemClock}. */
   readonly clock?: Clock | undefined;
+  /**
+   * How long before their real expiration the cached credentials are replaced: a request signed just
+   * before must still be valid when AWS checks it, after queueing and retries. The margin is the
+   * cache's own: callers always see the source's real `expiration`, so caches nest (a cache with a
+   * margin over a source that is itself such a cache, as a vault or a broker is). Credentials that
+   * arrive with no more than this left are a failed refresh. Default 0.
+   */
+  readonly marginMs?: number | undefined;
 }
 
 const MemoizeUntilOptionsCodec = /* @__PURE__ */ strictOptions(
   "MemoizeUntilOptions",
   {},
-  { clock: ClockCodec },
+  { clock: ClockCodec, marginMs: NonNegativeMillis },
 );
 
 /**
@@ -41,30 +55,32 @@ export interface MemoizedProvider extends CredentialProvider {
 }
 
 /**
- * Caches the last credentials until their `expiration`, as read from the clock.
+ * Caches the last credentials until `marginMs` before their `expiration`, as read from the clock.
  *
  * - Concurrent callers share one upstream call: 10,000 callers on a cold or expired cache cause
  *   exactly one call.
  * - A failed call is not cached: every caller waiting on it gets the error, and the next call tries
  *   again.
- * - Credentials that are already expired when they arrive are never returned (the callers get a
- *   {@link CredentialRefreshError}).
+ * - Credentials that arrive already expired, or with no more than `marginMs` left, are never returned
+ *   (a failed refresh: the callers get a {@link CredentialRefreshError}, or the cached credentials
+ *   while those are valid).
+ * - When the margin is reached, the source is told which key is being replaced
+ *   (`ProviderOptions.replacing`), so a cache below hands over newer credentials, not the same ones.
  * - `forceRefresh` skips the cache but still joins the call in flight, if any.
  * - A caller's `signal` stops that caller waiting, not the shared call, which others may be awaiting.
  *
- * Put {@link withExpiryBuffer} before it so that "expired" comes with a safety margin. The result is
- * marked `memoized`, so SDK clients use it as it is instead of adding their own cache.
+ * The result is marked `memoized`, so SDK clients use it as it is instead of adding their own cache.
  *
  * @example
  * ```ts
  * import { pipe } from "fp-ts/function";
  * import { S3Client } from "@aws-sdk/client-s3";
- * import { assumeRole, memoizeUntil, withExpiryBuffer } from "aws-refresh-session";
+ * import { assumeRole, memoizeUntil } from "aws-refresh-session";
  *
+ * // Replaced a minute before STS's expiration, which callers see as it is.
  * const credentials = pipe(
  *   assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader", region: "eu-west-1" }),
- *   withExpiryBuffer(60_000),
- *   memoizeUntil(),
+ *   memoizeUntil({ marginMs: 60_000 }),
  * );
  * const s3 = new S3Client({ region: "eu-west-1", credentials });
  * ```
@@ -74,13 +90,17 @@ export interface MemoizedProvider extends CredentialProvider {
 export const memoizeUntil = (
   options: MemoizeUntilOptions = {},
 ): ((provider: CredentialProvider) => MemoizedProvider) => {
-  const { clock } = decodeOptionsAs<MemoizeUntilOptions>()("memoizeUntil", MemoizeUntilOptionsCodec, options);
-  // One implementation of caching: refreshAhead with no windows, no backoff and no error cache is
-  // exactly this rule.
+  const { clock, marginMs = 0 } = decodeOptionsAs<MemoizeUntilOptions>()(
+    "memoizeUntil",
+    MemoizeUntilOptionsCodec,
+    options,
+  );
+  // One implementation of caching: refreshAhead with no advisory window, the margin as its mandatory
+  // window, no backoff and no error cache is exactly this rule.
   return refreshAheadWith(
     {
       advisoryWindowMs: 0,
-      mandatoryWindowMs: 0,
+      mandatoryWindowMs: marginMs,
       backoff: () => 0,
       ...(clock === undefined ? {} : { clock }),
     },

@@ -57,7 +57,9 @@ export interface RefreshAheadOptions {
   /**
    * The mandatory window: from this long before the real expiration, callers wait for one shared
    * refresh (if it fails, they still get the cached credentials while those are valid). Default one
-   * minute; never more than half the advisory window.
+   * minute; never more than half the advisory window. Credentials that arrive with no more than this
+   * left (a skewed clock, a source handing out old credentials) are a failed refresh: set it below
+   * the lifetime of a source's shortest credentials.
    */
   readonly mandatoryWindowMs?: number | undefined;
   /**
@@ -150,9 +152,18 @@ export interface RefreshingProvider extends CredentialProvider {
    * this call invalidated the cached key.
    */
   invalidate(rejectedAccessKeyId: string): boolean;
+  /**
+   * Whether this access key id is one this provider holds or handed out recently (the current key and
+   * the three before it, which requests still in flight may be signed with). Never calls the source:
+   * it is how {@link getCredentialRejectionPlugin} tells our keys from a client's own.
+   */
+  holds(accessKeyId: string): boolean;
   /** Where the provider stands: phase, windows, backoff; never a secret. */
   status(): RefreshStatus;
-  /** Stops background work: scheduled refreshes. Calls still work, refreshing on demand. */
+  /**
+   * Stops background work: scheduled refreshes. Calls still work, refreshing on demand. A provider
+   * nobody references stops by itself when it is garbage-collected; `dispose()` stops it now.
+   */
   dispose(): void;
   /** `dispose()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -256,6 +267,28 @@ const hookReporter = (): ((hook: string, problem: string) => void) => {
 /** 2^30 ms: a keep-alive interval that never fires in practice and never overflows a timer. */
 const KEEP_ALIVE_MS = 2 ** 30;
 
+/** How many keys a provider remembers having handed out (see `holds`). */
+const RECENT_KEYS = 4;
+
+/**
+ * A provider nobody references must stop and be collected, even without `dispose()`: its background
+ * timer reaches it only through a WeakRef (the handler is found through this WeakMap, keyed by the
+ * provider), and when it is collected, its pending timer is cancelled.
+ */
+const timerHandlers = /* @__PURE__ */ new WeakMap<object, (controller: AbortController) => void>();
+interface TimerBox {
+  controller: AbortController | undefined;
+}
+const pendingTimers = /* @__PURE__ */ new FinalizationRegistry<TimerBox>((box) => {
+  box.controller?.abort();
+});
+/** Made at module level, so that the callback's closure holds the WeakRef and nothing of the provider. */
+const wakeWeakly = (owner: WeakRef<object>, controller: AbortController) => (): void => {
+  const provider = owner.deref();
+  if (provider !== undefined) timerHandlers.get(provider)?.(controller);
+};
+const ignore = (): undefined => undefined;
+
 /**
  * Caches credentials and refreshes them ahead of their expiration, so that callers are neither blocked
  * nor given expired credentials, and no caller fails while a valid credential is held. It follows
@@ -277,7 +310,13 @@ const KEEP_ALIVE_MS = 2 ** 30;
  *   wait, and cached for 1–5 s; in a background refresh it is logged at error level and backed off.
  * - After the real expiration: a {@link CredentialRefreshError}, or the expired credentials with
  *   `serveExpired`.
+ * - Credentials that arrive with no more than the mandatory window left are a failed refresh.
+ * - `invalidate(key)` (a service rejected the key) refreshes at once; when the key that refresh
+ *   fetched is rejected too, that refresh counts as failed, and the next waits for the backoff.
  * - Background timers never keep the process alive; a caller's wait does. `dispose()` stops them.
+ * - A provider nobody references any more is garbage-collected with its background refresh, even
+ *   without `dispose()`: its timer reaches it only through a `WeakRef`, and is cancelled when it is
+ *   collected. Keep a reference to a provider for as long as it should refresh ahead.
  *
  * @example
  * ```ts
@@ -375,6 +414,10 @@ export const refreshAheadWith = (
     let timerAt = Number.POSITIVE_INFINITY;
     let waiters = 0;
     let keepAlive: ReturnType<typeof setInterval> | undefined;
+    /** The keys handed out lately, newest last (see `holds`). */
+    const recentKeys: string[] = [];
+    /** The pending timer, where the finalizer can cancel it. */
+    const timerBox: TimerBox = { controller: undefined };
 
     const emit = (event: RefreshEvent): void => {
       if (log !== undefined) log(...logLine(event));
@@ -385,8 +428,14 @@ export const refreshAheadWith = (
     const apply = (decision: Decision): Decision => {
       const before = state.held;
       state = decision.state;
-      if (state.held !== before && state.held !== undefined)
+      if (state.held !== before && state.held !== undefined) {
         heldPromise = Promise.resolve(state.held.credentials);
+        const key = state.held.credentials.accessKeyId;
+        if (!recentKeys.includes(key)) {
+          recentKeys.push(key);
+          if (recentKeys.length > RECENT_KEYS) recentKeys.shift();
+        }
+      }
       hotUntil = servedUntil(state);
       for (const event of decision.events) emit(event);
       armTimer();
@@ -399,19 +448,24 @@ export const refreshAheadWith = (
       if (due === timerAt) return;
       timer?.abort();
       timer = undefined;
+      timerBox.controller = undefined;
       timerAt = due;
       if (!Number.isFinite(due)) return;
       const controller = new AbortController();
       timer = controller;
+      timerBox.controller = controller;
+      // Nothing of this provider in the callbacks: a pending timer must not keep it alive.
       clock
         .sleep(Math.max(0, due - clock.now()), controller.signal, { background: true })
-        .then(() => {
-          if (timer !== controller) return;
-          timer = undefined;
-          timerAt = Number.POSITIVE_INFINITY;
-          void run(step({ type: "timer" }), undefined);
-        })
-        .catch(() => undefined);
+        .then(wakeWeakly(self, controller))
+        .catch(ignore);
+    };
+    const onTimer = (controller: AbortController): void => {
+      if (timer !== controller) return;
+      timer = undefined;
+      timerBox.controller = undefined;
+      timerAt = Number.POSITIVE_INFINITY;
+      void run(step({ type: "timer" }), undefined);
     };
 
     /** Starts the refresh a decision asks for. */
@@ -525,7 +579,11 @@ export const refreshAheadWith = (
       // With a refresh in flight, a call that is no cache hit joins it: decide() answers "join" (a
       // property test in decide.test.ts checks it), so a crowd of callers costs no decision each.
       if (state.inFlight !== undefined && inFlight !== undefined) return wait(signal);
-      const decision = step({ type: "call", force: providerOptions?.forceRefresh === true });
+      const decision = step({
+        type: "call",
+        force: providerOptions?.forceRefresh === true,
+        replacing: providerOptions?.replacing,
+      });
       const { action } = decision;
       switch (action.type) {
         case "serve":
@@ -547,7 +605,9 @@ export const refreshAheadWith = (
     // The hot path is not an async function: a cache hit returns one promise, resolved once per set of
     // credentials, and decides nothing beyond one comparison.
     const refreshing = (providerOptions?: ProviderOptions): Promise<Credentials> =>
-      providerOptions?.forceRefresh !== true && clock.now() < hotUntil
+      (providerOptions === undefined ||
+        (providerOptions.forceRefresh !== true && providerOptions.replacing === undefined)) &&
+      clock.now() < hotUntil
         ? heldPromise
         : slowPath(providerOptions);
 
@@ -585,14 +645,16 @@ export const refreshAheadWith = (
       step({ type: "dispose" });
       timer?.abort();
       timer = undefined;
+      timerBox.controller = undefined;
     };
-    return Object.assign(refreshing, {
+    const provided = Object.assign(refreshing, {
       memoized: true as const,
       invalidate: (rejectedAccessKeyId: string): boolean => {
         const before = state;
         step({ type: "invalidate", accessKeyId: rejectedAccessKeyId });
         return state !== before;
       },
+      holds: (accessKeyId: string): boolean => recentKeys.includes(accessKeyId),
       status,
       dispose,
       [Symbol.asyncDispose]: () => {
@@ -600,6 +662,11 @@ export const refreshAheadWith = (
         return Promise.resolve();
       },
     });
+    // The provider itself, weakly: what the background timer reaches (armed only once it is made).
+    const self = new WeakRef<object>(provided);
+    timerHandlers.set(provided, onTimer);
+    pendingTimers.register(provided, timerBox);
+    return provided;
   };
 };
 

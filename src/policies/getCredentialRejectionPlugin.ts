@@ -75,29 +75,42 @@ const OptionsCodec = /* @__PURE__ */ strictOptions(
   },
 );
 
+/**
+ * Each provider's plugin has middlewares of its own names: the plugin of one provider added twice to
+ * a client replaces itself, and plugins of two providers both stay, each minding its own keys.
+ */
+const pluginIds = /* @__PURE__ */ new WeakMap<object, number>();
+let lastPluginId = 0;
+const pluginIdOf = (credentials: object): number => {
+  let id = pluginIds.get(credentials);
+  if (id === undefined) {
+    id = ++lastPluginId;
+    pluginIds.set(credentials, id);
+  }
+  return id;
+};
+
 /** The two middlewares' places: see the README ("When a service rejects the credentials"). */
-const resendOptions: RelativeMiddlewareOptions = {
-  name: "credentialRejectionMiddleware",
+const resendOptions = (id: number): RelativeMiddlewareOptions => ({
+  name: `credentialRejectionMiddleware#${id}`,
   // Inside the retry loop, right before signing: each attempt passes here with the identity chosen by
   // httpAuthSchemeMiddleware (serialize step), and a replaced identity is signed by the next step.
   relation: "before",
   toMiddleware: "httpSigningMiddleware",
   tags: ["CREDENTIAL_REJECTION"],
   override: true,
-};
-const attemptsOptions: RelativeMiddlewareOptions = {
-  name: "credentialRejectionAttemptsMiddleware",
+});
+const attemptsOptions = (id: number): RelativeMiddlewareOptions => ({
+  name: `credentialRejectionAttemptsMiddleware#${id}`,
   // Outside the retry loop, which writes $metadata.attempts: the request sent once more is added to it.
   relation: "before",
   toMiddleware: "retryMiddleware",
   tags: ["CREDENTIAL_REJECTION"],
   override: true,
-};
+});
 
-/** How many keys the plugin remembers as ours, foreign, or rejected. */
+/** How many rejected keys the plugin remembers. */
 const REMEMBERED_KEYS = 64;
-
-type KeyKind = "ours" | "foreign" | "rejected";
 
 /** What one operation (one `client.send`) did: it is sent once more at most. */
 interface OperationState {
@@ -137,7 +150,8 @@ const isAwsCredentials = (identity: unknown): identity is AwsCredentialIdentity 
 
 /**
  * A client plugin that recovers from credentials a service rejects although our cache still holds
- * them (a session revoked, a key rotated under a custom source, a clock skewed past the margin). On
+ * them (a session revoked, a key rotated under a custom source, a clock behind AWS's by more than the
+ * mandatory window). On
  * an error whose code is one of {@link CREDENTIAL_REJECTION_ERROR_CODES}, for a request signed with a
  * key from `credentials`, it:
  *
@@ -150,8 +164,17 @@ const isAwsCredentials = (identity: unknown): identity is AwsCredentialIdentity 
  *
  * Requests of the same client that would be signed with a key it saw rejected are signed with fresh
  * credentials instead, so a rejected key is not sent again. Keys that are not from `credentials`
- * (a client with other credentials) are left alone. The request sent once more is counted in
- * `$metadata.attempts`, which keeps counting every HTTP request the operation made.
+ * (a client with other credentials) are left alone: whether a key is ours is decided by
+ * `credentials.holds(key)`, which compares with the keys the provider holds or handed out and never
+ * calls its source, so such a client never waits on the session's STS. The request sent once more is
+ * counted in `$metadata.attempts`, which keeps counting every HTTP request the operation made.
+ *
+ * When fresh keys are rejected too (a policy that denies the session, a token the region does not
+ * accept), the provider counts that as a failed refresh and backs off: a steady rejection costs a
+ * trickle of calls to the source, reported as `refresh-failure` events, not a call per request.
+ *
+ * The plugin of one provider, added to a client twice, replaces itself. Plugins of different
+ * providers on one client all stay, each minding the keys of its own provider.
  *
  * `session().client()` installs it on every client it builds; add it to clients you build yourself.
  *
@@ -175,11 +198,15 @@ export const getCredentialRejectionPlugin = <
   options: CredentialRejectionPluginOptions = {},
 ): Pluggable<Input, Output> => {
   const given: unknown = credentials;
-  if (typeof given !== "function" || typeof (given as { invalidate?: unknown }).invalidate !== "function") {
+  if (
+    typeof given !== "function" ||
+    typeof (given as { invalidate?: unknown }).invalidate !== "function" ||
+    typeof (given as { holds?: unknown }).holds !== "function"
+  ) {
     throw new InvalidOptionsError("getCredentialRejectionPlugin", [
       {
         path: "credentials",
-        rule: "a refreshing provider with invalidate(), such as refreshingRole(...) or session(...).credentials",
+        rule: "a refreshing provider with invalidate() and holds(), such as refreshingRole(...) or session(...).credentials",
       },
     ]);
   }
@@ -196,15 +223,14 @@ export const getCredentialRejectionPlugin = <
           logger.warn(line);
         });
 
-  const keys = new Map<string, KeyKind>();
-  const remember = (accessKeyId: string, kind: KeyKind): void => {
-    // A rejected key stays rejected; re-inserting keeps the most recent keys.
-    if (keys.get(accessKeyId) === "rejected" && kind !== "rejected") return;
-    keys.delete(accessKeyId);
-    keys.set(accessKeyId, kind);
-    if (keys.size > REMEMBERED_KEYS) {
-      const oldest = keys.keys().next().value;
-      if (oldest !== undefined) keys.delete(oldest);
+  const id = pluginIdOf(credentials);
+  /** Keys a service rejected, oldest first. */
+  const rejectedKeys = new Set<string>();
+  const rememberRejected = (accessKeyId: string): void => {
+    rejectedKeys.add(accessKeyId);
+    if (rejectedKeys.size > REMEMBERED_KEYS) {
+      const oldest = rejectedKeys.values().next().value;
+      if (oldest !== undefined) rejectedKeys.delete(oldest);
     }
   };
   const operations = new WeakMap<HandlerExecutionContext, OperationState>();
@@ -221,27 +247,15 @@ export const getCredentialRejectionPlugin = <
     const signal = (getSmithyContext(context) as { abortSignal?: AbortSignal }).abortSignal;
     return signal === undefined ? {} : { signal };
   };
-  /** The provider's current credentials, learning their key; undefined if it fails (the SDK will say why). */
+  /** The provider's current credentials, for a request of ours; undefined if it fails (the SDK will say why). */
   const current = async (context: HandlerExecutionContext): Promise<Credentials | undefined> => {
     try {
-      const fresh = await credentials(providerOptions(context));
-      remember(fresh.accessKeyId, "ours");
-      return fresh;
+      return await credentials(providerOptions(context));
     } catch {
       // Nothing better to sign with: the request goes on with the identity it has, and the
       // provider's error reaches the next caller that needs credentials.
       return undefined;
     }
-  };
-  /** Is this identity's key one of ours? Asked once per key: a cache hit of the provider. */
-  const kindOf = async (accessKeyId: string, context: HandlerExecutionContext): Promise<KeyKind> => {
-    const known = keys.get(accessKeyId);
-    if (known !== undefined) return known;
-    const fresh = await current(context);
-    if (fresh === undefined) return "foreign";
-    if (fresh.accessKeyId === accessKeyId) return "ours";
-    remember(accessKeyId, "foreign");
-    return "foreign";
   };
 
   const resend: FinalizeRequestMiddleware<Input, Output> =
@@ -250,17 +264,16 @@ export const getCredentialRejectionPlugin = <
       const scheme = smithy.selectedHttpAuthScheme;
       if (scheme === undefined || !isAwsCredentials(scheme.identity)) return next(args);
       let signedWith = scheme.identity.accessKeyId;
-      let kind = await kindOf(signedWith, context);
-      if (kind === "rejected") {
+      // Decided without calling the provider: a client with keys of its own never waits on our source.
+      if (!rejectedKeys.has(signedWith) && !credentials.holds(signedWith)) return next(args);
+      if (rejectedKeys.has(signedWith)) {
         // Never sign again with a key a service rejected: the provider has (or is getting) a new one.
         const fresh = await current(context);
-        if (fresh !== undefined && keys.get(fresh.accessKeyId) !== "rejected") {
+        if (fresh !== undefined && !rejectedKeys.has(fresh.accessKeyId)) {
           smithy.selectedHttpAuthScheme = { ...scheme, identity: fresh };
           signedWith = fresh.accessKeyId;
-          kind = "ours";
         }
       }
-      if (kind === "foreign") return next(args);
 
       const attempt = async (): Promise<Awaited<ReturnType<typeof next>>> => {
         try {
@@ -268,8 +281,8 @@ export const getCredentialRejectionPlugin = <
         } catch (error) {
           const code = rejectionCodeOf(error);
           if (code === undefined) throw error;
-          if (keys.get(signedWith) !== "rejected") {
-            remember(signedWith, "rejected");
+          if (!rejectedKeys.has(signedWith)) {
+            rememberRejected(signedWith);
             notify?.({ type: "rejected", keyHint: keyHint(signedWith), code });
             warn?.(
               `aws-refresh-session: a service rejected the key ending ${keyHint(signedWith)} (${code}): invalidating it`,
@@ -285,7 +298,7 @@ export const getCredentialRejectionPlugin = <
             throw error;
           }
           const fresh = await current(context);
-          if (fresh === undefined || keys.get(fresh.accessKeyId) === "rejected") throw error;
+          if (fresh === undefined || rejectedKeys.has(fresh.accessKeyId)) throw error;
           const selected = smithy.selectedHttpAuthScheme;
           if (selected === undefined) throw error;
           // Later attempts of the SDK's retry strategy sign with the fresh identity too.
@@ -315,8 +328,8 @@ export const getCredentialRejectionPlugin = <
 
   return {
     applyToStack: (stack) => {
-      stack.addRelativeTo(countAttempts, attemptsOptions);
-      stack.addRelativeTo(resend, resendOptions);
+      stack.addRelativeTo(countAttempts, attemptsOptions(id));
+      stack.addRelativeTo(resend, resendOptions(id));
     },
   };
 };

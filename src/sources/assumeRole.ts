@@ -34,7 +34,7 @@ const mfaCode = async (mfa: MfaOptions): Promise<string> => {
 
 /**
  * A provider that makes one STS `AssumeRole` call each time it is called: no caching, no retries.
- * Compose it with {@link retryWith}, {@link withExpiryBuffer} and {@link memoizeUntil}, or use
+ * Compose it with {@link retryWith} and {@link memoizeUntil} (its `marginMs`), or use
  * {@link refreshingRole}, which does exactly that.
  *
  * Options are checked when the provider is built: bad ones throw an {@link InvalidOptionsError}
