@@ -8,6 +8,6 @@ declare global {
   function promptForCode(): Promise<string>;
   function fetchGithubOidcToken(): Promise<string>;
   function getFromBroker(): Promise<{ key: string; secret: string; token: string; expires: string }>;
-  function fetchCredentialsFromVault(): Promise<AwsCredentialIdentity>;
+  function fetchCredentialsFromVault(options?: unknown): Promise<AwsCredentialIdentity>;
   const metrics: { count(name: string): void };
 }

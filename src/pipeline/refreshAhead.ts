@@ -169,7 +169,8 @@ export interface RefreshingProvider extends CredentialProvider {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const UnitInterval = /* @__PURE__ */ refine(t.number, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
+/** @internal */
+export const UnitInterval = /* @__PURE__ */ refine(t.number, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
 
 const RefreshAheadCodec = /* @__PURE__ */ strictOptions(
   "RefreshAheadOptions",

@@ -35,6 +35,7 @@ import {
   refreshWindowIssues,
   type RefreshAheadOptions,
   type RefreshingProvider,
+  UnitInterval,
 } from "../pipeline/refreshAhead";
 import type { RefreshBackoff } from "../pipeline/refreshBackoff";
 import { defaultRetryPolicy, type Random } from "../pipeline/retryPolicy";
@@ -71,6 +72,8 @@ export interface RefreshPolicyOptions {
   readonly retryPolicy?: RetryPolicy | undefined;
   /** Told before each retry of an attempt. */
   readonly onRetry?: RetryOptions["onRetry"] | undefined;
+  /** See {@link RefreshAheadOptions.jitter}. Default 0.5. */
+  readonly jitter?: number | undefined;
   /** The random source of the refresh moment's jitter and of the backoff. Default `Math.random`. */
   readonly random?: Random | undefined;
   /** Hears refresh events; see {@link RefreshEvent}. */
@@ -111,6 +114,7 @@ export const refreshPolicyProps = {
   attemptTimeoutMs: PositiveMillis,
   retryPolicy: RetryPolicyCodec,
   onRetry: ListenerCodec,
+  jitter: UnitInterval,
   random: RandomCodec,
   onEvent: ListenerCodec,
   logger: LoggerCodec,
@@ -254,6 +258,7 @@ export const applyRefreshPolicy = (
         mandatoryWindowMs: options.mandatoryWindowMs,
         backoff: options.backoff,
         serveExpired: options.serveExpired,
+        jitter: options.jitter,
         random: options.random,
         onEvent: options.onEvent,
         logger: options.logger,
