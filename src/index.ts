@@ -6,6 +6,7 @@
  */
 export { assumeRole } from "./sources/assumeRole";
 export { type AssumeRoleOptions, type MfaOptions, type SessionTag } from "./sources/roleOptions";
+export type { MfaCommand } from "./sources/mfaCommand";
 export {
   assumeRoleWithWebIdentity,
   webIdentityFromEnv,
