@@ -75,6 +75,7 @@ export {
 export { containerCredentials, type ContainerCredentialsOptions } from "./sources/containerCredentials";
 export { fileCache, type FileCache, type FileCacheOptions } from "./cache/fileCache";
 export { fromFunction } from "./sources/fromFunction";
+export { iotCredentials, type IotCredentialsOptions } from "./sources/iotCredentials";
 export { sharedCache, type SharedCache } from "./cache/sharedCache";
 export { withCache, type CacheEvent, type WithCacheOptions } from "./cache/withCache";
 export { withExpiryBuffer } from "./pipeline/withExpiryBuffer";
