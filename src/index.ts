@@ -78,5 +78,7 @@ export { fromFunction } from "./sources/fromFunction";
 export { iotCredentials, type IotCredentialsOptions } from "./sources/iotCredentials";
 export { sharedCache, type SharedCache } from "./cache/sharedCache";
 export { withCache, type CacheEvent, type WithCacheOptions } from "./cache/withCache";
+export { whoami, type RoleSessionProvider, type WhoamiOptions } from "./policies/whoami";
+export type { CallerIdentity } from "./core/callerIdentity";
 export { withExpiryBuffer } from "./pipeline/withExpiryBuffer";
 export { withTimeout, type WithTimeoutOptions } from "./pipeline/withTimeout";

@@ -7,7 +7,7 @@ import {
 } from "../sources/roleOptions";
 import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
-import type { RefreshingProvider } from "../pipeline/refreshAhead";
+import { roleWhoamiOptions, withWhoami, type RoleSessionProvider } from "./whoami";
 import {
   applyRefreshPolicy,
   sourceOptionsOf,
@@ -114,7 +114,7 @@ export const RefreshingRoleOptionsCodec = (() => {
  * @category Ready-made
  * @since 0.1.0
  */
-export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider =>
+export const refreshingRole = (options: RefreshingRoleOptions): RoleSessionProvider =>
   refreshingRoleAs(options, "refreshingRole");
 
 /**
@@ -123,7 +123,7 @@ export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvid
  *
  * @internal
  */
-export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string): RefreshingProvider => {
+export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string): RoleSessionProvider => {
   const validated = decodeOptionsAs<RefreshingRoleOptions>()(subject, RefreshingRoleOptionsCodec, options);
   const issues: OptionIssue[] = [
     ...assumeRoleCrossFieldIssues(validated),
@@ -133,5 +133,5 @@ export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string
   const source = assumeRoleUnchecked(sourceOptionsOf(validated) as AssumeRoleOptions);
   const provider = applyRefreshPolicy(source, withRoleCacheKey(validated, subject), subject);
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
-  return Object.assign(provider, { [ROLE_SESSION]: true });
+  return withWhoami(Object.assign(provider, { [ROLE_SESSION]: true }), roleWhoamiOptions(validated));
 };
