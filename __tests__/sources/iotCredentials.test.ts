@@ -390,6 +390,10 @@ describe("iotCredentials", () => {
         "thingName",
       ]);
       invalid({ ...base, privateKey: 5 });
+      // Options read from the environment: undefined is the same as leaving them out.
+      expect(() =>
+        iotCredentials({ ...base, thingName: undefined, ca: undefined, durationSeconds: undefined }),
+      ).not.toThrow();
       invalid({ endpoint: iot.endpoint, roleAlias: "sensor-uploader", certificate: device.certFile });
     });
   });
