@@ -249,12 +249,13 @@ export const stsCredentialSource = (
   roleArn: string,
   client: () => STSClient,
   clock: Clock,
-  command: () => Promise<AssumeRoleCommand | AssumeRoleWithWebIdentityCommand>,
+  command: (signal?: AbortSignal) => Promise<AssumeRoleCommand | AssumeRoleWithWebIdentityCommand>,
 ): CredentialProvider =>
   nameSource(async (providerOptions) => {
     const sts = client();
     const raw: RawAnswer = {};
-    const sent = recordRawAnswer(await command(), raw);
+    // The caller's signal, so that what the command needs first (an MFA command) stops with the attempt.
+    const sent = recordRawAnswer(await command(providerOptions?.signal), raw);
     let response: unknown;
     try {
       response = await sts.send(
