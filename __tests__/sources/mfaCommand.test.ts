@@ -11,6 +11,16 @@ import { fakeSts } from "../support/fakeSts";
 const roleArn = "arn:aws:iam::123456789012:role/needs-mfa";
 const serialNumber = "arn:aws:iam::123456789012:mfa/alice";
 
+/** Polls `probe` until it answers, for up to 10 seconds: for another process's doings. */
+const until = async <A>(probe: () => Promise<A | undefined>): Promise<A> => {
+  for (let i = 0; i < 400; i++) {
+    const answer = await probe();
+    if (answer !== undefined && answer !== "") return answer;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error("gave up waiting");
+};
+
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "ars-mfa-"));
@@ -138,6 +148,39 @@ describe("an MFA code from a command", () => {
     const error = await failureOf(provider());
     expect(error.message).toMatch(/did not finish within 500 ms and was stopped; STS was not called/);
     expect(Date.now() - started).toBeLessThan(10_000);
+    expect(sts.sent).toHaveLength(0);
+  });
+
+  it("stops the command with the attempt it ran for (a timeout or a caller giving up)", async () => {
+    const pidFile = join(dir, "hanging.pid");
+    const hanging = await stub(
+      "hanging-pid",
+      `require("node:fs").writeFileSync(process.argv[2], String(process.pid)); setInterval(() => {}, 1000);`,
+      pidFile,
+    );
+    const clock = manualClock();
+    const sts = fakeSts(clock);
+    const provider = assumeRole({
+      roleArn,
+      stsClient: sts.client,
+      clock,
+      mfa: { serialNumber, tokenCode: hanging },
+    });
+    const controller = new AbortController();
+    const call = provider({ signal: controller.signal });
+    // Waiting on another process, which no clock drives.
+    const pid = Number(await until(() => readFile(pidFile, "utf8").catch(() => undefined)));
+    controller.abort(new Error("the attempt timed out"));
+    await expect(call).rejects.toThrow("the attempt timed out");
+    const gone = await until(() => {
+      try {
+        process.kill(pid, 0);
+        return Promise.resolve(undefined);
+      } catch {
+        return Promise.resolve(true);
+      }
+    });
+    expect(gone).toBe(true);
     expect(sts.sent).toHaveLength(0);
   });
 

@@ -14,12 +14,12 @@ import {
 } from "./roleOptions";
 
 /** Asks for an MFA code and checks its shape, so a bad code never reaches STS (where it would count as a failed sign-in). */
-const mfaCode = async (mfa: MfaOptions): Promise<string> => {
+const mfaCode = async (mfa: MfaOptions, signal: AbortSignal | undefined): Promise<string> => {
   const { tokenCode } = mfa;
   let code: unknown;
   if (typeof tokenCode !== "function") {
     // A command: its failures say what went wrong themselves.
-    code = await runMfaCommand(tokenCode, { timeoutMs: mfa.commandTimeoutMs });
+    code = await runMfaCommand(tokenCode, { timeoutMs: mfa.commandTimeoutMs, signal });
   } else {
     try {
       code = await tokenCode();
@@ -94,9 +94,9 @@ export const assumeRoleUnchecked = (decoded: AssumeRoleOptions): CredentialProvi
     SourceIdentity: decoded.sourceIdentity,
   };
 
-  return stsCredentialSource("AssumeRole", decoded.roleArn, client, clock, async () => {
+  return stsCredentialSource("AssumeRole", decoded.roleArn, client, clock, async (signal) => {
     const mfaInput =
-      mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa) };
+      mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa, signal) };
     return new AssumeRoleCommand({ ...input, ...mfaInput });
   });
 };

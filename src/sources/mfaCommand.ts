@@ -7,6 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import * as t from "io-ts";
+import { abortReason } from "../core/Clock";
 import { hideKeysAndTokens } from "../core/secretText";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 
@@ -119,10 +120,15 @@ const failure = (command: MfaCommand, problem: string, cause?: unknown): Credent
  */
 export const runMfaCommand = (
   command: MfaCommand,
-  options: { readonly timeoutMs?: number | undefined } = {},
+  options: { readonly timeoutMs?: number | undefined; readonly signal?: AbortSignal | undefined } = {},
 ): Promise<string> => {
   const timeoutMs = options.timeoutMs ?? DEFAULT_MFA_COMMAND_TIMEOUT_MS;
+  const { signal } = options;
   return new Promise<string>((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(abortReason(signal));
+      return;
+    }
     const [program, ...args] = command;
     let child: ReturnType<typeof spawn>;
     try {
@@ -153,8 +159,20 @@ export const runMfaCommand = (
     }, timeoutMs);
     // A refresh in the background must not keep the process alive for a command that hangs.
     timer.unref();
-    child.on("error", (error: NodeJS.ErrnoException) => {
+    // The attempt was given up (timed out, or the caller left): the command goes with it, so that a
+    // retry does not run a second one beside it.
+    const onAbort = (): void => {
+      problem ??= "was stopped: the attempt it ran for was abandoned";
+      child.kill("SIGKILL");
+      if (signal !== undefined) reject(abortReason(signal));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const done = (): void => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      done();
       const reason =
         error.code === "ENOENT"
           ? "could not be started: no such program on the PATH"
@@ -163,15 +181,15 @@ export const runMfaCommand = (
             : `could not be started: ${describeError(error)}`;
       reject(failure(command, reason, error));
     });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
+    child.on("close", (code, killedBy) => {
+      done();
       const errorLine = lastErrorLine(Buffer.concat(stderr).toString("utf8"));
       const said = errorLine === undefined ? "" : ` (its last error line: ${JSON.stringify(errorLine)})`;
       const found = lastCodeIn(Buffer.concat(stdout).toString("utf8"));
       const why =
         problem ??
-        (signal !== null
-          ? `was killed by ${signal}${said}`
+        (killedBy !== null
+          ? `was killed by ${killedBy}${said}`
           : code !== 0
             ? `exited with status ${String(code)}${said}`
             : found === undefined
