@@ -337,6 +337,8 @@ describe("iotCredentials", () => {
       },
     );
     await failureOf(credentials());
+    expectNoKeyIn(credentials);
+    expectNoKeyIn(iotCredentials({ ...base, certificate: device.cert, privateKey: device.key }));
     expect(events.length).toBeGreaterThan(0);
     expectNoKeyIn(events);
     expectNoKeyIn(lines);
