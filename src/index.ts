@@ -6,6 +6,7 @@
  */
 export { assumeRole } from "./sources/assumeRole";
 export { type AssumeRoleOptions, type MfaOptions, type SessionTag } from "./sources/roleOptions";
+export type { MfaCommand } from "./sources/mfaCommand";
 export {
   assumeRoleWithWebIdentity,
   webIdentityFromEnv,
@@ -74,6 +75,9 @@ export {
 export { containerCredentials, type ContainerCredentialsOptions } from "./sources/containerCredentials";
 export { fileCache, type FileCache, type FileCacheOptions } from "./cache/fileCache";
 export { fromFunction } from "./sources/fromFunction";
+export { iotCredentials, type IotCredentialsOptions } from "./sources/iotCredentials";
 export { sharedCache, type SharedCache } from "./cache/sharedCache";
 export { withCache, type CacheEvent, type WithCacheOptions } from "./cache/withCache";
+export { whoami, type RoleSessionProvider, type WhoamiOptions } from "./policies/whoami";
+export type { CallerIdentity } from "./core/callerIdentity";
 export { withTimeout, type WithTimeoutOptions } from "./pipeline/withTimeout";

@@ -6,7 +6,9 @@ import {
   backoffPolicy,
   containerCredentials,
   CredentialRefreshError,
+  iotCredentials,
   session,
+  whoami,
   withTimeout,
 } from "../../src";
 import { localSts } from "../../src/testing";
@@ -45,5 +47,28 @@ export const optionsFromTheEnvironment = (env: Record<string, string | undefined
     }),
     localSts({ clock: undefined, port: undefined, credentialLifetimeMs: undefined, accountId: env.ACCOUNT }),
     new CredentialRefreshError("x", { retryable: true, attempts: undefined }),
+    iotCredentials({
+      endpoint: env.IOT_ENDPOINT ?? "",
+      roleAlias: "alias",
+      thingName: env.THING_NAME,
+      certificate: "/cert.pem",
+      privateKey: "/key.pem",
+      ca: env.IOT_CA,
+      durationSeconds: undefined,
+      timeoutMs: undefined,
+      clock: undefined,
+    }),
+    whoami(() => Promise.resolve({ accessKeyId: "a", secretAccessKey: "s" }), {
+      region: env.AWS_REGION,
+      clientConfig: undefined,
+    }),
+    assumeRole({
+      roleArn,
+      mfa: {
+        serialNumber: "arn:aws:iam::123456789012:mfa/a",
+        tokenCode: ["ykman"],
+        commandTimeoutMs: undefined,
+      },
+    }),
   ];
 };

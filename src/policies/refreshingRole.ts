@@ -7,8 +7,8 @@ import {
 } from "../sources/roleOptions";
 import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
-import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import { boundToRole } from "./boundToRole";
+import { roleWhoamiOptions, withWhoami, type RoleSessionProvider } from "./whoami";
 import {
   applyRefreshPolicy,
   sourceOptionsOf,
@@ -115,7 +115,7 @@ export const RefreshingRoleOptionsCodec = (() => {
  * @category Ready-made
  * @since 0.1.0
  */
-export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvider =>
+export const refreshingRole = (options: RefreshingRoleOptions): RoleSessionProvider =>
   refreshingRoleAs(options, "refreshingRole");
 
 /**
@@ -124,7 +124,7 @@ export const refreshingRole = (options: RefreshingRoleOptions): RefreshingProvid
  *
  * @internal
  */
-export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string): RefreshingProvider => {
+export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string): RoleSessionProvider => {
   const validated = decodeOptionsAs<RefreshingRoleOptions>()(subject, RefreshingRoleOptionsCodec, options);
   const issues: OptionIssue[] = [
     ...assumeRoleCrossFieldIssues(validated),
@@ -134,5 +134,5 @@ export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string
   const source = assumeRoleUnchecked(sourceOptionsOf(validated) as AssumeRoleOptions);
   const provider = applyRefreshPolicy(source, withRoleCacheKey(boundToRole(validated), subject), subject);
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
-  return Object.assign(provider, { [ROLE_SESSION]: true });
+  return withWhoami(Object.assign(provider, { [ROLE_SESSION]: true }), roleWhoamiOptions(validated));
 };

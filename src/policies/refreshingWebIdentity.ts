@@ -7,8 +7,8 @@ import {
 } from "../sources/assumeRoleWithWebIdentity";
 import { notAnOption, strictOptions } from "../errors/codecs";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
-import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import { boundToRole } from "./boundToRole";
+import { roleWhoamiOptions, withWhoami, type RoleSessionProvider } from "./whoami";
 import {
   applyRefreshPolicy,
   sourceOptionsOf,
@@ -70,7 +70,7 @@ const RefreshingWebIdentityOptionsCodec = /* @__PURE__ */ strictOptions(
  * @category Ready-made
  * @since 0.2.0
  */
-export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RefreshingProvider =>
+export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RoleSessionProvider =>
   refreshingWebIdentityAs(options, "refreshingWebIdentity");
 
 /**
@@ -82,7 +82,7 @@ export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): Re
 export const refreshingWebIdentityAs = (
   options: RefreshingWebIdentityOptions,
   subject: string,
-): RefreshingProvider => {
+): RoleSessionProvider => {
   const validated = decodeOptionsAs<RefreshingWebIdentityOptions>()(
     subject,
     RefreshingWebIdentityOptionsCodec,
@@ -95,5 +95,6 @@ export const refreshingWebIdentityAs = (
   ];
   if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
   const source = assumeRoleWithWebIdentity(sourceOptionsOf(validated) as AssumeRoleWithWebIdentityOptions);
-  return applyRefreshPolicy(source, withRoleCacheKey(boundToRole(validated), subject), subject);
+  const provider = applyRefreshPolicy(source, withRoleCacheKey(boundToRole(validated), subject), subject);
+  return withWhoami(provider, roleWhoamiOptions(validated));
 };

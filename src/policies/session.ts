@@ -21,6 +21,9 @@ import {
 import { refreshingRoleAs, type RefreshingRoleOptions } from "./refreshingRole";
 import { refreshingWebIdentityAs, type RefreshingWebIdentityOptions } from "./refreshingWebIdentity";
 import { clientCache } from "./clientCache";
+import type { STSClientConfig } from "@aws-sdk/client-sts";
+import type { CallerIdentity } from "../core/callerIdentity";
+import { sessionWhoami } from "./whoami";
 
 /**
  * Options of {@link session}: a role to assume, and the region the clients talk to.
@@ -128,6 +131,12 @@ export interface Session {
    * more with fresh ones.
    */
   client<C extends ClientClass>(ClientClass: C, config?: ConfigOf<C>): InstanceType<C>;
+  /**
+   * The identity (ARN, account, user id) the session's credentials act as now: for a role, from STS's
+   * `AssumeRole` answer, with no call; for a `source`, from one STS `GetCallerIdentity` per access key,
+   * sent with the session's region and `clientConfig` (an `endpoint`, say). See {@link whoami}.
+   */
+  whoami(clientConfig?: Omit<STSClientConfig, "credentials">): Promise<CallerIdentity>;
   /**
    * Stops the credentials' background refresh, destroys every client this session built (closing
    * their sockets), those dropped from its cache included while someone still holds them, and
@@ -271,6 +280,7 @@ export const session = (options: SessionOptions): Session => {
       });
       return client as InstanceType<C>;
     },
+    whoami: (clientConfig) => sessionWhoami(credentials, region, clientConfig),
     destroy,
     [Symbol.asyncDispose]: () => {
       destroy();

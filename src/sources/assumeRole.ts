@@ -4,6 +4,7 @@ import { CredentialRefreshError, describeError } from "../errors/CredentialRefre
 import type { CredentialProvider } from "../core/CredentialProvider";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import { stsClientFor, stsCredentialSource } from "./sts";
+import { runMfaCommand } from "./mfaCommand";
 import {
   assumeRoleCrossFieldIssues,
   AssumeRoleOptionsCodec,
@@ -13,15 +14,21 @@ import {
 } from "./roleOptions";
 
 /** Asks for an MFA code and checks its shape, so a bad code never reaches STS (where it would count as a failed sign-in). */
-const mfaCode = async (mfa: MfaOptions): Promise<string> => {
+const mfaCode = async (mfa: MfaOptions, signal: AbortSignal | undefined): Promise<string> => {
+  const { tokenCode } = mfa;
   let code: unknown;
-  try {
-    code = await mfa.tokenCode();
-  } catch (error) {
-    throw new CredentialRefreshError(`the MFA token code could not be had: ${describeError(error)}`, {
-      retryable: false,
-      cause: error,
-    });
+  if (typeof tokenCode !== "function") {
+    // A command: its failures say what went wrong themselves.
+    code = await runMfaCommand(tokenCode, { timeoutMs: mfa.commandTimeoutMs, signal });
+  } else {
+    try {
+      code = await tokenCode();
+    } catch (error) {
+      throw new CredentialRefreshError(`the MFA token code could not be had: ${describeError(error)}`, {
+        retryable: false,
+        cause: error,
+      });
+    }
   }
   if (typeof code !== "string" || !/^\d{6}$/.test(code)) {
     throw new CredentialRefreshError(
@@ -87,9 +94,9 @@ export const assumeRoleUnchecked = (decoded: AssumeRoleOptions): CredentialProvi
     SourceIdentity: decoded.sourceIdentity,
   };
 
-  return stsCredentialSource("AssumeRole", decoded.roleArn, client, clock, async () => {
+  return stsCredentialSource("AssumeRole", decoded.roleArn, client, clock, async (signal) => {
     const mfaInput =
-      mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa) };
+      mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa, signal) };
     return new AssumeRoleCommand({ ...input, ...mfaInput });
   });
 };

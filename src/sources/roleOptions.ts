@@ -15,6 +15,7 @@ import {
   integerIn,
   NonEmptyString,
   objectCodec,
+  PositiveMillis,
   refine,
   RoleArn,
   RoleSessionName,
@@ -24,6 +25,7 @@ import {
 } from "../errors/codecs";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { OptionIssue } from "../errors/InvalidOptionsError";
+import { MfaCommandCodec, type MfaCommand } from "./mfaCommand";
 
 /**
  * A session tag passed to STS.
@@ -125,8 +127,14 @@ export interface AssumeRoleOptions {
 export interface MfaOptions {
   /** The MFA device: an ARN such as `arn:aws:iam::123456789012:mfa/alice`, or a hardware serial. */
   readonly serialNumber: string;
-  /** Gives the current code of the device; asked once per refresh. */
-  readonly tokenCode: () => string | Promise<string>;
+  /**
+   * Gives the current code of the device; asked once per refresh. A function, or a command to run
+   * without a shell (`["ykman", "oath", "accounts", "code", "--single", "AWS"]`) whose last printed
+   * 6-digit code is taken.
+   */
+  readonly tokenCode: (() => string | Promise<string>) | MfaCommand;
+  /** How long a `tokenCode` command may run before it is stopped. Default: 60 seconds. */
+  readonly commandTimeoutMs?: number | undefined;
 }
 
 /**
@@ -276,9 +284,12 @@ export const assumeRoleProps = {
         /^(arn:aws[a-z-]*:iam::\d{12}:mfa\/[\w+=,.@/-]+|[\w+=/:,.@-]+)$/,
         "an MFA device ARN (arn:aws:iam::123456789012:mfa/name) or serial number, 9 to 256 characters",
       ),
-      tokenCode: functionCodec<() => string | Promise<string>>("a function () => string | Promise<string>"),
+      tokenCode: t.union([
+        functionCodec<() => string | Promise<string>>("a function () => string | Promise<string>"),
+        MfaCommandCodec,
+      ]),
     },
-    {},
+    { commandTimeoutMs: PositiveMillis },
   ),
 } as const;
 

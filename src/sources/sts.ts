@@ -26,6 +26,7 @@ import {
   isRetryableError,
 } from "../errors/isRetryableError";
 import { hideKeysAndTokens } from "../core/secretText";
+import { identityOfAssumedRole, recordIdentity } from "../core/callerIdentity";
 
 /**
  * What an STS endpoint answered, as bytes on the wire: kept per call, so that an answer that is not an
@@ -125,7 +126,7 @@ const AssumeRoleResponse = /* @__PURE__ */ t.intersection([
       Expiration: ValidDate,
     }),
   }),
-  t.partial({ AssumedRoleUser: t.partial({ Arn: t.string }) }),
+  t.partial({ AssumedRoleUser: t.partial({ Arn: t.string, AssumedRoleId: t.string }) }),
 ]);
 
 /**
@@ -163,13 +164,17 @@ export const credentialsFromStsResponse = (
     );
   }
   const accountId = accountOf(AssumedRoleUser?.Arn);
-  return redactSecrets({
+  const credentials = redactSecrets({
     accessKeyId: issued.AccessKeyId,
     secretAccessKey: issued.SecretAccessKey,
     sessionToken: issued.SessionToken,
     expiration: issued.Expiration,
     ...(accountId === undefined ? {} : { accountId }),
   });
+  // Who they act as comes with them: whoami() needs no GetCallerIdentity call.
+  const identity = identityOfAssumedRole(AssumedRoleUser);
+  if (identity !== undefined) recordIdentity(credentials, identity);
+  return credentials;
 };
 
 /**
@@ -244,12 +249,13 @@ export const stsCredentialSource = (
   roleArn: string,
   client: () => STSClient,
   clock: Clock,
-  command: () => Promise<AssumeRoleCommand | AssumeRoleWithWebIdentityCommand>,
+  command: (signal?: AbortSignal) => Promise<AssumeRoleCommand | AssumeRoleWithWebIdentityCommand>,
 ): CredentialProvider =>
   nameSource(async (providerOptions) => {
     const sts = client();
     const raw: RawAnswer = {};
-    const sent = recordRawAnswer(await command(), raw);
+    // The caller's signal, so that what the command needs first (an MFA command) stops with the attempt.
+    const sent = recordRawAnswer(await command(providerOptions?.signal), raw);
     let response: unknown;
     try {
       response = await sts.send(
