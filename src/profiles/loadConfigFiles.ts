@@ -1,0 +1,168 @@
+/**
+ * Reading the shared config files (`~/.aws/config`, `~/.aws/credentials`) as the SDK reads them: the
+ * same paths, the same environment variables, and the SDK's own parser, so that `[profile x]`,
+ * `[sso-session x]`, `[services x]` and the credentials file mean here exactly what they mean to the SDK.
+ *
+ * @packageDocumentation
+ */
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { getHomeDir, loadSharedConfigFiles } from "@smithy/core/config";
+import type { ParsedIniData, SharedConfigFiles } from "@smithy/types";
+import { describeError } from "../errors/CredentialRefreshError";
+import { hideKeysAndTokens } from "../core/secretText";
+
+/**
+ * Where the two files are: `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`, or `~/.aws/config` and
+ * `~/.aws/credentials`, with a leading `~/` taken as the home directory, as the SDK takes it.
+ *
+ * @internal
+ */
+export interface ConfigFilePaths {
+  readonly configFile: string;
+  readonly credentialsFile: string;
+}
+
+const expandHome = (path: string): string =>
+  path.startsWith("~/") ? join(getHomeDir(), path.slice(2)) : path;
+
+/** @internal */
+export const configFilePaths = (env: NodeJS.ProcessEnv = process.env): ConfigFilePaths => ({
+  configFile: expandHome(env.AWS_CONFIG_FILE || join(getHomeDir(), ".aws", "config")),
+  credentialsFile: expandHome(env.AWS_SHARED_CREDENTIALS_FILE || join(getHomeDir(), ".aws", "credentials")),
+});
+
+/**
+ * A file that exists but cannot be read. A missing file is no error (the SDK and the CLI take it as
+ * empty); any other failure names the file and the reason, never its content.
+ *
+ * @internal
+ */
+export class ConfigFileError extends Error {
+  override readonly name = "ConfigFileError";
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`cannot read ${file}: ${hideKeysAndTokens(reason)}`);
+  }
+}
+
+/** Node's own words for a failed read (`EACCES: permission denied, open '...'`). */
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : describeError(error));
+
+const isMissing = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "ENOENT";
+
+const readSync = (file: string): string => {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    if (isMissing(error)) return "";
+    throw new ConfigFileError(file, reasonOf(error));
+  }
+};
+
+const readAsync = async (file: string): Promise<string> => {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if (isMissing(error)) return "";
+    throw new ConfigFileError(file, reasonOf(error));
+  }
+};
+
+/**
+ * The profiles as the SDK's `parseKnownFiles` gives them: the config file's, with the credentials
+ * file's keys over them for a profile in both. `sso-session.x` and `services.x` sections stay under
+ * those names in `configFile`.
+ *
+ * @internal
+ */
+export const mergedProfiles = (files: SharedConfigFiles): ParsedIniData => {
+  const merged: ParsedIniData = {};
+  for (const file of [files.configFile, files.credentialsFile]) {
+    for (const [name, values] of Object.entries(file)) {
+      merged[name] = { ...merged[name], ...values };
+    }
+  }
+  return merged;
+};
+
+// The SDK's parser is asynchronous only (it reads the files itself), and `refreshingProfile` must
+// name every problem when it is built. So at construction the texts read here are parsed by the
+// SDK's own loader in a short-lived worker, through the loader's file interceptor there (never in this
+// thread, where it is global state that other SDK code uses), while this thread waits on an Atomics
+// flag. At each refresh, the loader runs here, asynchronously, as the SDK runs it.
+const WORKER = `
+const { workerData } = require("node:worker_threads");
+const { port, flag, loader, paths, texts } = workerData;
+const done = (message) => { port.postMessage(message); Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); };
+try {
+  const config = require(loader);
+  config.externalDataInterceptor.interceptFile(paths.configFile, texts.configFile);
+  config.externalDataInterceptor.interceptFile(paths.credentialsFile, texts.credentialsFile);
+  config.loadSharedConfigFiles({ configFilepath: paths.configFile, filepath: paths.credentialsFile })
+    .then((files) => done({ files }), (error) => done({ error: String(error && error.message) }));
+} catch (error) {
+  done({ error: String(error && error.message) });
+}
+`;
+
+const WORKER_TIMEOUT_MS = 30_000;
+
+/**
+ * Reads and parses both files now, synchronously (for construction). Throws a {@link ConfigFileError}
+ * for a file that cannot be read.
+ *
+ * @internal
+ */
+export const loadConfigFilesSync = (paths: ConfigFilePaths = configFilePaths()): SharedConfigFiles => {
+  const texts = { configFile: readSync(paths.configFile), credentialsFile: readSync(paths.credentialsFile) };
+  if (texts.configFile === "" && texts.credentialsFile === "") return { configFile: {}, credentialsFile: {} };
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(WORKER, {
+    eval: true,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the worker loads the SDK's own loader by path.
+    workerData: { port: port2, flag, loader: require.resolve("@smithy/core/config"), paths, texts },
+    transferList: [port2],
+    stdout: true,
+    stderr: true,
+  });
+  worker.unref();
+  try {
+    Atomics.wait(flag, 0, 0, WORKER_TIMEOUT_MS);
+    const answer = receiveMessageOnPort(port1)?.message as
+      { files?: SharedConfigFiles; error?: string } | undefined;
+    if (answer?.files === undefined) {
+      throw new ConfigFileError(
+        paths.configFile,
+        answer?.error ?? `the SDK's loader did not answer within ${WORKER_TIMEOUT_MS} ms`,
+      );
+    }
+    return answer.files;
+  } finally {
+    port1.close();
+    void worker.terminate();
+  }
+};
+
+/**
+ * Reads and parses both files again, with the SDK's loader (at each refresh: an edited profile takes
+ * effect then). Throws a {@link ConfigFileError} for a file that cannot be read.
+ *
+ * @internal
+ */
+export const loadConfigFiles = async (
+  paths: ConfigFilePaths = configFilePaths(),
+): Promise<SharedConfigFiles> => {
+  // Read here first, only to name a file that cannot be read: the SDK's loader takes it as empty.
+  await Promise.all([readAsync(paths.configFile), readAsync(paths.credentialsFile)]);
+  return loadSharedConfigFiles({
+    configFilepath: paths.configFile,
+    filepath: paths.credentialsFile,
+    ignoreCache: true,
+  });
+};
