@@ -51,6 +51,12 @@ export {
   type RefreshBackoffContext,
 } from "./pipeline/refreshBackoff";
 export { refreshing, type RefreshPolicyOptions } from "./policies/refreshing";
+export {
+  refreshingProfile,
+  type ProfileRefreshStatus,
+  type RefreshingProfileOptions,
+  type RefreshingProfileProvider,
+} from "./policies/refreshingProfile";
 export { refreshingRole, type RefreshingRoleOptions } from "./policies/refreshingRole";
 export { refreshingWebIdentity, type RefreshingWebIdentityOptions } from "./policies/refreshingWebIdentity";
 export {

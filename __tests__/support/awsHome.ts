@@ -41,7 +41,7 @@ export const awsHome = (): AwsHome => {
   const saved = new Map<string, string | undefined>();
   const set = (name: string, value: string | undefined): void => {
     if (!saved.has(name)) saved.set(name, process.env[name]);
-    if (value === undefined) delete process.env[name];
+    if (value === undefined) Reflect.deleteProperty(process.env, name);
     else process.env[name] = value;
   };
   const home = mkdtempSync(join(tmpdir(), "aws-profile-home-"));
@@ -56,12 +56,16 @@ export const awsHome = (): AwsHome => {
     home,
     configFile,
     credentialsFile,
-    config: (...lines) => writeFileSync(configFile, `${lines.join("\n")}\n`),
-    credentials: (...lines) => writeFileSync(credentialsFile, `${lines.join("\n")}\n`),
+    config: (...lines) => {
+      writeFileSync(configFile, `${lines.join("\n")}\n`);
+    },
+    credentials: (...lines) => {
+      writeFileSync(credentialsFile, `${lines.join("\n")}\n`);
+    },
     env: set,
     restore: () => {
       for (const [name, value] of saved) {
-        if (value === undefined) delete process.env[name];
+        if (value === undefined) Reflect.deleteProperty(process.env, name);
         else process.env[name] = value;
       }
       rmSync(home, { recursive: true, force: true });

@@ -125,7 +125,7 @@ export const loadConfigFilesSync = (paths: ConfigFilePaths = configFilePaths()):
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER, {
     eval: true,
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the worker loads the SDK's own loader by path.
+
     workerData: { port: port2, flag, loader: require.resolve("@smithy/core/config"), paths, texts },
     transferList: [port2],
     stdout: true,

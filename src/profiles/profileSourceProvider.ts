@@ -26,23 +26,24 @@ const fileOptions = (profile: string, paths: ConfigFilePaths) => ({
 /** `credential_source = Environment`: botocore's environment provider, read at each call. */
 const fromEnvironment =
   (profile: string): CredentialProvider =>
-  async () => {
-    const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION } =
-      process.env;
-    if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY) {
-      throw new CredentialRefreshError(
-        `profile ${profile} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set`,
-        { retryable: false },
-      );
-    }
-    const expiration = AWS_CREDENTIAL_EXPIRATION ? new Date(AWS_CREDENTIAL_EXPIRATION) : undefined;
-    return redactSecrets({
-      accessKeyId: AWS_ACCESS_KEY_ID,
-      secretAccessKey: AWS_SECRET_ACCESS_KEY,
-      ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
-      ...(expiration !== undefined && !Number.isNaN(expiration.getTime()) ? { expiration } : {}),
+  () =>
+    Promise.resolve().then(() => {
+      const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION } =
+        process.env;
+      if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY) {
+        throw new CredentialRefreshError(
+          `profile ${profile} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set`,
+          { retryable: false },
+        );
+      }
+      const expiration = AWS_CREDENTIAL_EXPIRATION ? new Date(AWS_CREDENTIAL_EXPIRATION) : undefined;
+      return redactSecrets({
+        accessKeyId: AWS_ACCESS_KEY_ID,
+        secretAccessKey: AWS_SECRET_ACCESS_KEY,
+        ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
+        ...(expiration !== undefined && !Number.isNaN(expiration.getTime()) ? { expiration } : {}),
+      });
     });
-  };
 
 /**
  * The provider of `source`: each call asks the source again (the refreshing layer above decides when).

@@ -203,7 +203,7 @@ export const resolveProfile = (
         credentials: redactSecrets({
           accessKeyId: profile.aws_access_key_id as string,
           secretAccessKey: profile.aws_secret_access_key as string,
-          ...(has(profile, "aws_session_token") ? { sessionToken: profile.aws_session_token as string } : {}),
+          ...(has(profile, "aws_session_token") ? { sessionToken: profile.aws_session_token } : {}),
         }),
       };
     };
