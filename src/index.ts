@@ -54,6 +54,7 @@ export { refreshing, type RefreshPolicyOptions } from "./policies/refreshing";
 export {
   refreshingProfile,
   type ProfileRefreshStatus,
+  type ProfileSessionOptions,
   type RefreshingProfileOptions,
   type RefreshingProfileProvider,
 } from "./policies/refreshingProfile";

@@ -54,6 +54,24 @@ export interface RefreshingProfileOptions extends Omit<RefreshPolicyOptions, "ca
 }
 
 /**
+ * Options of a {@link session} whose credentials come from a profile of the shared config files:
+ * {@link refreshingProfile}'s, with the profile named.
+ *
+ * @example
+ * ```ts
+ * import type { ProfileSessionOptions } from "aws-refresh-session";
+ *
+ * const options: ProfileSessionOptions = { profile: "reader", logger: console };
+ * ```
+ * @category Ready-made
+ * @since 0.2.0
+ */
+export interface ProfileSessionOptions extends RefreshingProfileOptions {
+  /** The profile; its `region` is the session's unless `region` is given. */
+  readonly profile: string;
+}
+
+/**
  * What {@link RefreshingProfileProvider.status} tells: the refresh status, the profile, and a note
  * when there is something to know about how the profile is served.
  *
