@@ -11,6 +11,7 @@ import {
   refreshPolicyProps,
   type RefreshPolicyOptions,
 } from "./refreshing";
+import { refreshingProfileAs, type ProfileSessionOptions } from "./refreshingProfile";
 import { refreshingRoleAs, type RefreshingRoleOptions } from "./refreshingRole";
 import { refreshingWebIdentityAs, type RefreshingWebIdentityOptions } from "./refreshingWebIdentity";
 
@@ -26,8 +27,10 @@ import { refreshingWebIdentityAs, type RefreshingWebIdentityOptions } from "./re
  * @category Ready-made
  * @since 0.1.0
  */
-export type SessionOptions = (RefreshingRoleOptions | RefreshingWebIdentityOptions | SourceSessionOptions) & {
-  /** The region of the clients, and of STS unless `stsClient` is given. */
+export type SessionOptions = (
+  RefreshingRoleOptions | RefreshingWebIdentityOptions | SourceSessionOptions | ProfileSessionOptions
+) & {
+  /** The region of the clients, and of STS unless `stsClient` is given (with `profile`: the profile's region by default). */
   readonly region?: string | undefined;
 };
 
@@ -186,10 +189,16 @@ export const session = (options: SessionOptions): Session => {
     // Through the codec, for the same message as every other options object that is not one.
     decodeOptions("session", SourceSessionOptionsCodec, given);
   }
-  const { region, ...rest } = options;
+  const { region: givenRegion, ...rest } = options;
+  let region = givenRegion;
   if (region !== undefined) decodeOptions("session", assumeRoleProps.region, region);
   let credentials: RefreshingProvider;
-  if ("source" in rest) {
+  if ("profile" in rest) {
+    // A profile of the shared config files: its role chain, and its region unless one is given.
+    const fromProfile = refreshingProfileAs(rest, "session");
+    credentials = fromProfile;
+    region ??= fromProfile.region;
+  } else if ("source" in rest) {
     // Checked here, so that errors name session(), the function the caller called.
     const { source, ...policy } = decodeOptionsAs<SourceSessionOptions & { region?: string }>()(
       "session",
