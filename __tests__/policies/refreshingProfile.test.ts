@@ -1,12 +1,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import {
   assumeRoleCacheKey,
   CredentialRefreshError,
   fileCache,
   InvalidOptionsError,
   refreshingProfile,
+  session,
   type RefreshingProfileProvider,
   type RefreshEvent,
 } from "../../src";
@@ -68,7 +70,8 @@ describe("refreshingProfile", () => {
   });
 
   /** A chain base -> one -> two -> three; the endpoint comes from the file alone. */
-  const threeHops = (extra: string[] = []) => { aws.config(
+  const threeHops = (extra: string[] = []) => {
+    aws.config(
       "[profile one]",
       `role_arn = ${role("One")}`,
       "source_profile = base",
@@ -84,7 +87,8 @@ describe("refreshingProfile", () => {
       `endpoint_url = ${sts.endpoint}`,
       "duration_seconds = 900",
       ...extra,
-    ); };
+    );
+  };
 
   it("assumes a chain of three roles, each hop signed with the one before, at the endpoint the profile names", async () => {
     threeHops([`mfa_serial = ${MFA}`]);
@@ -315,5 +319,31 @@ describe("refreshingProfile", () => {
     ].join("\n");
     expect(events.length).toBeGreaterThan(0);
     expect(seen).not.toContain(sts.rootCredentials.secretAccessKey);
+  });
+
+  describe("session({ profile })", () => {
+    it("builds its clients with the profile's chain and the profile's region", async () => {
+      threeHops();
+      const aws3 = session({ profile: "three", clock });
+      try {
+        expect(aws3.region).toBe("eu-west-1");
+        const client = aws3.client(STSClient, { endpoint: sts.endpoint });
+        expect(await client.config.region()).toBe("eu-west-1");
+        const identity = await client.send(new GetCallerIdentityCommand({}));
+        expect(identity.Arn).toMatch(/^arn:aws:sts::123456789012:assumed-role\/Three\//);
+        expect(sts.counts.AssumeRole).toBe(3);
+        const given = session({ profile: "three", region: "ap-south-1", clock });
+        expect(given.region).toBe("ap-south-1");
+        given.destroy();
+      } finally {
+        aws3.destroy();
+      }
+    });
+
+    it("names session() in its construction errors", () => {
+      expect(() => session({ profile: "nope" })).toThrow(
+        /^Invalid session options \(1 problem\):\n {2}- profile: no profile named "nope"/,
+      );
+    });
   });
 });
