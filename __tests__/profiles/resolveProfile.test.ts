@@ -16,7 +16,9 @@ describe("resolveProfile", () => {
       `aws_secret_access_key = ${SECRET}`,
     );
   });
-  afterEach(() => { aws.restore(); });
+  afterEach(() => {
+    aws.restore();
+  });
 
   const resolve = (name: string, hasMfaCode = false) => {
     const paths = configFilePaths();

@@ -6,6 +6,9 @@
  *
  * @packageDocumentation
  */
+import type * as ProcessProvider from "@aws-sdk/credential-provider-process";
+import type * as SsoProvider from "@aws-sdk/credential-provider-sso";
+import type * as Imds from "@smithy/credential-provider-imds";
 import type { Clock } from "../core/Clock";
 import { redactSecrets, type CredentialProvider } from "../core/CredentialProvider";
 import { nameSource } from "../core/sourceName";
@@ -79,19 +82,22 @@ export const profileSourceProvider = (
           return containerCredentials();
         case "Ec2InstanceMetadata":
           return nameSource(async () => {
-            const { fromInstanceMetadata } = await import("@smithy/credential-provider-imds");
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at its first use.
+            const { fromInstanceMetadata } = require("@smithy/credential-provider-imds") as typeof Imds;
             return redactSecrets(await fromInstanceMetadata()());
           }, `instance metadata (credential_source of profile ${profile})`);
       }
     // eslint-disable-next-line no-fallthrough -- every credential source returns above.
     case "process":
       return nameSource(async () => {
-        const { fromProcess } = await import("@aws-sdk/credential-provider-process");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at its first use.
+        const { fromProcess } = require("@aws-sdk/credential-provider-process") as typeof ProcessProvider;
         return redactSecrets(await fromProcess(fileOptions(profile, context.paths))());
       }, `credential_process of profile ${profile}`);
     case "sso":
       return nameSource(async () => {
-        const { fromSSO } = await import("@aws-sdk/credential-provider-sso");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at its first use.
+        const { fromSSO } = require("@aws-sdk/credential-provider-sso") as typeof SsoProvider;
         return redactSecrets(await fromSSO(fileOptions(profile, context.paths))());
       }, `IAM Identity Center (profile ${profile})`);
     case "webIdentity":
