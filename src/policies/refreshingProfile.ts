@@ -32,7 +32,7 @@ import { refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } fr
  * const options: RefreshingProfileOptions = {
  *   profile: "admin",
  *   cache: fileCache(),
- *   mfaCode: (mfaSerial) => promptForCode(`MFA code for ${mfaSerial}: `),
+ *   mfaCode: () => promptForCode(), // asked only when the role is really assumed
  * };
  * ```
  * @category Ready-made

@@ -13,7 +13,11 @@ import { hideKeysAndTokens } from "../core/secretText";
 import type { OptionIssue } from "../errors/InvalidOptionsError";
 import { mergedProfiles, type ConfigFilePaths } from "./loadConfigFiles";
 
-/** The named sources of `credential_source` that botocore supports, and the only ones. */
+/**
+ * The named sources of `credential_source` that botocore supports, and the only ones.
+ *
+ * @internal
+ */
 export const CREDENTIAL_SOURCES = ["Environment", "Ec2InstanceMetadata", "EcsContainer"] as const;
 
 /** @internal */
@@ -65,7 +69,11 @@ export interface ProfilePlan {
   readonly endpoint: string | undefined;
 }
 
-/** What {@link resolveProfile} is told besides the files. */
+/**
+ * What {@link resolveProfile} is told besides the files.
+ *
+ * @internal
+ */
 export interface ResolveContext {
   readonly paths: ConfigFilePaths;
   /** Whether an MFA code can be asked for: without it, a profile with `mfa_serial` cannot work. */
