@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { getHomeDir, loadSharedConfigFiles } from "@smithy/core/config";
 import type { ParsedIniData, SharedConfigFiles } from "@smithy/types";
@@ -95,20 +96,31 @@ export const mergedProfiles = (files: SharedConfigFiles): ParsedIniData => {
 // SDK's own loader in a short-lived worker, through the loader's file interceptor there (never in this
 // thread, where it is global state that other SDK code uses), while this thread waits on an Atomics
 // flag. At each refresh, the loader runs here, asynchronously, as the SDK runs it.
+// The worker loads everything with import(), the one loader both builds can hand it: the URL of the
+// SDK's loader module is resolved here, by the build's own module system (see sdkLoaderUrl).
 const WORKER = `
-const { workerData } = require("node:worker_threads");
-const { port, flag, loader, paths, texts } = workerData;
-const done = (message) => { port.postMessage(message); Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); };
-try {
-  const config = require(loader);
-  config.externalDataInterceptor.interceptFile(paths.configFile, texts.configFile);
-  config.externalDataInterceptor.interceptFile(paths.credentialsFile, texts.credentialsFile);
-  config.loadSharedConfigFiles({ configFilepath: paths.configFile, filepath: paths.credentialsFile })
-    .then((files) => done({ files }), (error) => done({ error: String(error && error.message) }));
-} catch (error) {
-  done({ error: String(error && error.message) });
-}
+const main = async () => {
+  const { workerData } = await import("node:worker_threads");
+  const { port, flag, loader, paths, texts } = workerData;
+  const done = (message) => { port.postMessage(message); Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); };
+  try {
+    const imported = await import(loader);
+    const config = typeof imported.loadSharedConfigFiles === "function" ? imported : imported.default;
+    config.externalDataInterceptor.interceptFile(paths.configFile, texts.configFile);
+    config.externalDataInterceptor.interceptFile(paths.credentialsFile, texts.credentialsFile);
+    done({ files: await config.loadSharedConfigFiles({ configFilepath: paths.configFile, filepath: paths.credentialsFile }) });
+  } catch (error) {
+    done({ error: String(error && error.message) });
+  }
+};
+void main();
 `;
+
+/**
+ * The URL of `@smithy/core/config`, for the worker's import(). The ES module build rewrites this
+ * expression to `import.meta.resolve("@smithy/core/config")` (scripts/build.mjs).
+ */
+const sdkLoaderUrl = (): string => pathToFileURL(require.resolve("@smithy/core/config")).href;
 
 const WORKER_TIMEOUT_MS = 30_000;
 
@@ -125,8 +137,7 @@ export const loadConfigFilesSync = (paths: ConfigFilePaths = configFilePaths()):
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER, {
     eval: true,
-
-    workerData: { port: port2, flag, loader: require.resolve("@smithy/core/config"), paths, texts },
+    workerData: { port: port2, flag, loader: sdkLoaderUrl(), paths, texts },
     transferList: [port2],
     stdout: true,
     stderr: true,
