@@ -301,6 +301,25 @@ describe("refreshingProfile", () => {
     expect(credentials.status().refreshing).toBe(false);
     await sts.idle();
     expect(sts.counts.AssumeRole).toBe(3);
+
+    // Asked after dispose(), with the profile edited into a new chain: it answers on demand, and the
+    // new chain's roles do not refresh in the background either.
+    aws.config(
+      "[profile two]",
+      `role_arn = ${role("Two")}`,
+      "source_profile = base",
+      "[profile three]",
+      `role_arn = ${role("Three")}`,
+      "source_profile = two",
+      `endpoint_url = ${sts.endpoint}`,
+      "region = eu-west-1",
+    );
+    await clock.advance(10 * MINUTE); // the 900 s session is past its expiry: the call must refresh
+    await credentials();
+    expect(sts.counts.AssumeRole).toBe(5);
+    await clock.advance(60 * MINUTE);
+    await sts.idle();
+    expect(sts.counts.AssumeRole).toBe(5);
   });
 
   it("never shows a secret of the files in an error, an event or inspect()", async () => {

@@ -373,6 +373,7 @@ export const refreshingProfileAs = (
   if (plan === undefined) throw new InvalidOptionsError(subject, issues);
 
   let chain = buildChain(context, plan);
+  let disposed = false;
   const isStatic = plan.hops.length === 0 && plan.source.kind === "static";
   const note = isStatic
     ? `profile ${profile} has static keys and no role: they are served as they are, and never refreshed`
@@ -399,6 +400,8 @@ export const refreshingProfileAs = (
       const old = chain;
       chain = buildChain(context, fresh.plan);
       for (const part of old.parts) part.dispose();
+      // Called after dispose(), it still answers, on demand, with no background work of its own.
+      if (disposed) for (const part of chain.parts) part.dispose();
     }
     return chain;
   };
@@ -409,6 +412,7 @@ export const refreshingProfileAs = (
   const ownStatus = provider.status.bind(provider);
   const ownDispose = provider.dispose.bind(provider);
   const dispose = (): void => {
+    disposed = true;
     ownDispose();
     for (const part of chain.parts) part.dispose();
   };
