@@ -60,6 +60,56 @@ const ssoPortal = async (
   };
 };
 
+/** A loopback server answering `routes` (method and path) with JSON or text; what it was asked is kept. */
+const loopback = async (routes: Record<string, () => unknown>) => {
+  const asked: string[] = [];
+  const server: Server = createServer((request, response) => {
+    const route = `${request.method ?? "GET"} ${new URL(request.url ?? "/", "http://localhost").pathname}`;
+    asked.push(route);
+    const answer = routes[route];
+    if (answer === undefined) {
+      response.writeHead(404);
+      response.end();
+      return;
+    }
+    const body = answer();
+    response.writeHead(200, { "content-type": typeof body === "string" ? "text/plain" : "application/json" });
+    response.end(typeof body === "string" ? body : JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    asked,
+    close: () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
+  };
+};
+
+/** A session the local STS issued, as a container or instance endpoint hands it out (its JSON shape). */
+const sessionOf = async (sts: LocalSts) => {
+  const client = new STSClient({
+    region: "us-east-1",
+    endpoint: sts.endpoint,
+    credentials: sts.rootCredentials,
+  });
+  const issued = await client.send(
+    new AssumeRoleCommand({ RoleArn: "arn:aws:iam::123456789012:role/Machine", RoleSessionName: "machine" }),
+  );
+  client.destroy();
+  return {
+    AccessKeyId: issued.Credentials?.AccessKeyId ?? "",
+    SecretAccessKey: issued.Credentials?.SecretAccessKey ?? "",
+    Token: issued.Credentials?.SessionToken ?? "",
+    Expiration: issued.Credentials?.Expiration?.toISOString() ?? "",
+  };
+};
+
 describe("the sources of a profile's first credentials", () => {
   let aws: AwsHome;
   const providers: RefreshingProfileProvider[] = [];
@@ -178,6 +228,59 @@ describe("the sources of a profile's first credentials", () => {
       const error = (await credentials().catch((thrown: unknown) => thrown)) as Error;
       expect(error.message).toMatch(/SSO|sso|token/);
       expect(portal.asked).toEqual([]);
+    });
+  });
+
+  describe("credential_source of the machine, as a role's caller", () => {
+    let sts: LocalSts;
+    beforeEach(async () => {
+      sts = await localSts();
+    });
+    afterEach(async () => {
+      await sts.close();
+    });
+    const namedSource = (name: string) => {
+      aws.config(
+        "[profile machine]",
+        "role_arn = arn:aws:iam::123456789012:role/OnTop",
+        `credential_source = ${name}`,
+        `endpoint_url = ${sts.endpoint}`,
+        "region = us-east-1",
+      );
+    };
+
+    it("EcsContainer: the container credential endpoint", async () => {
+      const machine = await sessionOf(sts);
+      const endpoint = await loopback({ "GET /creds": () => machine });
+      try {
+        aws.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", `${endpoint.endpoint}/creds`);
+        namedSource("EcsContainer");
+        await track(refreshingProfile({ profile: "machine" }))();
+        expect(endpoint.asked).toEqual(["GET /creds"]);
+        expect(sts.requests.at(-1)).toMatchObject({ outcome: "ok", accessKeyId: machine.AccessKeyId });
+      } finally {
+        aws.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", undefined);
+        await endpoint.close();
+      }
+    });
+
+    it("Ec2InstanceMetadata: the SDK's instance metadata provider (IMDSv2)", async () => {
+      const machine = await sessionOf(sts);
+      const imds = await loopback({
+        "PUT /latest/api/token": () => "imds-session-token",
+        "GET /latest/meta-data/iam/security-credentials/": () => "MachineRole",
+        "GET /latest/meta-data/iam/security-credentials/MachineRole": () => ({ Code: "Success", ...machine }),
+      });
+      try {
+        aws.env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint);
+        namedSource("Ec2InstanceMetadata");
+        await track(refreshingProfile({ profile: "machine" }))();
+        expect(imds.asked).toContain("GET /latest/meta-data/iam/security-credentials/MachineRole");
+        expect(sts.requests.at(-1)).toMatchObject({ outcome: "ok", accessKeyId: machine.AccessKeyId });
+      } finally {
+        aws.env("AWS_EC2_METADATA_SERVICE_ENDPOINT", undefined);
+        await imds.close();
+      }
     });
   });
 
