@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -211,6 +211,23 @@ describe("refreshingProfile", () => {
     expect(error).toBeInstanceOf(CredentialRefreshError);
     expect(error?.message).toContain(
       "profile three cannot be used as the files now stand: profile three: has role_arn but neither source_profile nor credential_source",
+    );
+  });
+
+  it("a file that can no longer be read fails the refresh naming the file and why", async () => {
+    threeHops();
+    const heard = events();
+    const credentials = track(
+      refreshingProfile({ profile: "three", clock, random: () => 0, onEvent: heard.onEvent }),
+    );
+    await credentials();
+    rmSync(aws.configFile);
+    mkdirSync(aws.configFile); // a directory where the file was: EISDIR
+    const failed = heard.next("refresh-failure");
+    await clock.advance(10 * MINUTE);
+    await failed;
+    expect(credentials.status().lastError?.message).toContain(
+      `profile three: cannot read ${aws.configFile}: EISDIR`,
     );
   });
 

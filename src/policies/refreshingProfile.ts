@@ -385,9 +385,13 @@ export const refreshingProfileAs = (
     try {
       fresh = resolve(await loadConfigFiles(paths));
     } catch (error) {
+      // A file that cannot be read says so in its own words; anything else is described, keys hidden.
+      if (error instanceof ConfigFileError) {
+        throw new CredentialRefreshError(`profile ${profile}: ${error.message}`, { retryable: false });
+      }
       throw new CredentialRefreshError(`profile ${profile}: ${hideKeysAndTokens(describeError(error))}`, {
         retryable: false,
-        cause: error instanceof ConfigFileError ? undefined : error,
+        cause: error,
       });
     }
     if (fresh.plan === undefined) {
