@@ -308,6 +308,18 @@ describe("refreshingProfile", () => {
     expect(sts.counts.AssumeRole).toBe(3);
   });
 
+  it("a cache of the user's whose roleKey() throws fails at construction, naming the cache", () => {
+    threeHops();
+    const cache = { ...fileCache({ directory: join(aws.home, "cache") }) };
+    cache.roleKey = () => {
+      throw new Error("no keys here");
+    };
+    expect(() => refreshingProfile({ profile: "three", cache })).toThrow(
+      /^Invalid refreshingProfile options \(1 problem\):\n {2}- cache: its roleKey\(\) threw: .*no keys here/,
+    );
+    expect(sts.requests).toHaveLength(0);
+  });
+
   it("stops every hop's background refresh on dispose()", async () => {
     threeHops();
     const credentials = refreshingProfile({ profile: "three", clock, random: () => 0 });

@@ -1,4 +1,5 @@
 import { pipe } from "fp-ts/function";
+import type { AssumeRoleCacheKeyInput } from "../cache/assumeRoleCacheKey";
 import { systemClock, type Clock } from "../core/Clock";
 import type { CredentialProvider, ProviderTransform } from "../core/CredentialProvider";
 import { hideKeysAndTokens } from "../core/secretText";
@@ -20,7 +21,12 @@ import { profileSourceProvider } from "../profiles/profileSourceProvider";
 import { resolveProfile, selectedProfile, type ProfilePlan, type RoleHop } from "../profiles/resolveProfile";
 import { assumeRoleUnchecked } from "../sources/assumeRole";
 import { ROLE_SESSION } from "../sources/roleOptions";
-import { refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
+import {
+  refreshPolicyIssues,
+  refreshPolicyProps,
+  withRoleCacheKey,
+  type RefreshPolicyOptions,
+} from "./refreshing";
 
 /**
  * Options of {@link refreshingProfile}: which profile, how to refresh, and where MFA codes come from.
@@ -246,14 +252,21 @@ const hopSource = (
 };
 
 /** The key of a hop's entry in the cache: the AWS CLI's for the same profile. */
-const hopKey = (context: Context, hop: RoleHop): string | undefined =>
-  context.options.cache?.roleKey({
+const hopKey = (context: Context, hop: RoleHop): string | undefined => {
+  const { cache } = context.options;
+  if (cache === undefined) return undefined;
+  // Through refreshingRole's own step, so that a cache of the user's whose roleKey() throws or answers
+  // nonsense reads as an InvalidOptionsError naming the cache.
+  const role: AssumeRoleCacheKeyInput & RefreshPolicyOptions = {
+    cache,
     roleArn: hop.roleArn,
     ...(hop.roleSessionName === undefined ? {} : { roleSessionName: hop.roleSessionName }),
     ...(hop.externalId === undefined ? {} : { externalId: hop.externalId }),
     ...(hop.durationSeconds === undefined ? {} : { durationSeconds: hop.durationSeconds }),
     ...(hop.mfaSerial === undefined ? {} : { mfa: { serialNumber: hop.mfaSerial } }),
-  });
+  };
+  return withRoleCacheKey(role, context.subject).cacheKey;
+};
 
 /**
  * The providers of a plan: the source and every hop but the last refresh on their own (each is a
