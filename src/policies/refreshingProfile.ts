@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { pipe } from "fp-ts/function";
 import type { AssumeRoleCacheKeyInput } from "../cache/assumeRoleCacheKey";
 import { systemClock, type Clock } from "../core/Clock";
@@ -161,7 +162,10 @@ interface Context {
   readonly subject: string;
 }
 
-/** What changes the credentials a plan gives: two plans with the same key share their chain. */
+/**
+ * What changes the credentials a plan gives: two plans with the same key share their chain. A digest,
+ * so that static keys are not held a second time in the clear.
+ */
 const planKey = (plan: ProfilePlan): string => {
   const { source } = plan;
   const secretPart =
@@ -172,7 +176,7 @@ const planKey = (plan: ProfilePlan): string => {
           source.credentials.sessionToken ?? "",
         ]
       : [];
-  return JSON.stringify([
+  const text = JSON.stringify([
     plan.profile,
     plan.region,
     plan.endpoint,
@@ -180,6 +184,7 @@ const planKey = (plan: ProfilePlan): string => {
     { ...source, credentials: undefined },
     secretPart,
   ]);
+  return createHash("sha256").update(text, "utf8").digest("hex");
 };
 
 /** One attempt's limits, then the shared cache under `cacheKey`: what each hop does below its refresh rules. */
