@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import fc from "fast-check";
 import {
   assumeRoleCacheKey,
   CredentialRefreshError,
@@ -367,6 +368,45 @@ describe("refreshingProfile", () => {
     ].join("\n");
     expect(events.length).toBeGreaterThan(0);
     expect(seen).not.toContain(sts.rootCredentials.secretAccessKey);
+  });
+
+  it("over arbitrary options and profile names: builds, or throws an InvalidOptionsError with no secret of the files, and calls nothing", () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYFILESECRET";
+    threeHops([`aws_secret_access_key = ${secret}`, "aws_access_key_id = AKIAFILEKEY000000001"]);
+    aws.credentials(
+      "[base]",
+      "aws_access_key_id = AKIABASEKEY000000001",
+      `aws_secret_access_key = ${secret}`,
+    );
+    const names = fc.oneof(
+      fc.constantFrom("one", "two", "three", "base", "nope", ""),
+      fc.string({ maxLength: 8 }),
+    );
+    const options = fc.record(
+      {
+        profile: fc.oneof(names, fc.anything({ maxDepth: 1 })),
+        mfaCode: fc.oneof(
+          fc.constant(() => "123456"),
+          fc.anything({ maxDepth: 1 }),
+        ),
+        durationSeconds: fc.anything({ maxDepth: 1 }),
+        cacheKey: fc.string(),
+        attemptTimeoutMs: fc.oneof(fc.integer(), fc.double()),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(options, (given) => {
+        try {
+          track(refreshingProfile({ ...given, clock } as never));
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidOptionsError);
+          expect(`${(error as Error).message}${inspect(error, { depth: 5 })}`).not.toContain(secret);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    expect(sts.requests).toHaveLength(0);
   });
 
   describe("session({ profile })", () => {
