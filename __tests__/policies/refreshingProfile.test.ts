@@ -232,6 +232,19 @@ describe("refreshingProfile", () => {
     );
   });
 
+  it("with no region anywhere, calls STS in us-east-1 as botocore does, where the SDK would fail", async () => {
+    aws.config(
+      "[profile plain]",
+      "role_arn = arn:aws:iam::123456789012:role/Plain",
+      "source_profile = base",
+      `endpoint_url = ${sts.endpoint}`,
+    );
+    const credentials = track(refreshingProfile({ profile: "plain", clock }));
+    expect(credentials.region).toBeUndefined();
+    await credentials();
+    expect(sts.requests).toMatchObject([{ action: "AssumeRole", outcome: "ok" }]);
+  });
+
   it("serves a profile of static keys as it is, says so in status(), and calls nothing", async () => {
     aws.config("[profile base]", "region = us-east-2");
     const credentials = track(refreshingProfile({ profile: "base", clock }));

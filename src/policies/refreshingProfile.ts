@@ -233,6 +233,13 @@ const refreshRules = (
   return refreshAheadWith(defined, {});
 };
 
+/**
+ * The region of the STS calls: the profile's, else the environment's, else us-east-1, where botocore's
+ * STS client signs when no region is configured (the SDK's client would fail with "Region is missing").
+ */
+const stsRegion = (plan: ProfilePlan): string =>
+  plan.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1");
+
 /** The `AssumeRole` source of one hop, called with `caller`'s credentials. */
 const hopSource = (
   context: Context,
@@ -248,7 +255,7 @@ const hopSource = (
     durationSeconds: hop.durationSeconds,
     clock: context.clock,
     credentials: caller,
-    ...(plan.region === undefined ? {} : { region: plan.region }),
+    region: stsRegion(plan),
     ...(plan.endpoint === undefined ? {} : { clientConfig: { endpoint: plan.endpoint } }),
     ...(hop.mfaSerial === undefined || mfaCode === undefined
       ? {}
@@ -287,7 +294,7 @@ const buildChain = (context: Context, plan: ProfilePlan): Chain => {
   const source = profileSourceProvider(plan.source, {
     paths: context.paths,
     clock: context.clock,
-    region: plan.region,
+    region: stsRegion(plan),
     endpoint: plan.endpoint,
   });
   const key = planKey(plan);
