@@ -1,5 +1,10 @@
 import { mkdirSync } from "node:fs";
-import { configFilePaths, ConfigFileError, loadConfigFilesSync } from "../../src/profiles/loadConfigFiles";
+import {
+  configFilePaths,
+  ConfigFileError,
+  ConfigLoaderError,
+  loadConfigFilesSync,
+} from "../../src/profiles/loadConfigFiles";
 import { resolveProfile, selectedProfile } from "../../src/profiles/resolveProfile";
 import { awsHome, type AwsHome } from "../support/awsHome";
 
@@ -312,6 +317,21 @@ describe("resolveProfile", () => {
     expect(() => loadConfigFilesSync(configFilePaths())).toThrow(ConfigFileError);
     expect(() => loadConfigFilesSync(configFilePaths())).toThrow(
       `cannot read ${aws.home}/a-directory: EISDIR`,
+    );
+  });
+
+  it("says so when the SDK's loader cannot be run, rather than blaming a file", () => {
+    aws.config("[profile dev]", "region = eu-west-1");
+    const missing = () => "file:///nonexistent/smithy-core-config.js";
+    expect(() => loadConfigFilesSync(configFilePaths(), missing)).toThrow(ConfigLoaderError);
+    expect(() => loadConfigFilesSync(configFilePaths(), missing)).toThrow(
+      /^the SDK's config file loader \(@smithy\/core\/config\) could not be run in a worker thread to read the files now: .*nonexistent/,
+    );
+    const unresolvable = () => {
+      throw new Error("Cannot find module '@smithy/core/config'");
+    };
+    expect(() => loadConfigFilesSync(configFilePaths(), unresolvable)).toThrow(
+      "Cannot find module '@smithy/core/config'",
     );
   });
 

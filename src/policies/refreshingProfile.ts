@@ -14,6 +14,7 @@ import { withTimeoutUnchecked } from "../pipeline/withTimeout";
 import {
   configFilePaths,
   ConfigFileError,
+  ConfigLoaderError,
   loadConfigFiles,
   loadConfigFilesSync,
   type ConfigFilePaths,
@@ -391,7 +392,7 @@ export const refreshingProfileAs = (
   try {
     files = loadConfigFilesSync(paths);
   } catch (error) {
-    if (!(error instanceof ConfigFileError)) throw error;
+    if (!(error instanceof ConfigFileError || error instanceof ConfigLoaderError)) throw error;
     throw new InvalidOptionsError(subject, [{ path: "profile", rule: error.message }]);
   }
   const { plan, issues } = resolve(files);

@@ -103,9 +103,15 @@ const main = async () => {
   const { workerData } = await import("node:worker_threads");
   const { port, flag, loader, paths, texts } = workerData;
   const done = (message) => { port.postMessage(message); Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); };
+  let config;
   try {
     const imported = await import(loader);
-    const config = typeof imported.loadSharedConfigFiles === "function" ? imported : imported.default;
+    config = typeof imported.loadSharedConfigFiles === "function" ? imported : imported.default;
+  } catch (error) {
+    done({ unavailable: String(error && error.message) });
+    return;
+  }
+  try {
     config.externalDataInterceptor.interceptFile(paths.configFile, texts.configFile);
     config.externalDataInterceptor.interceptFile(paths.credentialsFile, texts.credentialsFile);
     done({ files: await config.loadSharedConfigFiles({ configFilepath: paths.configFile, filepath: paths.credentialsFile }) });
@@ -122,38 +128,66 @@ void main();
  */
 const sdkLoaderUrl = (): string => pathToFileURL(require.resolve("@smithy/core/config")).href;
 
+/**
+ * The SDK's loader could not be run at construction (a bundle that left no `@smithy/core` to import, a
+ * worker thread that would not start): nothing to do with the files, and said so.
+ *
+ * @internal
+ */
+export class ConfigLoaderError extends Error {
+  override readonly name = "ConfigLoaderError";
+  constructor(reason: string) {
+    super(
+      `the SDK's config file loader (@smithy/core/config) could not be run in a worker thread to read the files now: ${hideKeysAndTokens(reason)}; ` +
+        "a bundle must leave @smithy/core out (installed beside it) for refreshingProfile",
+    );
+  }
+}
+
 const WORKER_TIMEOUT_MS = 30_000;
 
 /**
  * Reads and parses both files now, synchronously (for construction). Throws a {@link ConfigFileError}
- * for a file that cannot be read.
+ * for a file that cannot be read, a {@link ConfigLoaderError} when the SDK's loader cannot be run
+ * (`loaderUrl` gives its module's URL; tests give another).
  *
  * @internal
  */
-export const loadConfigFilesSync = (paths: ConfigFilePaths = configFilePaths()): SharedConfigFiles => {
+export const loadConfigFilesSync = (
+  paths: ConfigFilePaths = configFilePaths(),
+  loaderUrl: () => string = sdkLoaderUrl,
+): SharedConfigFiles => {
   const texts = { configFile: readSync(paths.configFile), credentialsFile: readSync(paths.credentialsFile) };
   if (texts.configFile === "" && texts.credentialsFile === "") return { configFile: {}, credentialsFile: {} };
+  let loader: string;
+  try {
+    loader = loaderUrl();
+  } catch (error) {
+    throw new ConfigLoaderError(reasonOf(error));
+  }
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(WORKER, {
-    eval: true,
-    workerData: { port: port2, flag, loader: sdkLoaderUrl(), paths, texts },
-    transferList: [port2],
-    stdout: true,
-    stderr: true,
-  });
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { port: port2, flag, loader, paths, texts },
+      transferList: [port2],
+      stdout: true,
+      stderr: true,
+    });
+  } catch (error) {
+    port1.close();
+    throw new ConfigLoaderError(reasonOf(error));
+  }
   worker.unref();
   try {
     Atomics.wait(flag, 0, 0, WORKER_TIMEOUT_MS);
     const answer = receiveMessageOnPort(port1)?.message as
-      { files?: SharedConfigFiles; error?: string } | undefined;
-    if (answer?.files === undefined) {
-      throw new ConfigFileError(
-        paths.configFile,
-        answer?.error ?? `the SDK's loader did not answer within ${WORKER_TIMEOUT_MS} ms`,
-      );
-    }
-    return answer.files;
+      { files?: SharedConfigFiles; error?: string; unavailable?: string } | undefined;
+    if (answer?.files !== undefined) return answer.files;
+    if (answer?.error !== undefined) throw new ConfigFileError(paths.configFile, answer.error);
+    throw new ConfigLoaderError(answer?.unavailable ?? `it did not answer within ${WORKER_TIMEOUT_MS} ms`);
   } finally {
     port1.close();
     void worker.terminate();
