@@ -16,6 +16,7 @@ import { fleet } from "./fleet";
 import { hotPath } from "./hotPath";
 import { memory } from "./memory";
 import { outages } from "./outage";
+import { profileChain } from "./profileChain";
 import { sharedClients } from "./sharedClients";
 import type { Stats } from "./support";
 
@@ -35,26 +36,28 @@ interface Row {
 async function main(): Promise<void> {
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log("1/10 hot path...");
+  log("1/11 hot path...");
   const hot = await hotPath();
-  log("2/10 shared clients (local STS over HTTP)...");
+  log("2/11 shared clients (local STS over HTTP)...");
   const shared = await sharedClients();
-  log("3/10 concurrency...");
+  log("3/11 concurrency...");
   const conc = await concurrency();
-  log("4/10 blocked callers (local STS, 200 ms per refresh)...");
+  log("4/11 blocked callers (local STS, 200 ms per refresh)...");
   const blocked = await blockedCallers();
-  log("5/10 fleet simulation...");
+  log("5/11 fleet simulation...");
   const fleetResult = await fleet();
-  log("6/10 memory...");
+  log("6/11 memory...");
   const mem = await memory();
-  log("7/10 file cache (8 worker processes, local STS over HTTP)...");
+  log("7/11 file cache (8 worker processes, local STS over HTTP)...");
   const files = await fileCacheBench();
-  log("8/10 outage simulation (10,000 processes, STS down 30 minutes)...");
+  log("8/11 outage simulation (10,000 processes, STS down 30 minutes)...");
   const outage = await outages();
-  log("9/10 bundle size (esbuild, the built dist/)...");
+  log("9/11 bundle size (esbuild, the built dist/)...");
   const bundle = await bundleSizes();
-  log("10/10 import time (15 fresh processes)...");
+  log("10/11 import time (15 fresh processes)...");
   const imports = await importTime();
+  log("11/11 profile chain of two roles, 10 clients (local STS over HTTP)...");
+  const chain = await profileChain();
 
   const vsMemoize = hot.nsPerCall.ours.median / hot.nsPerCall.memoize.median;
   const vsFloor = hot.nsPerCall.ours.median / hot.nsPerCall.floor.median;
@@ -174,6 +177,14 @@ async function main(): Promise<void> {
       target: "<= 10 ms",
       met: imports.oursOverStsMs.require.median <= 10,
     },
+    {
+      benchmark: `11. STS calls per refresh cycle, profile of ${chain.hops} roles, ${chain.clients} clients`,
+      ours: fmt(chain.stsCallsPerCycle.ours, 2),
+      sdk: `fromIni ${fmt(chain.stsCallsPerCycle.sdk, 2)}`,
+      ratio: `${fmt(chain.stsCallsPerCycle.ours / chain.stsCallsPerCycle.sdk, 2)}x`,
+      target: `${chain.hops} (one per role)`,
+      met: chain.stsCallsPerCycle.ours <= chain.hops,
+    },
   ];
   log(
     `bundle, by package: ${bundle.oursByPackage.map(([name, bytes]) => `${name} ${kb(bytes)}`).join(", ")}`,
@@ -223,7 +234,7 @@ async function main(): Promise<void> {
   );
   await writeFile(
     join(__dirname, "results.json"),
-    `${JSON.stringify({ environment, rows, raw: { hotPath: hot, sharedClients: shared, concurrency: conc, blockedCallers: blocked, fleet: fleetResult, memory: mem, fileCache: files, outage, bundle, importTime: imports } }, null, 2)}\n`,
+    `${JSON.stringify({ environment, rows, raw: { hotPath: hot, sharedClients: shared, concurrency: conc, blockedCallers: blocked, fleet: fleetResult, memory: mem, fileCache: files, outage, bundle, importTime: imports, profileChain: chain } }, null, 2)}\n`,
   );
   console.log("written to bench/results.json");
   await writeCharts({ fleet: fleetResult, outage }, join(__dirname, "..", "docs"));

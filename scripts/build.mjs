@@ -371,6 +371,11 @@ const rewrite = (file, specifier) => {
 // chunk that is easy to leave behind), and only a program that uses fileCache has it, since an unused
 // fileCache.js is dropped whole.
 const deferredRequire = /require\("(proper-lockfile)"\)/g;
+const deferredSdkProviders = [
+  ["@aws-sdk/credential-provider-process", "sdkProcessProvider"],
+  ["@aws-sdk/credential-provider-sso", "sdkSsoProvider"],
+  ["@smithy/credential-provider-imds", "sdkImdsProvider"],
+];
 
 /** The names @smithy/property-provider and @smithy/core/config both export as the same value. */
 const sameInCoreConfig = new Set(
@@ -388,13 +393,25 @@ for (const file of files) {
   if (source.includes(`require("proper-lockfile")`)) {
     source = `import * as properLockfile from "proper-lockfile";\n${source.replace(deferredRequire, "properLockfile")}`;
   }
+  // The SDK's providers that a profile may need, loaded on first use in the CommonJS build: static
+  // imports here, for the same reason as proper-lockfile (only a program using refreshingProfile has them).
+  for (const [name, binding] of deferredSdkProviders) {
+    if (source.includes(`require("${name}")`)) {
+      source = `import * as ${binding} from "${name}";\n${source.split(`require("${name}")`).join(binding)}`;
+    }
+  }
+  // The URL of the SDK's config loader, which the profile reader's worker imports.
+  source = source
+    .split(`pathToFileURL(require.resolve("@smithy/core/config")).href`)
+    .join(`import.meta.resolve("@smithy/core/config")`);
   if (/\brequire\(/.test(source.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {
     throw new Error(`${relative(root, file)}: a require() that the ES module build cannot keep`);
   }
   const [imports] = parse(source);
   // From the end, so that earlier positions stay valid.
   for (const { specifier, start, end, type, importStart, importEnd } of [...imports].reverse()) {
-    if (specifier === undefined) continue;
+    // A dynamic import of an expression (the profile reader's worker source) names no module to rewrite.
+    if (specifier === undefined || specifier === null) continue;
     if (specifier === "@smithy/property-provider") {
       const names = /\{([^}]*)\}/.exec(source.slice(importStart, importEnd))?.[1]?.split(",") ?? ["*"];
       for (const name of names.map((n) => n.trim().split(/\s+as\s+/)[0]).filter(Boolean)) {

@@ -52,6 +52,13 @@ export {
   type RefreshBackoffContext,
 } from "./pipeline/refreshBackoff";
 export { refreshing, type RefreshPolicyOptions } from "./policies/refreshing";
+export {
+  refreshingProfile,
+  type ProfileRefreshStatus,
+  type ProfileSessionOptions,
+  type RefreshingProfileOptions,
+  type RefreshingProfileProvider,
+} from "./policies/refreshingProfile";
 export { refreshingRole, type RefreshingRoleOptions } from "./policies/refreshingRole";
 export { refreshingWebIdentity, type RefreshingWebIdentityOptions } from "./policies/refreshingWebIdentity";
 export {

@@ -18,6 +18,11 @@ import {
   refreshPolicyProps,
   type RefreshPolicyOptions,
 } from "./refreshing";
+import {
+  refreshingProfileAs,
+  type ProfileSessionOptions,
+  type RefreshingProfileProvider,
+} from "./refreshingProfile";
 import { refreshingRoleAs, type RefreshingRoleOptions } from "./refreshingRole";
 import { refreshingWebIdentityAs, type RefreshingWebIdentityOptions } from "./refreshingWebIdentity";
 import { clientCache } from "./clientCache";
@@ -37,8 +42,10 @@ import { sessionWhoami } from "./whoami";
  * @category Ready-made
  * @since 0.1.0
  */
-export type SessionOptions = (RefreshingRoleOptions | RefreshingWebIdentityOptions | SourceSessionOptions) & {
-  /** The region of the clients, and of STS unless `stsClient` is given. */
+export type SessionOptions = (
+  RefreshingRoleOptions | RefreshingWebIdentityOptions | SourceSessionOptions | ProfileSessionOptions
+) & {
+  /** The region of the clients, and of STS unless `stsClient` is given (with `profile`: the profile's region by default). */
   readonly region?: string | undefined;
   /**
    * How many clients {@link Session.client} keeps, the least recently used dropped first: a config
@@ -211,6 +218,28 @@ const roleCredentials = (options: SessionOptions): RefreshingProvider => {
 };
 
 /**
+ * A session's credentials from a profile of the shared config files: the profile's options are
+ * checked by refreshingProfile, the session's own here, and one error names every problem of both.
+ */
+const profileCredentials = (options: SessionOptions): RefreshingProfileProvider => {
+  const { region, clientCacheSize, ...rest } = options;
+  const own = SessionPropsCodec.decode({ region, clientCacheSize });
+  const issues: OptionIssue[] = own._tag === "Left" ? toIssues(own.left) : [];
+  let credentials: RefreshingProfileProvider | undefined;
+  try {
+    credentials = refreshingProfileAs(rest, "session");
+  } catch (error) {
+    if (!(error instanceof InvalidOptionsError)) throw error;
+    issues.push(...error.issues);
+  }
+  if (credentials === undefined || issues.length > 0) {
+    credentials?.dispose();
+    throw new InvalidOptionsError("session", issues);
+  }
+  return credentials;
+};
+
+/**
  * One self-refreshing role session for a whole program, like boto3-refresh-session's
  * `AutoRefreshableSession`: it builds SDK clients that all share one {@link refreshingRole}, so there
  * is one STS call per refresh however many clients and requests there are.
@@ -237,8 +266,17 @@ export const session = (options: SessionOptions): Session => {
     // Through the codec, for the same message as every other options object that is not one.
     decodeOptions("session", SourceSessionOptionsCodec, given);
   }
-  const { region, clientCacheSize, ...rest } = options;
-  const credentials = "source" in rest ? sourceCredentials(options) : roleCredentials(options);
+  const { clientCacheSize, ...rest } = options;
+  let region = options.region;
+  let credentials: RefreshingProvider;
+  if ("profile" in rest) {
+    // A profile of the shared config files: its role chain, and its region unless one is given.
+    const fromProfile = profileCredentials(options);
+    credentials = fromProfile;
+    region ??= fromProfile.region;
+  } else {
+    credentials = "source" in rest ? sourceCredentials(options) : roleCredentials(options);
+  }
   // One plugin for every client: they share the credentials, so they share what was learnt about keys.
   const rejectionPlugin = getCredentialRejectionPlugin(credentials, {
     onEvent: options.onEvent,
