@@ -78,3 +78,9 @@ export { sharedCache, type SharedCache } from "./cache/sharedCache";
 export { withCache, type CacheEvent, type WithCacheOptions } from "./cache/withCache";
 export { withExpiryBuffer } from "./pipeline/withExpiryBuffer";
 export { withTimeout, type WithTimeoutOptions } from "./pipeline/withTimeout";
+export {
+  serveCredentials,
+  type CredentialServer,
+  type CredentialServerEvent,
+  type ServeCredentialsOptions,
+} from "./server/serveCredentials";
