@@ -46,7 +46,12 @@ const SERVE_OPTIONS = { ...ROLE_OPTIONS, quiet: { type: "boolean", short: "q" } 
 const reasonOf = (error: unknown): string => {
   const { code, message } = error as { code?: string; message?: string };
   const quoted = /'([^']*)'/.exec(message ?? "")?.[1] ?? "";
-  const name = quoted.split(" ")[0] ?? "";
+  // "--role-arn <value>", "-h, --help", "--foo": the long name if there is one.
+  const name =
+    quoted
+      .split(/[ ,]+/)
+      .filter((part) => part.startsWith("-"))
+      .pop() ?? "";
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown option ${name}`;
