@@ -38,10 +38,12 @@ export const describeRefreshFailure = (event: RefreshEvent): string | undefined 
  */
 export const runExec = async (flags: ParsedFlags, io: CliIo): Promise<number> => {
   const [command = "", ...args] = flags.command;
+  // Refresh failures are told once the command runs; a failure of the first fetch is told below.
+  let running = false;
   const provider = providerFromFlags(flags.role, {
     onEvent: (event) => {
       const line = describeRefreshFailure(event);
-      if (line !== undefined) io.stderr(line);
+      if (line !== undefined && running) io.stderr(line);
     },
   });
   try {
@@ -60,6 +62,7 @@ export const runExec = async (flags: ParsedFlags, io: CliIo): Promise<number> =>
       );
       return 1;
     }
+    running = true;
     const region = await resolveRegion(flags.role.region, io.env);
     const server = await serveCredentials(provider, {
       environment: io.env,

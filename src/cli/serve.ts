@@ -23,6 +23,8 @@ export const runServe = async (
   stopped?: Promise<unknown>,
 ): Promise<number> => {
   let refreshes = 0;
+  // Refresh failures are told once serving; a failure of the first fetch is told below.
+  let serving = false;
   let served = (): number => 0;
   const status = (): void => {
     if (flags.quiet) return;
@@ -39,7 +41,7 @@ export const runServe = async (
         queueMicrotask(status);
       }
       const line = describeRefreshFailure(event);
-      if (line !== undefined && !flags.quiet) io.stderr(line);
+      if (line !== undefined && !flags.quiet && serving) io.stderr(line);
     },
   });
   try {
@@ -51,6 +53,7 @@ export const runServe = async (
       );
       return 1;
     }
+    serving = true;
     const region = await resolveRegion(flags.role.region, io.env);
     const server = await serveCredentials(provider, {
       environment: io.env,
