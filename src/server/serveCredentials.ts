@@ -13,7 +13,8 @@ import { childEnvironment } from "./childEnvironment";
 /**
  * What a credentials endpoint tells `onEvent`; never a secret, never the token.
  *
- * - `served`: a request with the token was answered with credentials.
+ * - `served`: a request with the token was answered with credentials, `durationMs` after it arrived
+ *   (the time the endpoint took, the provider's call included).
  * - `denied`: a request was answered 403: it had no token (`no-token`), another one (`wrong-token`),
  *   or named a host other than the endpoint's (`wrong-host`, as a DNS rebinding attack would).
  * - `failed`: the provider failed; the request was answered 500 with the message (keys and tokens
@@ -31,7 +32,7 @@ import { childEnvironment } from "./childEnvironment";
  * @since 0.2.0
  */
 export type CredentialServerEvent =
-  | { readonly type: "served" }
+  | { readonly type: "served"; readonly durationMs: number }
   | { readonly type: "denied"; readonly reason: "no-token" | "wrong-token" | "wrong-host" }
   | { readonly type: "failed"; readonly message: string };
 
@@ -194,6 +195,7 @@ export const serveCredentials = async (
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const started = performance.now();
     if (!hosts.includes(request.headers.host ?? "")) {
       deny(response, "wrong-host");
       return;
@@ -214,7 +216,6 @@ export const serveCredentials = async (
     try {
       const credentials = await provider();
       counts.served++;
-      onEvent?.({ type: "served" });
       sendJson(response, 200, {
         AccessKeyId: credentials.accessKeyId,
         SecretAccessKey: credentials.secretAccessKey,
@@ -222,6 +223,7 @@ export const serveCredentials = async (
         ...(credentials.expiration === undefined ? {} : { Expiration: credentials.expiration.toISOString() }),
         ...(credentials.accountId === undefined ? {} : { AccountId: credentials.accountId }),
       });
+      onEvent?.({ type: "served", durationMs: performance.now() - started });
     } catch (error) {
       counts.failed++;
       const message = hideKeysAndTokens(describeError(error));
