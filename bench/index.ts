@@ -4,7 +4,7 @@
  * to bench/results.json. Nothing here is filtered or hard-coded: what is printed is what was measured.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { blockedCallers } from "./blockedCallers";
 import { bundleSizes } from "./bundle";
@@ -75,7 +75,14 @@ const onlyCredentialServer = async (): Promise<void> => {
   recorded.rows = [...recorded.rows.filter((row) => !row.benchmark.startsWith("11. ")), ...rows];
   recorded.raw.credentialServer = {
     ...result,
-    measured: { date: new Date().toISOString(), node: process.version, cpus: cpus().length, alone: true },
+    measured: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      // The machine is shared: its load says how much of a tail is other processes' doing.
+      loadAverage: loadavg(),
+      alone: true,
+    },
   };
   await writeFile(path, `${JSON.stringify(recorded, null, 2)}\n`);
   console.log("row 11 written to bench/results.json");
