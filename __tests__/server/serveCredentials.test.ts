@@ -49,9 +49,17 @@ describe("serveCredentials", () => {
   });
 
   it("answers a request carrying the token with AccessKeyId, SecretAccessKey, Token and an ISO 8601 Expiration", async () => {
-    server = await serveCredentials(fromFunction(() => Promise.resolve(credentials)));
+    const events: CredentialServerEvent[] = [];
+    server = await serveCredentials(
+      fromFunction(() => Promise.resolve(credentials)),
+      {
+        onEvent: (event) => events.push(event),
+      },
+    );
     const answer = await get(server.url, { authorization: server.token });
     expect(answer.status).toBe(200);
+    expect(events).toEqual([{ type: "served", durationMs: expect.any(Number) }]);
+    expect(JSON.stringify(events)).not.toContain(SECRET);
     expect(answer.contentType).toBe("application/json");
     expect(JSON.parse(answer.body)).toEqual({
       AccessKeyId: "ASIASERVEDKEY0000001",
