@@ -14,6 +14,18 @@ import { resolveRegion } from "./resolveRegion";
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
+ * Whether a signal exec received is passed on. Ctrl-C in a terminal sends SIGINT to the whole
+ * foreground process group, the command included: passing it on too would deliver it twice, and
+ * Terraform takes a second interrupt as "exit immediately, data loss may occur" (the bug terragrunt
+ * fixed in gruntwork-io/terragrunt#2559). So in a terminal SIGINT is left to the terminal; elsewhere
+ * (CI, a supervisor, `kill`) every signal is passed on.
+ *
+ * @internal
+ */
+export const forwards = (signal: NodeJS.Signals, inTerminal: boolean): boolean =>
+  !(signal === "SIGINT" && inTerminal);
+
+/**
  * A refresh failure, for standard error: the error's message has no secret (CredentialRefreshError
  * hides them), and is passed through hideKeysAndTokens again all the same.
  *
@@ -87,8 +99,9 @@ const runChild = (
 ): Promise<number> =>
   new Promise<number>((resolve) => {
     const child = spawn(command, args, { env, stdio: "inherit" });
+    const inTerminal = [process.stdin, process.stdout, process.stderr].some((stream) => stream.isTTY);
     const forward = (signal: NodeJS.Signals): void => {
-      child.kill(signal);
+      if (forwards(signal, inTerminal)) child.kill(signal);
     };
     for (const signal of FORWARDED) process.on(signal, forward);
     let settled = false;

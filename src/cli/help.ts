@@ -41,7 +41,8 @@ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE,
 AWS_CREDENTIAL_FILE, AWS_SDK_LOAD_CONFIG; and AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE and
 BOTO_CONFIG point at the null device (the ~/.aws files would win over the endpoint).
 
-Signals (SIGINT, SIGTERM, SIGHUP) are passed to COMMAND. The exit status is COMMAND's (128 + the
+Signals (SIGINT, SIGTERM, SIGHUP) are passed to COMMAND; in a terminal, Ctrl-C's SIGINT reaches
+COMMAND from the terminal itself and is not sent twice. The exit status is COMMAND's (128 + the
 signal's number if a signal ended it); 127 if COMMAND is not found, 126 if it cannot be run, 2 for
 bad usage, 1 if no credentials could be had (COMMAND is then not run).
 
