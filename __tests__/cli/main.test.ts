@@ -122,6 +122,10 @@ describe("aws-refresh-session (in process)", () => {
     expect(stderr).toBe("aws-refresh-session: no-such-command-ars: command not found\n");
     const path = await run(["exec", "--role-arn", ARN, "--", "./no/such/file"]);
     expect(path.status).toBe(127);
+    // After --, --help is the command's, not exec's.
+    const help = await run(["exec", "--role-arn", ARN, "--", "no-such-command-ars", "--help"]);
+    expect(help.status).toBe(127);
+    expect(help.stdout).toBe("");
   });
 
   it("exec of a file that is not executable: status 126", async () => {
