@@ -50,6 +50,8 @@ export const describeRefreshFailure = (event: RefreshEvent): string | undefined 
  */
 export const runExec = async (flags: ParsedFlags, io: CliIo): Promise<number> => {
   const [command = "", ...args] = flags.command;
+  // How the command is named on standard error: a name is no secret, but a path could hold one.
+  const shown = hideKeysAndTokens(command);
   // Refresh failures are told once the command runs; a failure of the first fetch is told below.
   let running = false;
   const provider = providerFromFlags(flags.role, {
@@ -62,7 +64,7 @@ export const runExec = async (flags: ParsedFlags, io: CliIo): Promise<number> =>
     const found = findCommand(command, io.env);
     if (found !== "found") {
       io.stderr(
-        `aws-refresh-session: ${command}: ${found === "missing" ? "command not found" : "permission denied (not an executable file)"}\n`,
+        `aws-refresh-session: ${shown}: ${found === "missing" ? "command not found" : "permission denied (not an executable file)"}\n`,
       );
       return found === "missing" ? 127 : 126;
     }
@@ -70,7 +72,7 @@ export const runExec = async (flags: ParsedFlags, io: CliIo): Promise<number> =>
       await provider();
     } catch (error) {
       io.stderr(
-        `aws-refresh-session: no credentials for the role, so ${command} was not run: ${hideKeysAndTokens(describeError(error))}\n`,
+        `aws-refresh-session: no credentials for the role, so ${shown} was not run: ${hideKeysAndTokens(describeError(error))}\n`,
       );
       return 1;
     }
@@ -81,7 +83,7 @@ export const runExec = async (flags: ParsedFlags, io: CliIo): Promise<number> =>
       ...(region === undefined ? {} : { region }),
     });
     try {
-      return await runChild(command, args, server.env, io);
+      return await runChild(command, shown, args, server.env, io);
     } finally {
       await server.close();
     }
@@ -93,6 +95,7 @@ export const runExec = async (flags: ParsedFlags, io: CliIo): Promise<number> =>
 /** Runs the command with `env`, passing signals on; resolves with its exit status. */
 const runChild = (
   command: string,
+  shown: string,
   args: readonly string[],
   env: Readonly<Record<string, string>>,
   io: CliIo,
@@ -115,7 +118,7 @@ const runChild = (
       // Found on the PATH a moment ago, gone or unrunnable now (or on Windows, where there is no lookup).
       const missing = error.code === "ENOENT";
       io.stderr(
-        `aws-refresh-session: ${command}: ${missing ? "command not found" : `cannot be run (${error.code ?? error.name})`}\n`,
+        `aws-refresh-session: ${shown}: ${missing ? "command not found" : `cannot be run (${error.code ?? error.name})`}\n`,
       );
       settle(missing ? 127 : 126);
     });

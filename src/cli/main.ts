@@ -11,7 +11,7 @@ import { UsageError } from "./UsageError";
 const COMMANDS = {
   exec: runExec,
   "credential-process": runCredentialProcess,
-  serve: (flags: ParsedFlags, io: CliIo) => runServe(flags, io),
+  serve: runServe,
 } as const;
 
 type Command = keyof typeof COMMANDS;

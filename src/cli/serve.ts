@@ -17,11 +17,7 @@ const STOPPING = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
  *
  * @internal
  */
-export const runServe = async (
-  flags: ParsedFlags,
-  io: CliIo,
-  stopped?: Promise<unknown>,
-): Promise<number> => {
+export const runServe = async (flags: ParsedFlags, io: CliIo): Promise<number> => {
   let refreshes = 0;
   // Refresh failures are told once serving; a failure of the first fetch is told below.
   let serving = false;
@@ -61,17 +57,18 @@ export const runServe = async (
     });
     served = () => server.stats().served;
     try {
+      // Listening before the lines are printed: whoever reads them may stop us at once.
+      const stopped = new Promise<void>((resolve) => {
+        const stop = (): void => {
+          for (const signal of STOPPING) process.off(signal, stop);
+          resolve();
+        };
+        for (const signal of STOPPING) process.on(signal, stop);
+      });
       io.stdout(
         `export AWS_CONTAINER_CREDENTIALS_FULL_URI=${server.url}\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN=${server.token}\n`,
       );
-      await (stopped ??
-        new Promise<void>((resolve) => {
-          const stop = (): void => {
-            for (const signal of STOPPING) process.off(signal, stop);
-            resolve();
-          };
-          for (const signal of STOPPING) process.on(signal, stop);
-        }));
+      await stopped;
       return 0;
     } finally {
       await server.close();
