@@ -104,6 +104,15 @@ describe("credential-process against the local STS", () => {
     expect(sts.counts.AssumeRole).toBe(1);
   }, 60_000);
 
+  it("without --role-session-name too: the generated name is no part of the cache's key", async () => {
+    const flags = ["credential-process", "--role-arn", ROLE, "--region", region];
+    const first = await runCli(cli.path, flags, env());
+    const second = await runCli(cli.path, flags, env());
+    expect([first.status, second.status]).toEqual([0, 0]);
+    expect(JSON.parse(second.stdout)).toEqual(JSON.parse(first.stdout));
+    expect(sts.counts.AssumeRole).toBe(1);
+  }, 60_000);
+
   it("fails with status 1 and the reason on standard error, never a secret, and prints nothing", async () => {
     const wrong = "wrong-secret-Abc123456789xyzXYZ";
     const failed = await runCli(cli.path, ["credential-process", ...roleFlags], env(wrong));
