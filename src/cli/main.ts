@@ -26,6 +26,9 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   profile: "--profile",
 };
 
+/** A rule of the library's option checks after a flag: "an integer from 900..." reads "must be ...". */
+const ruleText = (rule: string): string => (/^(an?|\d)\b/.test(rule) ? ` must be ${rule}` : `: ${rule}`);
+
 const usage = (io: CliIo, command: Command | undefined, reason: string): number => {
   const name = command === undefined ? "aws-refresh-session" : `aws-refresh-session ${command}`;
   io.stderr(`${name}: ${reason}\nSee '${name} --help'.\n`);
@@ -78,7 +81,7 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
       return usage(
         io,
         command,
-        error.issues.map((issue) => `${FLAG_OF[issue.path] ?? issue.path} ${issue.rule}`).join("; "),
+        error.issues.map(({ path, rule }) => `${FLAG_OF[path] ?? path}${ruleText(rule)}`).join("; "),
       );
     }
     throw error;
