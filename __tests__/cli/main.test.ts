@@ -87,8 +87,11 @@ describe("aws-refresh-session (in process)", () => {
       ["credential-process", "--role-arn", ARN, "--duration-seconds", "1h"],
       "--duration-seconds must be a whole number",
     ],
-    [["credential-process", "--role-arn", ARN, "--duration-seconds", "60"], "--duration-seconds "],
-    [["credential-process", "--role-arn", "not-an-arn"], "--role-arn "],
+    [
+      ["credential-process", "--role-arn", ARN, "--duration-seconds", "60"],
+      "--duration-seconds must be an integer from 900 to 43200 (got 60)",
+    ],
+    [["credential-process", "--role-arn", "not-an-arn"], "--role-arn must be an IAM role ARN"],
     [["serve", "--profile", "dev", "--role-arn", ARN], "--profile and --role-arn exclude each other"],
   ])("%j is bad usage: status 2, %s, and a pointer to --help", async (argv, reason) => {
     const { status, stdout, stderr } = await run(argv);
