@@ -57,4 +57,17 @@ describe("the public surface", () => {
       expect(Object.keys(module).sort()).toEqual(snapshot[entry]?.values);
     }
   });
+
+  it("the entries do not load the command's code (src/cli), which is bundled on its own", () => {
+    jest.isolateModules(() => {
+      /* eslint-disable @typescript-eslint/no-require-imports -- what loading the entries loads */
+      require("../src");
+      require("../src/testing");
+      require("../src/fp");
+      /* eslint-enable @typescript-eslint/no-require-imports */
+    });
+    const loaded = Object.keys(require.cache).map((file) => file.split("\\").join("/"));
+    expect(loaded.filter((file) => file.includes("/src/server/"))).not.toHaveLength(0);
+    expect(loaded.filter((file) => file.includes("/src/cli/"))).toEqual([]);
+  });
 });

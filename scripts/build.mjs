@@ -298,6 +298,26 @@ for (const [entry, part] of Object.entries(parts)) {
   );
 }
 
+// The command (package.json `bin`): a bundle of its own, so that no entry of the library loads its
+// code; it carries its own copy of the parts of the library it uses. tsc's output for it is dropped.
+await rm(join(cjs, "cli"), { recursive: true, force: true });
+await rm(join(root, "dist", "esm", "cli"), { recursive: true, force: true });
+await build({
+  entryPoints: [join(root, "src", "cli", "bin.ts")],
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  banner: { js: "#!/usr/bin/env node" },
+  target: "node20",
+  keepNames: true,
+  mainFields: ["module", "main"],
+  external: ["@aws-sdk/*", "@smithy/*", "proper-lockfile"],
+  outfile: join(root, "dist", "bin", "aws-refresh-session.js"),
+  logLevel: "warning",
+  plugins: [pureIoTs],
+});
+console.log("dist/bin/aws-refresh-session.js: the command");
+
 // 2. Node's `import`: wrappers beside the CommonJS entries.
 for (const entry of entries) {
   const cjsPath = join(root, "dist", "cjs", `${entry}.js`);

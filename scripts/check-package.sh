@@ -120,6 +120,34 @@ node --input-type=module -e '
   console.log(`import: works, and assumed a role against the local STS (${issued.accessKeyId.slice(0, 4)}...)`);
 '
 
+echo "== the command (bin) as installed from the tarball"
+bin=./node_modules/.bin/aws-refresh-session
+"$bin" --help > /dev/null
+for command in exec credential-process serve; do "$bin" "$command" --help > /dev/null; done
+set +e
+"$bin" exec --no-such-flag > /dev/null 2>&1
+usage_status=$?
+set -e
+if [ "$usage_status" -ne 2 ]; then echo "the command: bad usage gave status $usage_status, not 2" >&2; exit 1; fi
+node --input-type=module -e '
+  import { execFile } from "node:child_process";
+  import { promisify } from "node:util";
+  import { localSts } from "aws-refresh-session/testing";
+  // Asynchronous runs: the local STS answers from this process.
+  const run = promisify(execFile);
+  const sts = await localSts();
+  const env = { ...process.env, HOME: process.cwd(), AWS_ACCESS_KEY_ID: sts.rootCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: sts.rootCredentials.secretAccessKey, AWS_ENDPOINT_URL: sts.endpoint };
+  const role = ["--role-arn", "arn:aws:iam::123456789012:role/packaged", "--region", "us-east-1"];
+  const bin = "./node_modules/.bin/aws-refresh-session";
+  const answer = JSON.parse((await run(bin, ["credential-process", ...role], { env })).stdout);
+  if (answer.Version !== 1 || !answer.AccessKeyId.startsWith("ASIA")) { console.error("credential-process:", Object.keys(answer)); process.exit(1); }
+  const status = await run(bin, ["exec", ...role, "--", "node", "-e", "process.exit(process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI.startsWith(\"http://127.0.0.1:\") ? 7 : 1)"], { env }).then(() => 0, (error) => error.code);
+  await sts.close();
+  if (status !== 7) { console.error("exec: status", status); process.exit(1); }
+  console.log("the command: --help, status 2 for bad usage, credential-process and exec (status 7 passed through) work from the tarball");
+'
+
+
 echo "== bundlers: the ES module build, tree-shaken, and instanceof across both builds"
 # A handler that uses only refreshingRole, bundled as Lambda users bundle it: it must come from the ES
 # module build ("module" condition) and carry none of the container, web identity, cache or fp code.

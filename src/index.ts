@@ -88,3 +88,9 @@ export { withCache, type CacheEvent, type WithCacheOptions } from "./cache/withC
 export { whoami, type RoleSessionProvider, type WhoamiOptions } from "./policies/whoami";
 export type { CallerIdentity } from "./core/callerIdentity";
 export { withTimeout, type WithTimeoutOptions } from "./pipeline/withTimeout";
+export {
+  serveCredentials,
+  type CredentialServer,
+  type CredentialServerEvent,
+  type ServeCredentialsOptions,
+} from "./server/serveCredentials";

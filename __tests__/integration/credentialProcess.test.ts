@@ -1,0 +1,149 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { localSts, type LocalSts } from "../../src/testing";
+import { awsCliMissing } from "../support/children";
+import { buildCli, cleanEnv, runCli } from "../support/cli";
+import { callerCredentials, describeWithMoto, motoEndpoint } from "../support/motoEnv";
+
+const region = "us-east-1";
+const ROLE = "arn:aws:iam::123456789012:role/cp-reader";
+const ARN = "arn:aws:sts::123456789012:assumed-role/cp-reader/cp-test";
+const run = promisify(execFile);
+const root = join(__dirname, "..", "..");
+
+const missing = awsCliMissing();
+if (missing !== undefined) console.warn(`[aws-refresh-session] skipped: ${missing}`);
+const describeWithCli = missing === undefined ? describe : describe.skip;
+
+let cli: { path: string; remove: () => void };
+let home: string;
+beforeAll(async () => {
+  cli = await buildCli();
+});
+afterAll(() => {
+  cli.remove();
+});
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), "ars-cp-home-"));
+  mkdirSync(join(home, ".aws"));
+});
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+const roleFlags = ["--role-arn", ROLE, "--role-session-name", "cp-test", "--region", region];
+
+/** A `credential_process` profile that runs the command with the caller's keys (as a CI job has them). */
+const writeProfile = (caller: { accessKeyId: string; secretAccessKey: string }): void => {
+  const command = [
+    "/usr/bin/env",
+    `AWS_ACCESS_KEY_ID=${caller.accessKeyId}`,
+    `AWS_SECRET_ACCESS_KEY=${caller.secretAccessKey}`,
+    `NODE_PATH=${join(root, "node_modules")}`,
+    process.execPath,
+    cli.path,
+    "credential-process",
+    ...roleFlags,
+  ].join(" ");
+  writeFileSync(
+    join(home, ".aws", "config"),
+    `[profile reader]\ncredential_process = ${command}\nregion = ${region}\n`,
+  );
+};
+
+/** `aws sts get-caller-identity --profile reader`, as the user of `home`, against `endpoint`. */
+const cliIdentity = async (endpoint: string): Promise<string> => {
+  const { stdout } = await run(
+    "aws",
+    ["sts", "get-caller-identity", "--profile", "reader", "--output", "json"],
+    {
+      env: cleanEnv(home, { AWS_CONFIG_FILE: join(home, ".aws", "config"), AWS_ENDPOINT_URL: endpoint }),
+      timeout: 60_000,
+    },
+  );
+  return (JSON.parse(stdout) as { Arn: string }).Arn;
+};
+
+describe("credential-process against the local STS", () => {
+  let sts: LocalSts;
+  beforeEach(async () => {
+    sts = await localSts();
+  });
+  afterEach(async () => {
+    await sts.close();
+  });
+
+  const env = (secretAccessKey = sts.rootCredentials.secretAccessKey) =>
+    cleanEnv(home, {
+      AWS_ACCESS_KEY_ID: sts.rootCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secretAccessKey,
+      AWS_ENDPOINT_URL: sts.endpoint,
+    });
+
+  it("prints a Version 1 answer, and a second run reads the AWS CLI's cache instead of calling STS", async () => {
+    const first = await runCli(cli.path, ["credential-process", ...roleFlags], env());
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    const answer = JSON.parse(first.stdout) as Record<string, unknown>;
+    const [issued] = sts.issued;
+    expect(answer).toEqual({
+      Version: 1,
+      AccessKeyId: issued?.accessKeyId,
+      SecretAccessKey: issued?.secretAccessKey,
+      SessionToken: issued?.sessionToken,
+      Expiration: issued?.expiration.toISOString(),
+    });
+    expect(readdirSync(join(home, ".aws", "cli", "cache")).filter((f) => f.endsWith(".json"))).toHaveLength(
+      1,
+    );
+    const second = await runCli(cli.path, ["credential-process", ...roleFlags], env());
+    expect(JSON.parse(second.stdout)).toEqual(answer);
+    expect(sts.counts.AssumeRole).toBe(1);
+  }, 60_000);
+
+  it("without --role-session-name too: the generated name is no part of the cache's key", async () => {
+    const flags = ["credential-process", "--role-arn", ROLE, "--region", region];
+    const first = await runCli(cli.path, flags, env());
+    const second = await runCli(cli.path, flags, env());
+    expect([first.status, second.status]).toEqual([0, 0]);
+    expect(JSON.parse(second.stdout)).toEqual(JSON.parse(first.stdout));
+    expect(sts.counts.AssumeRole).toBe(1);
+  }, 60_000);
+
+  it("fails with status 1 and the reason on standard error, never a secret, and prints nothing", async () => {
+    const wrong = "wrong-secret-Abc123456789xyzXYZ";
+    const failed = await runCli(cli.path, ["credential-process", ...roleFlags], env(wrong));
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toBe("");
+    expect(failed.stderr).toMatch(
+      /^aws-refresh-session: no credentials for the role: .*SignatureDoesNotMatch/,
+    );
+    expect(failed.stderr).not.toContain(wrong);
+    expect(failed.stderr).not.toContain(sts.rootCredentials.secretAccessKey);
+  }, 60_000);
+
+  describeWithCli("as the AWS CLI's credential_process", () => {
+    it("the CLI acts as the role; ten runs in a row make one AssumeRole call", async () => {
+      writeProfile(sts.rootCredentials);
+      const arns: string[] = [];
+      for (let i = 0; i < 10; i++) arns.push(await cliIdentity(sts.endpoint));
+      expect(arns).toEqual(Array.from({ length: 10 }, () => ARN));
+      expect(sts.counts.AssumeRole).toBe(1);
+      expect(sts.counts.GetCallerIdentity).toBe(10);
+      expect(sts.rejections).toEqual({});
+      console.log(`credential_process: 10 AWS CLI runs, ${sts.counts.AssumeRole} AssumeRole call`);
+    }, 180_000);
+  });
+});
+
+const describeWithMotoAndCli = missing === undefined ? describeWithMoto : describe.skip;
+
+describeWithMotoAndCli("credential-process against moto", () => {
+  it("the AWS CLI acts as the role through a credential_process profile", async () => {
+    writeProfile(callerCredentials);
+    expect(await cliIdentity(motoEndpoint ?? "")).toBe(ARN);
+  }, 120_000);
+});

@@ -1,0 +1,24 @@
+import { fileCache } from "../cache/fileCache";
+import type { RefreshingProvider } from "../pipeline/refreshAhead";
+import type { RefreshPolicyOptions } from "../policies/refreshing";
+import { refreshingProfile } from "../policies/refreshingProfile";
+import { refreshingRole } from "../policies/refreshingRole";
+import type { RoleFlags } from "./parseFlags";
+
+/**
+ * The one place where the command's flags become a provider: a refreshing role session, shared with
+ * the AWS CLI and every other process of this user through the file cache (`~/.aws/cli/cache`). The
+ * caller's own credentials come from the SDK's default chain. Bad values throw the library's
+ * InvalidOptionsError, which the command reports as bad usage.
+ *
+ * @internal
+ */
+export const providerFromFlags = (
+  flags: RoleFlags,
+  policy: Pick<RefreshPolicyOptions, "onEvent"> = {},
+): RefreshingProvider => {
+  const { profile, roleArn, region, ...role } = flags;
+  // With a profile, STS's region and endpoint are the profile's; --region is the child's alone.
+  if (profile !== undefined) return refreshingProfile({ profile, cache: fileCache(), ...policy });
+  return refreshingRole({ roleArn: roleArn ?? "", region, ...role, cache: fileCache(), ...policy });
+};
