@@ -88,8 +88,18 @@ const plant = (content: string, mode = 0o600): string => {
 };
 
 describe("fileCache", () => {
+  it("finds the AWS CLI's directory under HOME, as the CLI's expanduser does", () => {
+    const saved = process.env.HOME;
+    process.env.HOME = join(root, "elsewhere");
+    try {
+      expect(fileCache().directory).toBe(join(root, "elsewhere", ".aws", "cli", "cache"));
+    } finally {
+      process.env.HOME = saved;
+    }
+  });
+
   it("defaults to the AWS CLI's directory, and touches nothing before it is used", () => {
-    expect(fileCache().directory).toBe(join(homedir(), ".aws", "cli", "cache"));
+    expect(fileCache().directory).toBe(join(process.env.HOME || homedir(), ".aws", "cli", "cache"));
     fileCache({ directory });
     expect(() => statSync(join(root, "home"))).toThrow(/ENOENT/);
   });

@@ -94,6 +94,10 @@ describe("aws-refresh-session (in process)", () => {
     ],
     [["credential-process", "--role-arn", "not-an-arn"], "--role-arn must be an IAM role ARN"],
     [["serve", "--profile", "dev", "--role-arn", ARN], "--profile and --role-arn exclude each other"],
+    [
+      ["serve", "--role-arn", ARN, "--mandatory-window-seconds", "a minute"],
+      "--mandatory-window-seconds must be a number of seconds",
+    ],
   ])("%j is bad usage: status 2, %s, and a pointer to --help", async (argv, reason) => {
     const { status, stdout, stderr } = await run(argv);
     expect(status).toBe(2);

@@ -68,7 +68,20 @@ const exec = (
 ): Promise<CliRun> =>
   runCli(
     cli.path,
-    ["exec", "--role-arn", ROLE, "--role-session-name", "exec-test", "--region", region, "--", ...args],
+    [
+      "exec",
+      "--role-arn",
+      ROLE,
+      "--role-session-name",
+      "exec-test",
+      "--region",
+      region,
+      // The test's credentials live 3 s: below the default one-minute window they would be refused.
+      "--mandatory-window-seconds",
+      "1",
+      "--",
+      ...args,
+    ],
     cleanEnv(home, {
       AWS_ACCESS_KEY_ID: caller.accessKeyId,
       AWS_SECRET_ACCESS_KEY: caller.secretAccessKey,

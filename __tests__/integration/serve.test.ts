@@ -38,7 +38,7 @@ const serve = (
   const exported = new Promise<Record<string, string>>((resolve) => (resolveExported = resolve));
   const done = runCli(
     cli.path,
-    ["serve", "--role-arn", ROLE, "--region", region, ...extra],
+    ["serve", "--role-arn", ROLE, "--region", region, "--mandatory-window-seconds", "1", ...extra],
     cleanEnv(home, {
       AWS_ACCESS_KEY_ID: sts.rootCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: sts.rootCredentials.secretAccessKey,

@@ -276,7 +276,9 @@ export const fileCache = (options: FileCacheOptions = {}): FileCache => {
       },
     ]);
   }
-  const directory = decoded.directory ?? join(homedir(), ".aws", "cli", "cache");
+  // HOME first, as the AWS CLI's expanduser("~") and the SDK's getHomeDir() read it: the CLI and this
+  // library must agree on the directory whatever HOME a program or a test sets.
+  const directory = decoded.directory ?? join(process.env.HOME || homedir(), ".aws", "cli", "cache");
   const clock = decoded.clock ?? systemClock;
 
   /**

@@ -10,6 +10,9 @@ const ROLE_FLAGS = `Role flags:
   --duration-seconds N        lifetime of each session, 900 to 43200 (default: STS's 3600)
   --region REGION             the STS region, and the region given to the command
   --profile NAME              a profile of ~/.aws/config instead of --role-arn
+  --mandatory-window-seconds N
+                              replace credentials this long before they expire (default 60);
+                              lower it only for credentials that live less than a minute
   -h, --help                  this help
 
 The caller's credentials come from the AWS SDK's default chain (environment, ~/.aws files, SSO,

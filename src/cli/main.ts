@@ -24,6 +24,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   durationSeconds: "--duration-seconds",
   region: "--region",
   profile: "--profile",
+  mandatoryWindowMs: "--mandatory-window-seconds",
 };
 
 /** A rule of the library's option checks after a flag: "an integer from 900..." reads "must be ...". */

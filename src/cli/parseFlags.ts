@@ -14,6 +14,8 @@ export interface RoleFlags {
   readonly durationSeconds?: number | undefined;
   readonly region?: string | undefined;
   readonly profile?: string | undefined;
+  /** How long before their expiration credentials are replaced (the mandatory window), in seconds. */
+  readonly mandatoryWindowSeconds?: number | undefined;
 }
 
 /**
@@ -37,6 +39,7 @@ const ROLE_OPTIONS = {
   "duration-seconds": { type: "string" },
   region: { type: "string" },
   profile: { type: "string" },
+  "mandatory-window-seconds": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -129,6 +132,14 @@ export const parseFlags = (
     }
     durationSeconds = Number(duration);
   }
+  let mandatoryWindowSeconds: number | undefined;
+  const window = values["mandatory-window-seconds"];
+  if (window !== undefined) {
+    if (!/^\d{1,7}(\.\d{1,3})?$/.test(window)) {
+      throw new UsageError("--mandatory-window-seconds must be a number of seconds (default 60)");
+    }
+    mandatoryWindowSeconds = Number(window);
+  }
   const role: RoleFlags = {
     roleArn: values["role-arn"],
     roleSessionName: values["role-session-name"],
@@ -136,6 +147,7 @@ export const parseFlags = (
     durationSeconds,
     region: values.region,
     profile: values.profile,
+    mandatoryWindowSeconds,
   };
   if (!help) {
     if (role.profile !== undefined && role.roleArn !== undefined) {

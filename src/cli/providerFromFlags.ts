@@ -17,8 +17,13 @@ export const providerFromFlags = (
   flags: RoleFlags,
   policy: Pick<RefreshPolicyOptions, "onEvent"> = {},
 ): RefreshingProvider => {
-  const { profile, roleArn, region, ...role } = flags;
+  const { profile, roleArn, region, mandatoryWindowSeconds, ...role } = flags;
+  const refresh = {
+    cache: fileCache(),
+    ...(mandatoryWindowSeconds === undefined ? {} : { mandatoryWindowMs: mandatoryWindowSeconds * 1000 }),
+    ...policy,
+  };
   // With a profile, STS's region and endpoint are the profile's; --region is the child's alone.
-  if (profile !== undefined) return refreshingProfile({ profile, cache: fileCache(), ...policy });
-  return refreshingRole({ roleArn: roleArn ?? "", region, ...role, cache: fileCache(), ...policy });
+  if (profile !== undefined) return refreshingProfile({ profile, ...refresh });
+  return refreshingRole({ roleArn: roleArn ?? "", region, ...role, ...refresh });
 };
