@@ -31,7 +31,9 @@ const blocks = files.flatMap((file) => {
 console.log(`type-checking ${blocks.length} TypeScript blocks of ${files.join(", ")}`);
 const compiled = typecheckBlocks(root, join(root, ".readme"), blocks);
 if (!compiled) {
-  console.error("TypeScript blocks that do not compile (see above: .readme/<file>-<n>.mts is block n of <file>)");
+  console.error(
+    "TypeScript blocks that do not compile (see above: .readme/<file>-<n>.mts is block n of <file>)",
+  );
 }
 
 // --- the links
@@ -68,7 +70,8 @@ for (const file of files) {
     }
     if (anchor === undefined || !resolved.endsWith(".md")) continue;
     const markdown = text.get(resolved) ?? readFileSync(join(root, resolved), "utf8");
-    if (!anchors(markdown).has(anchor)) broken.push(`${file}: ${target}: no heading #${anchor} in ${resolved}`);
+    if (!anchors(markdown).has(anchor))
+      broken.push(`${file}: ${target}: no heading #${anchor} in ${resolved}`);
   }
 }
 for (const line of broken) console.error(line);
