@@ -23,7 +23,7 @@ node -e '
 echo "== the relative links of the packed Markdown files point into the package"
 # On the npm page and in node_modules, a link to a file the package does not hold is dead.
 node -e '
-  const { readFileSync } = require("node:fs");
+  const { readdirSync, readFileSync } = require("node:fs");
   const { posix } = require("node:path");
   const [p] = require(process.argv[1]);
   const packed = new Set(p.files.map((f) => f.path));
@@ -33,6 +33,10 @@ node -e '
       .filter((t) => t !== "" && !/^[a-z][a-z0-9+.-]*:/i.test(t))
       .map((t) => posix.normalize(posix.join(posix.dirname(file), t)));
   const shippedDocs = [...packed].filter((f) => f.endsWith(".md"));
+  // Every guide the README can link to ships: docs/*.md (not docs/api, the generated API docs).
+  const guides = readdirSync("docs").filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
+  const unshipped = guides.filter((f) => !packed.has(f));
+  if (unshipped.length > 0) { console.error("guides not in the package (package.json files):", unshipped); process.exit(1); }
   const missing = shippedDocs.flatMap((file) => targets(file).filter((t) => !packed.has(t)).map((t) => `${file} -> ${t}`));
   if (missing.length > 0) { console.error("links to files not in the package:", missing); process.exit(1); }
   console.log(`links: every relative link of ${shippedDocs.join(", ")} is in the package`);
