@@ -64,6 +64,29 @@ export const MfaCommandCodec = /* @__PURE__ */ new t.Type<MfaCommand, MfaCommand
 );
 
 /**
+ * The io-ts codec of `mfa.tokenCode`: a function, or an {@link MfaCommand}. One codec rather than
+ * `t.union`, whose code (it looks into its members for tags) every bundle that assumes a role would
+ * carry.
+ *
+ * @internal
+ */
+export const MfaTokenCodeCodec = /* @__PURE__ */ new t.Type<
+  (() => string | Promise<string>) | MfaCommand,
+  (() => string | Promise<string>) | MfaCommand,
+  unknown
+>(
+  "MfaTokenCode",
+  (u): u is (() => string | Promise<string>) | MfaCommand => typeof u === "function" || MfaCommandCodec.is(u),
+  (u, c) =>
+    typeof u === "function"
+      ? t.success(u as () => string | Promise<string>)
+      : Array.isArray(u)
+        ? MfaCommandCodec.validate(u, c)
+        : t.failure(u, c, `a function () => string | Promise<string>, or ${COMMAND_RULE}`),
+  (a) => a,
+);
+
+/**
  * The command as messages show it: each argument quoted when it needs to be, anything shaped like a key
  * or token hidden (a password manager's session token can be an argument), and at most 200 characters.
  *

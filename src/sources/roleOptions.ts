@@ -10,7 +10,6 @@ import type { Clock } from "../core/Clock";
 import {
   arrayOfAtMost,
   ClockCodec,
-  functionCodec,
   objectWith,
   integerIn,
   NonEmptyString,
@@ -25,7 +24,7 @@ import {
 } from "../errors/codecs";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { OptionIssue } from "../errors/InvalidOptionsError";
-import { MfaCommandCodec, type MfaCommand } from "./mfaCommand";
+import { MfaTokenCodeCodec, type MfaCommand } from "./mfaCommand";
 
 /**
  * A session tag passed to STS.
@@ -284,10 +283,7 @@ export const assumeRoleProps = {
         /^(arn:aws[a-z-]*:iam::\d{12}:mfa\/[\w+=,.@/-]+|[\w+=/:,.@-]+)$/,
         "an MFA device ARN (arn:aws:iam::123456789012:mfa/name) or serial number, 9 to 256 characters",
       ),
-      tokenCode: t.union([
-        functionCodec<() => string | Promise<string>>("a function () => string | Promise<string>"),
-        MfaCommandCodec,
-      ]),
+      tokenCode: MfaTokenCodeCodec,
     },
     { commandTimeoutMs: PositiveMillis },
   ),
