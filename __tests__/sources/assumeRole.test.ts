@@ -133,8 +133,11 @@ describe("assumeRole", () => {
     ["AccessDenied", 403, false],
     ["Throttling", 400, true],
     ["ServiceUnavailable", 503, true],
+    ["SomeNewCode", 400, true],
+    ["IDPCommunicationError", 400, true],
+    ["InvalidClientTokenId", 403, true],
   ])(
-    "wraps an STS %s in a CredentialRefreshError that says whether to retry",
+    "wraps an STS %s in a CredentialRefreshError that says whether to retry, with a record of the cause",
     async (name, status, retryable) => {
       const clock = manualClock();
       const cause = sdkError(name, status, 2);
@@ -143,10 +146,42 @@ describe("assumeRole", () => {
         (e: unknown) => e,
       )) as CredentialRefreshError;
       expect(error).toBeInstanceOf(CredentialRefreshError);
-      expect(error).toMatchObject({ retryable, attempts: 2, cause });
+      expect(error).toMatchObject({ retryable, attempts: 2 });
+      // A plain record, not the SDK's object (whose hidden fields can hold the raw answer).
+      expect(error.cause).not.toBe(cause);
+      expect(error.cause).toEqual({
+        name,
+        message: `${name} happened`,
+        $metadata: { httpStatusCode: status, attempts: 2 },
+        $fault: status >= 500 ? "server" : "client",
+      });
       expect(error.message).toBe(`STS AssumeRole for ${roleArn} failed: ${name}: ${name} happened`);
     },
   );
+
+  it("hides keys and tokens in STS's message, and leaves the SDK's error as it was", async () => {
+    const clock = manualClock();
+    const token = "FwoGZXIvYXdzEXAMPLEsessionTOKEN1234567890abcdef";
+    const cause = Object.assign(sdkError("AccessDenied", 403), {
+      message: `User with token ${token} is not authorized`,
+    });
+    Object.defineProperty(cause, "$response", {
+      value: { body: token },
+      enumerable: false,
+      configurable: false,
+    });
+    const before = Reflect.ownKeys(cause);
+    const sts = fakeSts(clock, [cause]);
+    const error = (await assumeRole({ roleArn, stsClient: sts.client, clock })().catch(
+      (e: unknown) => e,
+    )) as CredentialRefreshError;
+    expect(error.message).toBe(
+      `STS AssumeRole for ${roleArn} failed: AccessDenied: User with token [hidden] is not authorized`,
+    );
+    expect((error.cause as { message: string }).message).toBe("User with token [hidden] is not authorized");
+    expect(Reflect.ownKeys(cause)).toEqual(before);
+    expect(cause.message).toContain(token);
+  });
 
   it("builds an STS client at first use, that makes one attempt per call, leaving retries to retryWith", async () => {
     const lazy = stsClientFor({ region: "eu-west-1", clientConfig: { endpoint: "http://127.0.0.1:1" } });
