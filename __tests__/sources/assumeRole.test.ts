@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromIni } from "@aws-sdk/credential-provider-ini";
+import { limitRetries } from "retry-ts";
 import {
   assumeRole,
   CredentialRefreshError,
   InvalidOptionsError,
+  refreshing,
   refreshingRole,
   type AssumeRoleOptions,
 } from "../../src";
@@ -613,5 +615,36 @@ describe("role chaining", () => {
         clientConfig: { credentials: { accessKeyId: "c", secretAccessKey: "d" } },
       }),
     ).toThrow(/credentials: cannot be combined with clientConfig.credentials/);
+  });
+});
+
+describe("an STS error code this library does not know", () => {
+  it("is recoverable: callers in the mandatory window keep the valid credentials they hold", async () => {
+    const clock = manualClock();
+    const script: Error[] = [];
+    const sts = fakeSts(clock, script);
+    const credentials = refreshing(
+      assumeRole({ roleArn, stsClient: sts.client, clock, durationSeconds: 900 }),
+      {
+        clock,
+        retryPolicy: limitRetries(1),
+        // No background refresh: the first refresh is a caller's, 60 s before expiry.
+        advisoryWindowMs: 0,
+        mandatoryWindowMs: 60_000,
+      },
+    );
+    try {
+      const first = await credentials();
+      for (let i = 0; i < 100; i++) script.push(sdkError("SomeNewCode", 400));
+      for (let i = 0; i < 200 && credentials.status().phase !== "mandatory"; i++) await clock.advance(5_000);
+      expect(credentials.status().phase).toBe("mandatory");
+      const served = await credentials();
+      expect(served.accessKeyId).toBe(first.accessKeyId);
+      expect(sts.sent).toHaveLength(3); // the first call, then a refresh and its one retry, both failed
+      expect(credentials.status().lastError?.retryable).toBe(true);
+      expect(credentials.status().errorCachedUntil).toBeUndefined();
+    } finally {
+      credentials.dispose();
+    }
   });
 });
