@@ -107,6 +107,8 @@ describe("an STS endpoint that answers 200 with something that is not STS's", ()
         /^STS AssumeRole answered HTTP 200 with a body that could not be read \(cut off or garbled: .+\) for arn:aws:iam::123456789012:role\/Reader$/,
       );
       expect(error.retryable).toBe(true);
+      // The record of the SDK's error does not send the reader to a raw answer that is not kept.
+      expect(JSON.stringify(error.cause)).not.toMatch(/hidden field/);
       expect(server.requests).toBe(3);
       expect(provider.status().errorCachedUntil).toBeUndefined();
       // The next caller tries again: the error was not cached as non-recoverable.

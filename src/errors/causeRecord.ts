@@ -38,6 +38,9 @@ export interface ErrorRecord {
 
 /** How many causes deep a record goes: enough for an SDK error wrapping a socket error. */
 const MAX_DEPTH = 3;
+/** What the SDK appends to the message of an answer it could not parse. */
+const SDK_RAW_RESPONSE_ADVICE =
+  /\s*Deserialization error: to see the raw response, inspect the hidden field \S+ on this object\.?/;
 /** The longest message kept: a page of HTML is no help in a log. */
 const MAX_MESSAGE = 1_000;
 
@@ -100,7 +103,8 @@ export const recordError = (error: unknown, depth = 0): ErrorRecord => {
   }
   const name = text(read(error, "name")) ?? "Error";
   const code = text(read(error, "code")) ?? text(read(error, "Code"));
-  const message = text(read(error, "message")) ?? "";
+  // The SDK's advice to look at a hidden field we do not keep would mislead whoever reads the record.
+  const message = (text(read(error, "message")) ?? "").replace(SDK_RAW_RESPONSE_ADVICE, "");
   const $metadata = metadataOf(read(error, "$metadata"));
   const fault = read(error, "$fault");
   const cause = read(error, "cause");
