@@ -25,6 +25,7 @@ export {
   type ProviderTransform,
 } from "./core/CredentialProvider";
 export { CredentialRefreshError, type CredentialRefreshErrorOptions } from "./errors/CredentialRefreshError";
+export type { ErrorRecord } from "./errors/causeRecord";
 export {
   CREDENTIAL_REJECTION_ERROR_CODES,
   getCredentialRejectionPlugin,

@@ -1,5 +1,5 @@
-import { CredentialRefreshError, isRetryableError } from "../../src";
-import { attemptsOf } from "../../src/errors/isRetryableError";
+import { CredentialRefreshError, isNonRecoverableError, isRetryableError } from "../../src";
+import { asCredentialRefreshError, attemptsOf } from "../../src/errors/isRetryableError";
 import { sdkError } from "../support/scripted";
 
 const withCode = (code: string) => Object.assign(new Error(`socket ${code}`), { code });
@@ -23,6 +23,24 @@ describe("isRetryableError", () => {
       }),
     ],
     ["a retryable CredentialRefreshError", new CredentialRefreshError("x", { retryable: true })],
+    // Everything whose code is not non-recoverable: an unknown code, a garbled answer, IdP trouble.
+    ["an unknown 4xx code", sdkError("SomeNewCode", 400)],
+    ["IDPCommunicationError", sdkError("IDPCommunicationError", 400)],
+    ["a rejected caller key", sdkError("InvalidClientTokenId", 403)],
+    ["a clock-skew error not corrected", sdkError("RequestTimeTooSkewed", 403)],
+    [
+      "ExpiredTokenException (a web identity token a rotated file replaces)",
+      sdkError("ExpiredTokenException", 400),
+    ],
+    [
+      "an SDK parse error of a cut-off body",
+      Object.assign(new Error("@aws-sdk XML parse error: missing closing tag"), {
+        $metadata: { httpStatusCode: 200 },
+      }),
+    ],
+    ["a plain Error", new Error("boom")],
+    ["a string", "boom"],
+    ["undefined", undefined],
   ])("retries %s", (_label, error) => {
     expect(isRetryableError(error)).toBe(true);
   });
@@ -30,16 +48,38 @@ describe("isRetryableError", () => {
   it.each([
     ["AccessDenied", sdkError("AccessDenied", 403)],
     ["ValidationError", sdkError("ValidationError", 400)],
-    ["a clock-skew error not corrected (it would fail the same way)", sdkError("RequestTimeTooSkewed", 403)],
-    ["ExpiredTokenException", sdkError("ExpiredTokenException", 400)],
     ["MalformedPolicyDocument", sdkError("MalformedPolicyDocument", 400)],
+    ["RegionDisabledException", sdkError("RegionDisabledException", 403)],
+    [
+      "a wrapper whose cause is AccessDenied",
+      Object.assign(new Error("token"), { cause: sdkError("AccessDenied", 403) }),
+    ],
     ["an abort", Object.assign(new Error("aborted"), { name: "AbortError" })],
-    ["a plain Error", new Error("boom")],
-    ["a string", "boom"],
-    ["undefined", undefined],
     ["a final CredentialRefreshError", new CredentialRefreshError("x", { retryable: false })],
   ])("does not retry %s", (_label, error) => {
     expect(isRetryableError(error)).toBe(false);
+  });
+});
+
+describe("one classification", () => {
+  it("isNonRecoverableError is its complement, and reads a CredentialRefreshError's own verdict", () => {
+    for (const error of [sdkError("SomeNewCode", 400), sdkError("AccessDenied", 403), new Error("x"), "y"]) {
+      expect(isNonRecoverableError(error)).toBe(!isRetryableError(error));
+    }
+    // Carried by the error: what its source decided, not looked for again through its cause.
+    const decided = new CredentialRefreshError("x", {
+      retryable: true,
+      cause: sdkError("AccessDenied", 403),
+    });
+    expect(isRetryableError(decided)).toBe(true);
+    expect(isNonRecoverableError(decided)).toBe(false);
+  });
+
+  it("asCredentialRefreshError classifies a foreign error once and keeps an error's own verdict", () => {
+    expect(asCredentialRefreshError(sdkError("SomeNewCode", 400)).retryable).toBe(true);
+    expect(asCredentialRefreshError(sdkError("AccessDenied", 403)).retryable).toBe(false);
+    const final = new CredentialRefreshError("x", { retryable: false, attempts: 1 });
+    expect(asCredentialRefreshError(final, { attempts: 3 })).toMatchObject({ retryable: false, attempts: 3 });
   });
 });
 

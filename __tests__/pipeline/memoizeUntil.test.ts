@@ -67,7 +67,7 @@ describe("memoizeUntil", () => {
     );
     expect(new Set(reasons).size).toBe(1);
     expect(reasons[0]).toBeInstanceOf(CredentialRefreshError);
-    expect(reasons[0]?.cause).toBe(failure);
+    expect(reasons[0]?.cause).toEqual({ name: "Error", message: failure.message });
 
     const retry = provider();
     await settle();

@@ -293,7 +293,7 @@ describe("refreshAhead: failures while a valid credential is held", () => {
     const error = (await provider().catch((e: unknown) => e)) as CredentialRefreshError;
     expect(error).toBeInstanceOf(CredentialRefreshError);
     expect(error.retryable).toBe(true);
-    expect(error.cause).toBe(cause);
+    expect(error.cause).toMatchObject({ name: cause.name, message: cause.message });
     const before = upstream.calls;
     for (let i = 0; i < 100; i++) await expect(provider()).rejects.toBe(error);
     expect(upstream.calls).toBe(before); // the backoff holds: 100 callers, no call

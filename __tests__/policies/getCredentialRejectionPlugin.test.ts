@@ -369,6 +369,8 @@ describe("getCredentialRejectionPlugin", () => {
       other.middlewareStack.use(
         getCredentialRejectionPlugin(credentials, { onEvent: (e) => events.push(e) }),
       );
+      // Its provider holds a key first: with the root key revoked it could not get one (and would retry).
+      await credentials();
       sts.revoke(sts.rootCredentials.accessKeyId);
       await expect(other.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({
         name: "InvalidClientTokenId",

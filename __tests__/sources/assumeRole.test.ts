@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromIni } from "@aws-sdk/credential-provider-ini";
+import { limitRetries } from "retry-ts";
 import {
   assumeRole,
   CredentialRefreshError,
   InvalidOptionsError,
+  refreshing,
   refreshingRole,
   type AssumeRoleOptions,
 } from "../../src";
@@ -133,8 +135,11 @@ describe("assumeRole", () => {
     ["AccessDenied", 403, false],
     ["Throttling", 400, true],
     ["ServiceUnavailable", 503, true],
+    ["SomeNewCode", 400, true],
+    ["IDPCommunicationError", 400, true],
+    ["InvalidClientTokenId", 403, true],
   ])(
-    "wraps an STS %s in a CredentialRefreshError that says whether to retry",
+    "wraps an STS %s in a CredentialRefreshError that says whether to retry, with a record of the cause",
     async (name, status, retryable) => {
       const clock = manualClock();
       const cause = sdkError(name, status, 2);
@@ -143,10 +148,42 @@ describe("assumeRole", () => {
         (e: unknown) => e,
       )) as CredentialRefreshError;
       expect(error).toBeInstanceOf(CredentialRefreshError);
-      expect(error).toMatchObject({ retryable, attempts: 2, cause });
+      expect(error).toMatchObject({ retryable, attempts: 2 });
+      // A plain record, not the SDK's object (whose hidden fields can hold the raw answer).
+      expect(error.cause).not.toBe(cause);
+      expect(error.cause).toEqual({
+        name,
+        message: `${name} happened`,
+        $metadata: { httpStatusCode: status, attempts: 2 },
+        $fault: status >= 500 ? "server" : "client",
+      });
       expect(error.message).toBe(`STS AssumeRole for ${roleArn} failed: ${name}: ${name} happened`);
     },
   );
+
+  it("hides keys and tokens in STS's message, and leaves the SDK's error as it was", async () => {
+    const clock = manualClock();
+    const token = "FwoGZXIvYXdzEXAMPLEsessionTOKEN1234567890abcdef";
+    const cause = Object.assign(sdkError("AccessDenied", 403), {
+      message: `User with token ${token} is not authorized`,
+    });
+    Object.defineProperty(cause, "$response", {
+      value: { body: token },
+      enumerable: false,
+      configurable: false,
+    });
+    const before = Reflect.ownKeys(cause);
+    const sts = fakeSts(clock, [cause]);
+    const error = (await assumeRole({ roleArn, stsClient: sts.client, clock })().catch(
+      (e: unknown) => e,
+    )) as CredentialRefreshError;
+    expect(error.message).toBe(
+      `STS AssumeRole for ${roleArn} failed: AccessDenied: User with token [hidden] is not authorized`,
+    );
+    expect((error.cause as { message: string }).message).toBe("User with token [hidden] is not authorized");
+    expect(Reflect.ownKeys(cause)).toEqual(before);
+    expect(cause.message).toContain(token);
+  });
 
   it("builds an STS client at first use, that makes one attempt per call, leaving retries to retryWith", async () => {
     const lazy = stsClientFor({ region: "eu-west-1", clientConfig: { endpoint: "http://127.0.0.1:1" } });
@@ -578,5 +615,36 @@ describe("role chaining", () => {
         clientConfig: { credentials: { accessKeyId: "c", secretAccessKey: "d" } },
       }),
     ).toThrow(/credentials: cannot be combined with clientConfig.credentials/);
+  });
+});
+
+describe("an STS error code this library does not know", () => {
+  it("is recoverable: callers in the mandatory window keep the valid credentials they hold", async () => {
+    const clock = manualClock();
+    const script: Error[] = [];
+    const sts = fakeSts(clock, script);
+    const credentials = refreshing(
+      assumeRole({ roleArn, stsClient: sts.client, clock, durationSeconds: 900 }),
+      {
+        clock,
+        retryPolicy: limitRetries(1),
+        // No background refresh: the first refresh is a caller's, 60 s before expiry.
+        advisoryWindowMs: 0,
+        mandatoryWindowMs: 60_000,
+      },
+    );
+    try {
+      const first = await credentials();
+      for (let i = 0; i < 100; i++) script.push(sdkError("SomeNewCode", 400));
+      for (let i = 0; i < 200 && credentials.status().phase !== "mandatory"; i++) await clock.advance(5_000);
+      expect(credentials.status().phase).toBe("mandatory");
+      const served = await credentials();
+      expect(served.accessKeyId).toBe(first.accessKeyId);
+      expect(sts.sent).toHaveLength(3); // the first call, then a refresh and its one retry, both failed
+      expect(credentials.status().lastError?.retryable).toBe(true);
+      expect(credentials.status().errorCachedUntil).toBeUndefined();
+    } finally {
+      credentials.dispose();
+    }
   });
 });

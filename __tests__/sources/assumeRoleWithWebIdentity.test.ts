@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { assumeRoleWithWebIdentity, refreshingWebIdentity, webIdentityFromEnv } from "../../src";
 import { localSts, manualClock } from "../../src/testing";
 import { fakeSts } from "../support/fakeSts";
+import { sdkError } from "../support/scripted";
 
 const region = "us-east-1";
 
@@ -58,5 +59,26 @@ describe("web identity", () => {
     });
     await expect(missing()).rejects.toMatchObject({ name: "CredentialRefreshError", retryable: true });
     expect(sts.sent).toHaveLength(1);
+  });
+
+  it("classifies a token source's failure by the one rule: a denial is final, a missing file is not", async () => {
+    const clock = manualClock();
+    const sts = fakeSts(clock);
+    const roleArn = "arn:aws:iam::123456789012:role/irsa";
+    const denied = assumeRoleWithWebIdentity({
+      roleArn,
+      stsClient: sts.client,
+      clock,
+      webIdentityToken: () => Promise.reject(sdkError("AccessDenied", 403)),
+    });
+    const missing = assumeRoleWithWebIdentity({
+      roleArn,
+      stsClient: sts.client,
+      clock,
+      webIdentityTokenFile: join(dir, "not-yet-mounted"),
+    });
+    await expect(denied()).rejects.toMatchObject({ retryable: false, cause: { name: "AccessDenied" } });
+    await expect(missing()).rejects.toMatchObject({ retryable: true, cause: { code: "ENOENT" } });
+    expect(sts.sent).toHaveLength(0);
   });
 });

@@ -1,4 +1,6 @@
-import { CredentialRefreshError, fromFunction, session } from "../../src";
+import { inspect } from "node:util";
+import { limitRetries } from "retry-ts";
+import { CredentialRefreshError, fromFunction, refreshing, session } from "../../src";
 import { manualClock } from "../../src/testing";
 
 const region = "us-east-1";
@@ -35,7 +37,37 @@ describe("fromFunction", () => {
       "the vault returned no usable credentials: invalid or missing accessKeyId, expiration",
     );
     expect(error.message).not.toContain("top-secret");
-    expect(error.retryable).toBe(false);
+    // A garbled answer, like a cut-off STS body: the source's next answer may be whole.
+    expect(error.retryable).toBe(true);
+  });
+
+  it("hides keys and tokens in what a failing source says, and keeps only a record of its error", async () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    const thrown = Object.assign(new Error(`vault refused secret ${secret}`), {
+      name: "VaultError",
+      code: "E42",
+    });
+    Object.defineProperty(thrown, "raw", { value: secret, enumerable: false, configurable: false });
+    const viaFunction = (await fromFunction(() => Promise.reject(thrown), { name: "the vault" })().catch(
+      (e: unknown) => e,
+    )) as CredentialRefreshError;
+    const clock = manualClock();
+    const wrapped = refreshing(() => Promise.reject(thrown), { clock, retryPolicy: limitRetries(0) });
+    const viaRefreshing = (await wrapped().catch((e: unknown) => e)) as CredentialRefreshError;
+    for (const error of [viaFunction, viaRefreshing, wrapped.status().lastError]) {
+      expect(error).toBeInstanceOf(CredentialRefreshError);
+      expect(error?.message).toMatch(/VaultError: vault refused secret \[hidden\]$/);
+      expect(error?.cause).toEqual({
+        name: "VaultError",
+        code: "E42",
+        message: "vault refused secret [hidden]",
+      });
+      expect(inspect(error, { showHidden: true, depth: Infinity })).not.toContain(secret);
+      expect(JSON.stringify(error)).not.toContain(secret);
+    }
+    wrapped.dispose();
+    // The caller's error is left as it was.
+    expect(thrown.message).toContain(secret);
   });
 
   it("refreshes through refreshing() and session({ source })", async () => {

@@ -1,12 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  assumeRole,
-  assumeRoleWithWebIdentity,
-  backoffPolicy,
-  CredentialRefreshError,
-  retryWith,
-} from "../../src";
+import { limitRetries } from "retry-ts";
+import { assumeRole, assumeRoleWithWebIdentity, CredentialRefreshError, refreshing } from "../../src";
 import { localSts, manualClock } from "../../src/testing";
 
 const roleArn = "arn:aws:iam::123456789012:role/Reader";
@@ -73,21 +68,53 @@ describe("an STS endpoint that answers 200 with something that is not STS's", ()
       '{"ok":true}',
       'STS AssumeRole answered HTTP 200 with something that is not an STS response (content type application/json, starting "{\\"ok\\":true}")',
     ],
-  ])("%s: says what came back, and is not retried", async (_label, contentType, body, described) => {
+  ])("%s: says what came back, and is retryable", async (_label, contentType, body, described) => {
     const server = await answering(200, contentType, body);
     try {
-      const clock = manualClock(Date.now());
-      const provider = retryWith(backoffPolicy({ retries: 3 }), { clock })(
-        assumeRole({ roleArn, region: "us-east-1", clientConfig: clientConfig(server.endpoint) }),
-      );
+      const provider = assumeRole({
+        roleArn,
+        region: "us-east-1",
+        clientConfig: clientConfig(server.endpoint),
+      });
       const error = await failureOf(provider);
       expect(error.message).toContain(described);
       // Whichever way the SDK took it (a parse error, or an answer without credentials), it names the role.
       expect(error.message).toContain(` for ${roleArn};`);
-      expect(error.message).toMatch(/is the endpoint an STS endpoint, or is a proxy answering for it\?/);
-      expect(error.retryable).toBe(false);
+      expect(error.message).toMatch(/is the endpoint an STS endpoint, or is a proxy answering for it\?$/);
+      // A proxy's page or a captive portal can be gone a minute later: not a reason to fail callers.
+      expect(error.retryable).toBe(true);
       expect(server.requests).toBe(1);
       expect(error.message).not.toContain(callerSecret);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("retries a cut-off answer within the refresh, and does not cache its error", async () => {
+    const server = await answering(
+      200,
+      "text/xml",
+      '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIA',
+    );
+    try {
+      const clock = manualClock(Date.now());
+      const provider = refreshing(
+        assumeRole({ roleArn, region: "us-east-1", clientConfig: clientConfig(server.endpoint), clock }),
+        { clock, retryPolicy: limitRetries(2) },
+      );
+      const error = await failureOf(provider);
+      expect(error.message).toMatch(
+        /^STS AssumeRole answered HTTP 200 with a body that could not be read \(cut off or garbled: .+\) for arn:aws:iam::123456789012:role\/Reader$/,
+      );
+      expect(error.retryable).toBe(true);
+      // The record of the SDK's error does not send the reader to a raw answer that is not kept.
+      expect(JSON.stringify(error.cause)).not.toMatch(/hidden field/);
+      expect(server.requests).toBe(3);
+      expect(provider.status().errorCachedUntil).toBeUndefined();
+      // The next caller tries again: the error was not cached as non-recoverable.
+      await failureOf(provider);
+      expect(server.requests).toBe(6);
+      provider.dispose();
     } finally {
       await server.close();
     }
@@ -109,7 +136,7 @@ describe("an STS endpoint that answers 200 with something that is not STS's", ()
       );
       expect(error.message).not.toContain("IQoJb3JpZ2lu");
       expect(error.message).toMatch(/more"\.\.\.\) for arn/);
-      expect(error.retryable).toBe(false);
+      expect(error.retryable).toBe(true);
     } finally {
       await server.close();
     }

@@ -99,10 +99,10 @@ const redacted = (credentials: Credentials): Record<string, unknown> => ({
 });
 
 /**
- * Returns the same credentials with `toJSON` and `util.inspect` redacting the secret key and the
+ * Returns a copy of the credentials whose `toJSON` and `util.inspect` redact the secret key and the
  * session token, so a stray `console.log(credentials)` or a structured logger cannot leak them. Field
  * access is unchanged, and the extra methods are non-enumerable, so spreads and the SDK's signers see a
- * plain credentials object.
+ * plain credentials object. The object given is not changed: it is the caller's.
  *
  * @example
  * ```ts
@@ -116,12 +116,12 @@ const redacted = (credentials: Credentials): Record<string, unknown> => ({
  * @since 0.1.0
  */
 export const redactSecrets = <C extends Credentials>(credentials: C): C => {
-  const target = credentials as C & Record<PropertyKey, unknown>;
+  const copy = { ...credentials } as C & Record<PropertyKey, unknown>;
   const hidden = { enumerable: false, configurable: true, writable: true } as const;
-  Object.defineProperty(target, "toJSON", { ...hidden, value: () => redacted(credentials) });
-  Object.defineProperty(target, Symbol.for("nodejs.util.inspect.custom"), {
+  Object.defineProperty(copy, "toJSON", { ...hidden, value: () => redacted(copy) });
+  Object.defineProperty(copy, Symbol.for("nodejs.util.inspect.custom"), {
     ...hidden,
-    value: () => redacted(credentials),
+    value: () => redacted(copy),
   });
-  return credentials;
+  return copy;
 };

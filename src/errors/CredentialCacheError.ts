@@ -1,5 +1,6 @@
 import { hideKeysAndTokens } from "../core/secretText";
 import { brandFor, hasInstance, setBrand } from "../core/brand";
+import { recordError } from "./causeRecord";
 
 /**
  * What went wrong with a {@link CredentialCache}:
@@ -79,7 +80,8 @@ export class CredentialCacheError extends Error {
     this.location = location;
     if (options?.cause !== undefined) {
       Object.defineProperty(this, "cause", {
-        value: options.cause,
+        // A plain record (name, code, message with keys and tokens hidden), never the object itself.
+        value: recordError(options.cause),
         enumerable: false,
         writable: true,
         configurable: true,

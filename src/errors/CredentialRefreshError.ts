@@ -1,26 +1,7 @@
 import { CredentialsProviderError } from "@smithy/property-provider";
 import { brandFor, hasInstance, setBrand } from "../core/brand";
-
-/**
- * The SDK hangs the raw HTTP response on its errors (`$response`, and `$responseBodyText` when it could
- * not parse it): a cut-off STS answer can hold a secret key there. Dropped from every cause we keep.
- */
-const dropRawResponse = (cause: unknown): void => {
-  for (let level = 0, error = cause; level < 3 && typeof error === "object" && error !== null; level++) {
-    for (const key of ["$response", "$responseBodyText"]) {
-      try {
-        if (Object.prototype.hasOwnProperty.call(error, key)) Reflect.deleteProperty(error, key);
-      } catch {
-        // A frozen or exotic object: nothing to do about it here.
-      }
-    }
-    try {
-      error = (error as { cause?: unknown }).cause;
-    } catch {
-      return;
-    }
-  }
-};
+import { hideKeysAndTokens } from "../core/secretText";
+import { recordError } from "./causeRecord";
 
 /**
  * What a {@link CredentialRefreshError} knows beyond its message.
@@ -36,11 +17,18 @@ const dropRawResponse = (cause: unknown): void => {
  * @since 0.1.0
  */
 export interface CredentialRefreshErrorOptions {
-  /** Whether trying again later could succeed (throttling, 5xx, network), as opposed to a denial. */
+  /**
+   * Whether trying again could succeed: the one classification of the failure, made where it happened
+   * (see {@link isRetryableError}) and read by everything after it.
+   */
   readonly retryable: boolean;
   /** How many calls were made upstream, the STS client's own retries included. */
   readonly attempts?: number | undefined;
-  /** The error that caused this one, usually the STS client's. */
+  /**
+   * The error that caused this one, usually the STS client's. Only a plain record of it is kept
+   * ({@link ErrorRecord}: name, code, message with keys and tokens hidden, `$metadata`, `$fault`),
+   * unless it is a `CredentialRefreshError` itself; the value given is never changed.
+   */
   readonly cause?: unknown;
 }
 
@@ -51,8 +39,10 @@ const CREDENTIAL_REFRESH_ERROR_BRAND = /* @__PURE__ */ brandFor("CredentialRefre
  *
  * It extends the SDK's `CredentialsProviderError` with `tryNextLink: false`: a role that fails to
  * refresh must not silently fall through to other credentials in a provider chain. Branch on
- * `retryable` rather than on the message; `cause` holds the upstream error (an STS `AccessDenied`,
- * a socket error, ...). Messages never contain secret keys or session tokens.
+ * `retryable` rather than on the message; `cause` holds a plain record of the upstream error
+ * ({@link ErrorRecord}: an STS `AccessDenied`, a socket error, ...), never the SDK's object, whose
+ * hidden fields can hold the raw HTTP answer. Nothing reachable from it holds a secret key or session
+ * token: its message, and the message of its cause, have keys and tokens hidden.
  *
  * @example
  * ```ts
@@ -83,16 +73,17 @@ export class CredentialRefreshError extends CredentialsProviderError {
   readonly attempts: number;
 
   constructor(message: string, options: CredentialRefreshErrorOptions) {
-    super(message, { tryNextLink: false });
+    // Built from what others said (a custom source's error, an STS message): no key or token repeated.
+    super(hideKeysAndTokens(message), { tryNextLink: false });
     // The SDK's base classes reset the prototype to their own; restore ours so `instanceof` works.
     Object.setPrototypeOf(this, new.target.prototype);
     setBrand(this, CREDENTIAL_REFRESH_ERROR_BRAND);
     this.retryable = options.retryable;
     this.attempts = options.attempts ?? 1;
     if (options.cause !== undefined) {
-      dropRawResponse(options.cause);
       Object.defineProperty(this, "cause", {
-        value: options.cause,
+        // Ours are secret-free already; anything else is kept as a record, never held itself.
+        value: options.cause instanceof CredentialRefreshError ? options.cause : recordError(options.cause),
         enumerable: false,
         writable: true,
         configurable: true,

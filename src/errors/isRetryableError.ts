@@ -1,20 +1,25 @@
-import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import { CredentialRefreshError, describeError } from "./CredentialRefreshError";
-import { isNonRecoverableError } from "./isNonRecoverableError";
-
-type SdkErrorLike = Parameters<typeof isTransientError>[0];
+import { nonRecoverableCodeOf } from "./isNonRecoverableError";
 
 /**
- * Whether trying again could succeed: throttling, 5xx, timeouts, network errors, and clock-skew
- * errors the SDK has corrected, as the SDK's own retry strategy classifies them (`@smithy/core/retry`),
- * so a failure we retry is one the SDK would retry too. Denials (`AccessDenied`), validation errors and aborts are not
- * retryable. A {@link CredentialRefreshError} says for itself.
+ * Whether trying again could succeed: the one classification of a failure, made once where it happens
+ * (the STS sources, {@link fromFunction}, the pipeline around any provider) and carried by the
+ * {@link CredentialRefreshError} it becomes, whose `retryable` every later step reads.
+ *
+ * A failure is non-recoverable, and not retryable, only when its code (or a code of one of its causes)
+ * is one of {@link NON_RECOVERABLE_ERROR_CODES}: the AWS SDKs' specification's list, plus
+ * `ValidationError`. Everything else is retryable: throttling, 5xx, timeouts, network errors, a
+ * cut-off or garbled answer, a proxy's page, `IDPCommunicationError`, credentials the caller's key was
+ * rejected for, and codes this library does not know (an unknown code must not fail callers who hold
+ * valid credentials). An abort is not retryable: the caller gave up. A {@link CredentialRefreshError}
+ * says for itself.
  *
  * @example
  * ```ts
  * import { isRetryableError } from "aws-refresh-session";
  *
  * isRetryableError(Object.assign(new Error("Rate exceeded"), { name: "Throttling" })); // true
+ * isRetryableError(Object.assign(new Error("?"), { name: "SomeNewCode" })); // true
  * isRetryableError(Object.assign(new Error("not authorized"), { name: "AccessDenied" })); // false
  * ```
  * @category Errors
@@ -22,10 +27,8 @@ type SdkErrorLike = Parameters<typeof isTransientError>[0];
  */
 export const isRetryableError = (error: unknown): boolean => {
   if (error instanceof CredentialRefreshError) return error.retryable;
-  if (typeof error !== "object" || error === null) return false;
-  const sdkError = error as SdkErrorLike;
   if (isAbortError(error)) return false;
-  return isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError);
+  return nonRecoverableCodeOf(error) === undefined;
 };
 
 /**
@@ -52,11 +55,11 @@ export const isAbortError = (error: unknown): boolean =>
   (error as { name?: unknown } | null)?.name === "AbortError";
 
 /**
- * Any thrown value as a {@link CredentialRefreshError}: the one place failures are turned into one.
- * One already is (given back, or copied with the `attempts` given); anything else is wrapped, its
- * description after `context` (`"<context> failed: <description>"`), with `retryable` (by default,
- * "not non-recoverable": {@link isNonRecoverableError}) and `attempts` read from it, and the original
- * as `cause`.
+ * Any thrown value as a {@link CredentialRefreshError}: the one place failures are turned into one, and
+ * so the one place a failure is classified ({@link isRetryableError}). One already is: given back, or
+ * copied with the `attempts` given, keeping its own classification. Anything else is wrapped, its
+ * description after `context` (`"<context> failed: <description>"`, keys and tokens hidden), with
+ * `attempts` read from it and a plain record of it as `cause`.
  *
  * @internal
  */
@@ -67,21 +70,13 @@ export const asCredentialRefreshError = (
     readonly context?: string;
     /** Upstream attempts behind the failure, when the caller counted them. */
     readonly attempts?: number;
-    /** Overrides the default rule (the STS sources use the SDK's classification). */
-    readonly retryable?: boolean;
   } = {},
 ): CredentialRefreshError => {
-  const { context, attempts, retryable } = options;
+  const { context, attempts } = options;
   if (error instanceof CredentialRefreshError) {
-    if (
-      (attempts === undefined || attempts === error.attempts) &&
-      error.retryable === !isNonRecoverableError(error)
-    )
-      return error;
+    if (attempts === undefined || attempts === error.attempts) return error;
     return new CredentialRefreshError(error.message, {
-      // Its cause may be non-recoverable though the error that wraps it said otherwise (a token
-      // function's AccessDenied): the one rule decides, looking through the causes.
-      retryable: error.retryable && !isNonRecoverableError(error),
+      retryable: error.retryable,
       attempts,
       cause: error.cause ?? error,
     });
@@ -90,7 +85,9 @@ export const asCredentialRefreshError = (
   return new CredentialRefreshError(
     context === undefined ? description : `${context} failed: ${description}`,
     {
-      retryable: retryable ?? !isNonRecoverableError(error),
+      // An abort that reaches here is not the caller's (theirs passes through untouched, never wrapped):
+      // the source gave up on something of its own, a timeout, and another attempt may succeed.
+      retryable: isAbortError(error) || isRetryableError(error),
       attempts: attempts ?? attemptsOf(error),
       cause: error,
     },

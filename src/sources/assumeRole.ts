@@ -94,9 +94,20 @@ export const assumeRoleUnchecked = (decoded: AssumeRoleOptions): CredentialProvi
     SourceIdentity: decoded.sourceIdentity,
   };
 
-  return stsCredentialSource("AssumeRole", decoded.roleArn, client, clock, async (signal) => {
-    const mfaInput =
-      mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa, signal) };
-    return new AssumeRoleCommand({ ...input, ...mfaInput });
-  });
+  // The caller's credentials: when they are one of our refreshing providers (role chaining), a key
+  // STS rejects is invalidated there and the call made once more.
+  const caller =
+    decoded.credentials ?? (decoded.clientConfig as { credentials?: unknown } | undefined)?.credentials;
+  return stsCredentialSource(
+    "AssumeRole",
+    decoded.roleArn,
+    client,
+    clock,
+    async (signal) => {
+      const mfaInput =
+        mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa, signal) };
+      return new AssumeRoleCommand({ ...input, ...mfaInput });
+    },
+    caller,
+  );
 };

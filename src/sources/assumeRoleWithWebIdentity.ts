@@ -14,6 +14,7 @@ import { CredentialRefreshError, describeError } from "../errors/CredentialRefre
 import type { CredentialProvider } from "../core/CredentialProvider";
 import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
 import { stsClientFor, stsCredentialSource } from "./sts";
+import { isRetryableError } from "../errors/isRetryableError";
 
 /**
  * Where a web identity token comes from: the token itself, a function that gives it, or (most often)
@@ -147,8 +148,9 @@ const readToken = async (source: WebIdentityTokenSource): Promise<string> => {
     }
   } catch (error) {
     throw new CredentialRefreshError(`the web identity token could not be read: ${describeError(error)}`, {
-      // A token file that is being rotated or mounted may be there next time.
-      retryable: true,
+      // By the one rule: a token file being rotated or mounted may be there next time, but a token
+      // function's AccessDenied is not worth another attempt.
+      retryable: isRetryableError(error),
       cause: error,
     });
   }

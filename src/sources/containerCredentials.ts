@@ -1,6 +1,7 @@
 import { fromHttp, type FromHttpOptions } from "@aws-sdk/credential-provider-http";
 import { LoggerCodec, NonEmptyString, strictOptions } from "../errors/codecs";
-import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
+import { describeError } from "../errors/CredentialRefreshError";
+import { asCredentialRefreshError } from "../errors/isRetryableError";
 import { redactSecrets, type CredentialProvider } from "../core/CredentialProvider";
 import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
 import { nameSource } from "../core/sourceName";
@@ -134,10 +135,8 @@ export const containerCredentials = (options: ContainerCredentialsOptions = {}):
     try {
       return redactSecrets(await fromHttp({ ...given, maxRetries: 0, timeout: 5_000 })());
     } catch (error) {
-      throw new CredentialRefreshError(`${name} failed: ${describeError(error)}`, {
-        retryable: true,
-        cause: error,
-      });
+      // Classified by the one rule: an endpoint that fails is usually restarting or overloaded.
+      throw asCredentialRefreshError(error, { context: name });
     }
   }, name);
 };

@@ -95,9 +95,10 @@ export const fromFunction = (
     }
     const decoded = CredentialsCodec.decode(result);
     if (isLeft(decoded)) {
+      // Retryable, as a garbled answer from STS is: the source's next answer may be whole.
       throw new CredentialRefreshError(
         `${name} returned no usable credentials: invalid or missing ${failedFields(decoded.left, "(result)").join(", ")}`,
-        { retryable: false },
+        { retryable: true },
       );
     }
     const { accountId, sessionToken, ...required } = decoded.right;
