@@ -44,7 +44,8 @@ export interface RetryEvent {
  * import { isRetryableError, type RetryOptions } from "aws-refresh-session";
  *
  * const options: RetryOptions = {
- *   isRetryable: (error) => isRetryableError(error) || (error as Error).name === "IDPCommunicationError",
+ *   // A stricter rule than the default: never retry a caller key STS rejected.
+ *   isRetryable: (error) => isRetryableError(error) && (error as { code?: string }).code !== "InvalidClientTokenId",
  *   onRetry: ({ delayMs }) => console.warn(`retrying in ${delayMs} ms`),
  * };
  * ```
@@ -73,8 +74,9 @@ const RetryOptionsCodec = /* @__PURE__ */ strictOptions(
 /**
  * Retries a failing provider according to `policy`, waiting through the clock.
  *
- * Only retryable failures are retried (throttling, 5xx, timeouts, network errors; see
- * {@link isRetryableError}): `AccessDenied` or a validation error fails at once. When it gives up it
+ * Every recoverable failure is retried (throttling, 5xx, timeouts, network errors, a garbled answer,
+ * an unknown error code; see {@link isRetryableError}): only the non-recoverable ones, such as
+ * `AccessDenied` or a validation error, fail at once. When it gives up it
  * throws a {@link CredentialRefreshError} with the number of upstream attempts, the STS client's own
  * retries included (they are read from `$metadata.attempts`), so attempts never multiply unseen. The
  * STS clients this library builds make one attempt per call, leaving the retrying to this function.
