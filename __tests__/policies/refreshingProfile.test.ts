@@ -5,6 +5,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import fc from "fast-check";
 import {
   assumeRoleCacheKey,
+  backoffPolicy,
   CredentialRefreshError,
   fileCache,
   InvalidOptionsError,
@@ -15,6 +16,7 @@ import {
 } from "../../src";
 import { localSts, manualClock, type LocalSts, type ManualClock } from "../../src/testing";
 import { awsHome, type AwsHome } from "../support/awsHome";
+import { hideKeysAndTokens } from "../../src/core/secretText";
 
 /** Resolves at the next refresh event of `type`: a background refresh over real HTTP ends when it ends. */
 const events = () => {
@@ -227,8 +229,10 @@ describe("refreshingProfile", () => {
     const failed = heard.next("refresh-failure");
     await clock.advance(10 * MINUTE);
     await failed;
+    // Paths are shown as every message is, with key- and token-shaped runs (a temporary directory's
+    // random name may be one) hidden.
     expect(credentials.status().lastError?.message).toContain(
-      `profile three: cannot read ${aws.configFile}: EISDIR`,
+      hideKeysAndTokens(`profile three: cannot read ${aws.configFile}: EISDIR`),
     );
   });
 
@@ -369,7 +373,13 @@ describe("refreshingProfile", () => {
     threeHops();
     const events: unknown[] = [];
     const credentials = track(
-      refreshingProfile({ profile: "three", clock, onEvent: (event) => events.push(event) }),
+      // No retries: a revoked key is recoverable now, and retries would wait on the manual clock.
+      refreshingProfile({
+        profile: "three",
+        clock,
+        retryPolicy: backoffPolicy({ retries: 0 }),
+        onEvent: (event) => events.push(event),
+      }),
     );
     sts.revoke(sts.rootCredentials.accessKeyId);
     const error = await credentials().catch((thrown: unknown) => thrown);

@@ -15,6 +15,7 @@ import {
   type RefreshEvent,
 } from "../../src";
 import { manualClock, type ManualClock } from "../../src/testing";
+import { hideKeysAndTokens } from "../../src/core/secretText";
 import { backgroundRefreshes } from "../support/backgroundRefreshes";
 import {
   alertingServer,
@@ -296,16 +297,18 @@ describe("iotCredentials", () => {
   it("names a certificate or key file that cannot be read, and a key of another certificate", async () => {
     const missing = await failureOf(iotCredentials({ ...base, privateKey: join(dir, "nope.key") })());
     expect(missing.message).toContain(
-      `the privateKey file ${join(dir, "nope.key")} could not be read (ENOENT)`,
+      hideKeysAndTokens(`the privateKey file ${join(dir, "nope.key")} could not be read (ENOENT)`),
     );
     expect(missing.retryable).toBe(false);
     const mismatched = await failureOf(iotCredentials({ ...base, privateKey: other.keyFile })());
     expect(mismatched.message).toContain(
-      `the private key (privateKey file ${other.keyFile}) does not belong to the certificate (certificate file ${device.certFile})`,
+      hideKeysAndTokens(
+        `the private key (privateKey file ${other.keyFile}) does not belong to the certificate (certificate file ${device.certFile})`,
+      ),
     );
     const notAKey = await failureOf(iotCredentials({ ...base, privateKey: device.certFile })());
     expect(notAKey.message).toContain(
-      `privateKey file ${device.certFile} is not an unencrypted PEM private key`,
+      hideKeysAndTokens(`privateKey file ${device.certFile} is not an unencrypted PEM private key`),
     );
     expect(iot.requests).toHaveLength(0);
   });
