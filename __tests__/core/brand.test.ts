@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { inspect, promisify } from "node:util";
-import { build } from "esbuild";
+import { build, stop } from "esbuild";
 import { CredentialCacheError, CredentialRefreshError, InvalidOptionsError } from "../../src";
 
 const run = promisify(execFile);
@@ -59,6 +59,8 @@ describe("instanceof by brand", () => {
           absWorkingDir: root,
         });
       }
+      // esbuild's service process would otherwise outlive the test file and keep jest from exiting.
+      await stop();
       const probe = join(work, "probe.mjs");
       await writeFile(
         probe,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build, stop } from "esbuild";
 
 const root = join(__dirname, "..", "..");
 
@@ -27,6 +27,8 @@ export const buildCli = async (): Promise<{ path: string; remove: () => void }> 
     outfile: path,
     logLevel: "error",
   });
+  // esbuild's service process would otherwise outlive the test file and keep jest from exiting.
+  await stop();
   return {
     path,
     remove: () => {
