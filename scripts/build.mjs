@@ -29,13 +29,13 @@
 // .d.ts files name its types; and io-ts codecs are structural (objects with is, validate and encode,
 // told apart by `_tag`, not `instanceof`), so ours compose with a program's own io-ts codecs either
 // way.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init, parse } from "es-module-lexer";
-import { build } from "esbuild";
+import { build, transform } from "esbuild";
 import ts from "typescript";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -242,8 +242,22 @@ const ioTsPath = require.resolve("io-ts/es6/index.js");
 const ioTs = annotateIoTs(await readFile(ioTsPath, "utf8"));
 console.log(`io-ts/es6/index.js: ${ioTs.annotations} pure annotations (${ioTs.classes} classes)`);
 
-// 1. The CommonJS build: one file for the whole library, and three entries that re-export from it.
+// 1. The CommonJS build, split so that loading the main entry costs almost nothing (row 10 of
+// `npm run bench`), in the shape of the SDK's @aws-sdk/credential-providers: dist/cjs/index.js is
+// written here, not bundled. It holds the values that must exist before any call (the error classes,
+// for `instanceof`, and the constants) from dist/cjs/lib/eager.js, and for every function a thin
+// wrapper that `require`s the function's module on the first call, synchronously, so that options are
+// still checked at construction, with no network call. Whatever a program never calls is never read.
+//
+// The modules behind them are one esbuild build with code splitting: each source file that defines a
+// public function is an entry (dist/cjs/lib/<path>.js), the testing and fp subpaths too, and the code
+// two entries share goes into one shared chunk (dist/cjs/lib/chunks), so every module of the library
+// exists once in a process, whichever entries load it: one cache, one set of timers, one class per
+// error. esbuild splits ES modules only: the build writes them, then turns each file into CommonJS
+// with esbuild's transform (each `import` of a chunk becomes a `require` of it), since Node runs the
+// CommonJS build for both `require` and `import` (see 2).
 const cjs = join(root, "dist", "cjs");
+const lib = join(cjs, "lib");
 let ioTsLoaded = 0;
 /** io-ts's ES module build, annotated, in place of the one in node_modules. */
 const pureIoTs = {
@@ -256,45 +270,149 @@ const pureIoTs = {
     });
   },
 };
-const parts = { index: "main", "testing/index": "testing", "fp/index": "fp" };
-await build({
-  stdin: {
-    contents: Object.entries(parts)
-      .map(([entry, part]) => `export * as ${part} from "./src/${entry}";`)
-      .join("\n"),
-    resolveDir: root,
-    loader: "ts",
-    sourcefile: "library.ts",
+/**
+ * The main entry's values, by the source file that defines them (src/index.ts, parsed): the names a
+ * program calls, and the few it reads before any call, loaded with the entry. Any other value that is
+ * not a plain function fails the build (below): it would need a place in `eager`.
+ */
+const eager = new Set([
+  "CredentialCacheError",
+  "CredentialRefreshError",
+  "InvalidOptionsError",
+  "CREDENTIAL_REJECTION_ERROR_CODES",
+  "NON_RECOVERABLE_ERROR_CODES",
+  "systemClock",
+]);
+const mainValues = (() => {
+  const file = ts.createSourceFile(
+    "index.ts",
+    readFileSync(join(root, "src", "index.ts"), "utf8"),
+    ts.ScriptTarget.Latest,
+  );
+  const values = [];
+  for (const statement of file.statements) {
+    if (!ts.isExportDeclaration(statement) || statement.isTypeOnly) continue;
+    if (statement.moduleSpecifier === undefined || statement.exportClause === undefined)
+      throw new Error("src/index.ts: only `export { ... } from` is understood here");
+    for (const element of statement.exportClause.elements) {
+      if (element.isTypeOnly) continue;
+      if (element.propertyName !== undefined)
+        throw new Error(`src/index.ts: ${element.name.text}: a renamed export`);
+      values.push({ name: element.name.text, from: join("src", `${statement.moduleSpecifier.text}.ts`) });
+    }
+  }
+  return values;
+})();
+const lazyFiles = [...new Set(mainValues.filter(({ name }) => !eager.has(name)).map(({ from }) => from))];
+const eagerEntry = {
+  name: "eager-entry",
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^eager-entry$/ }, () => ({ path: "eager", namespace: "eager-entry" }));
+    esbuild.onLoad({ filter: /.*/, namespace: "eager-entry" }, () => ({
+      contents: mainValues
+        .filter(({ name }) => eager.has(name))
+        .map(({ name, from }) => `export { ${name} } from "./${from.split("\\").join("/")}";`)
+        .join("\n"),
+      resolveDir: root,
+      loader: "ts",
+    }));
   },
+};
+const split = await build({
+  entryPoints: [
+    { in: "eager-entry", out: "eager" },
+    ...["src/testing/index.ts", "src/fp/index.ts", ...lazyFiles].map((file) => ({
+      in: join(root, file),
+      out: relative(join(root, "src"), file).replace(/\.ts$/, ""),
+    })),
+  ],
   bundle: true,
+  splitting: true,
   platform: "node",
-  format: "cjs",
-  // The sources are ES modules, strict by definition; esbuild's CommonJS output does not say so.
-  banner: { js: '"use strict";' },
+  format: "esm",
   target: "node20",
   keepNames: true,
   // fp-ts, io-ts and retry-ts from their ES module builds, which esbuild tree-shakes.
   mainFields: ["module", "main"],
   // The SDK stays the user's one copy; proper-lockfile is loaded at the first lock.
   external: ["@aws-sdk/*", "@smithy/*", "proper-lockfile"],
-  sourcemap: true,
-  sourcesContent: false,
-  outfile: join(cjs, "library.js"),
+  outdir: lib,
+  chunkNames: "chunks/[name]-[hash]",
+  write: false,
   logLevel: "warning",
-  plugins: [pureIoTs],
+  plugins: [pureIoTs, eagerEntry],
 });
 if (ioTsLoaded !== 1)
-  throw new Error(
-    `dist/cjs/library.js: io-ts loaded ${ioTsLoaded} times through the pure-io-ts plugin, not once`,
-  );
+  throw new Error(`dist/cjs/lib: io-ts loaded ${ioTsLoaded} times through the pure-io-ts plugin, not once`);
 for (const file of await readdir(cjs, { recursive: true })) {
-  if (/\.js(\.map)?$/.test(file) && !file.startsWith("library.js")) await rm(join(cjs, file));
+  if (/\.js(\.map)?$/.test(file)) await rm(join(cjs, file));
 }
-for (const [entry, part] of Object.entries(parts)) {
-  const up = entry.includes("/") ? "../" : "./";
-  await writeFile(
-    join(cjs, `${entry}.js`),
-    `"use strict";\nmodule.exports = require("${up}library.js").${part};\n`,
+for (const { path, text } of split.outputFiles) {
+  const { code } = await transform(text, {
+    format: "cjs",
+    target: "node20",
+    loader: "js",
+    // The sources are ES modules, strict by definition; esbuild's CommonJS output does not say so.
+    banner: '"use strict";',
+  });
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, code);
+}
+const chunks = split.outputFiles.filter(({ path }) => relative(lib, path).startsWith("chunks"));
+console.log(
+  `dist/cjs/lib: ${split.outputFiles.length - chunks.length} entries, ${chunks.length} shared chunks, ` +
+    `${(split.outputFiles.reduce((sum, { text }) => sum + text.length, 0) / 1024).toFixed(1)} KiB`,
+);
+
+// The main entry: the eager values, and a wrapper for each function that loads its module on first call.
+{
+  const lines = [
+    '"use strict";',
+    "// Written by scripts/build.mjs: each function loads its module (dist/cjs/lib) on its first call.",
+    "let eagerModule;",
+    'const loadEager = () => (eagerModule ??= require("./lib/eager.js"));',
+  ];
+  const loaders = new Map();
+  for (const { name, from } of mainValues) {
+    if (eager.has(name)) {
+      // A getter: the classes and constants load when a program first reads one.
+      lines.push(
+        `Object.defineProperty(exports, "${name}", { enumerable: true, get: () => loadEager().${name} });`,
+      );
+      continue;
+    }
+    const module = `./lib/${relative(join(root, "src"), from).replace(/\.ts$/, ".js").split("\\").join("/")}`;
+    // The function itself, checked: a plain function, with no properties a wrapper would lose.
+    const value = require(join(cjs, module))[name];
+    if (
+      typeof value !== "function" ||
+      /^class\b/.test(Function.prototype.toString.call(value)) ||
+      Object.keys(value).length > 0
+    )
+      throw new Error(`${name} (${from}) is not a plain function: list it in \`eager\` in scripts/build.mjs`);
+    if (!loaders.has(module)) {
+      const loader = `load${loaders.size}`;
+      loaders.set(module, loader);
+      lines.push(
+        `let module${loaders.size - 1};`,
+        `const ${loader} = () => (module${loaders.size - 1} ??= require("${module}"));`,
+      );
+    }
+    lines.push(
+      `exports.${name} = function ${name}(...args) {`,
+      `  return ${loaders.get(module)}().${name}(...args);`,
+      "};",
+    );
+  }
+  await writeFile(join(cjs, "index.js"), `${lines.join("\n")}\n`);
+  for (const entry of ["testing", "fp"]) {
+    await writeFile(
+      join(cjs, entry, "index.js"),
+      `"use strict";\nmodule.exports = require("../lib/${entry}/index.js");\n`,
+    );
+  }
+  console.log(
+    `dist/cjs/index.js: ${eager.size} values loaded with it, ${mainValues.length - eager.size} functions on first call`,
   );
 }
 
