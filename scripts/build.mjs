@@ -244,18 +244,21 @@ console.log(`io-ts/es6/index.js: ${ioTs.annotations} pure annotations (${ioTs.cl
 
 // 1. The CommonJS build, split so that loading the main entry costs almost nothing (row 10 of
 // `npm run bench`), in the shape of the SDK's @aws-sdk/credential-providers: dist/cjs/index.js is
-// written here, not bundled. It holds the values that must exist before any call (the error classes,
-// for `instanceof`, and the constants) from dist/cjs/lib/eager.js, and for every function a thin
-// wrapper that `require`s the function's module on the first call, synchronously, so that options are
-// still checked at construction, with no network call. Whatever a program never calls is never read.
+// written here, not bundled, and holds no code of the library. Each function it exports is a thin
+// wrapper that `require`s the module of the source file that defines the function at its first call,
+// synchronously, so options are still checked at construction, with no network call; each other value
+// (the error classes, the constants, systemClock) is a getter that does the same at its first read.
+// What a program never calls is never read: the cache, the STS source, the profile reader, the IoT
+// source, the credentials server, the test helpers and the fp face included.
 //
-// The modules behind them are one esbuild build with code splitting: each source file that defines a
-// public function is an entry (dist/cjs/lib/<path>.js), the testing and fp subpaths too, and the code
-// two entries share goes into one shared chunk (dist/cjs/lib/chunks), so every module of the library
-// exists once in a process, whichever entries load it: one cache, one set of timers, one class per
-// error. esbuild splits ES modules only: the build writes them, then turns each file into CommonJS
+// The modules behind it are one esbuild build with code splitting: each source file that defines a
+// value of the main entry is an entry (dist/cjs/lib/<path>.js), the testing and fp subpaths too, and
+// the code two entries share goes into shared chunks (dist/cjs/lib/chunks), so every module of the
+// library exists once in a process, whichever entries load it: one cache, one set of timers, one class
+// per error. esbuild splits ES modules only: the build writes them, then turns each file into CommonJS
 // with esbuild's transform (each `import` of a chunk becomes a `require` of it), since Node runs the
-// CommonJS build for both `require` and `import` (see 2).
+// CommonJS build for both `require` and `import` (see 2). Source maps are not written for it: they
+// would map the transform's output, not the sources.
 const cjs = join(root, "dist", "cjs");
 const lib = join(cjs, "lib");
 let ioTsLoaded = 0;
@@ -270,19 +273,7 @@ const pureIoTs = {
     });
   },
 };
-/**
- * The main entry's values, by the source file that defines them (src/index.ts, parsed): the names a
- * program calls, and the few it reads before any call, loaded with the entry. Any other value that is
- * not a plain function fails the build (below): it would need a place in `eager`.
- */
-const eager = new Set([
-  "CredentialCacheError",
-  "CredentialRefreshError",
-  "InvalidOptionsError",
-  "CREDENTIAL_REJECTION_ERROR_CODES",
-  "NON_RECOVERABLE_ERROR_CODES",
-  "systemClock",
-]);
+/** The main entry's values and the source file that defines each, from src/index.ts. */
 const mainValues = (() => {
   const file = ts.createSourceFile(
     "index.ts",
@@ -298,32 +289,40 @@ const mainValues = (() => {
       if (element.isTypeOnly) continue;
       if (element.propertyName !== undefined)
         throw new Error(`src/index.ts: ${element.name.text}: a renamed export`);
-      values.push({ name: element.name.text, from: join("src", `${statement.moduleSpecifier.text}.ts`) });
+      const source = `${statement.moduleSpecifier.text.replace(/^\.\//, "")}.ts`;
+      values.push({ name: element.name.text, source, module: `./lib/${source.replace(/\.ts$/, ".js")}` });
     }
   }
   return values;
 })();
-const lazyFiles = [...new Set(mainValues.filter(({ name }) => !eager.has(name)).map(({ from }) => from))];
-const eagerEntry = {
-  name: "eager-entry",
+/**
+ * Each file's entry exports only the file's values of the main entry, so that it carries none of the
+ * file's internal helpers' code (InvalidOptionsError's file also decodes options, with io-ts).
+ */
+const mainEntries = {
+  name: "main-entries",
   setup(esbuild) {
-    esbuild.onResolve({ filter: /^eager-entry$/ }, () => ({ path: "eager", namespace: "eager-entry" }));
-    esbuild.onLoad({ filter: /.*/, namespace: "eager-entry" }, () => ({
-      contents: mainValues
-        .filter(({ name }) => eager.has(name))
-        .map(({ name, from }) => `export { ${name} } from "./${from.split("\\").join("/")}";`)
-        .join("\n"),
-      resolveDir: root,
-      loader: "ts",
-    }));
+    esbuild.onResolve({ filter: /^main-entry:/ }, ({ path }) => ({ path, namespace: "main-entry" }));
+    esbuild.onLoad({ filter: /.*/, namespace: "main-entry" }, ({ path }) => {
+      const source = path.slice("main-entry:".length);
+      const names = mainValues.filter((value) => value.source === source).map(({ name }) => name);
+      return {
+        contents: `export { ${names.join(", ")} } from "./${source.replace(/\.ts$/, "")}";\n`,
+        resolveDir: join(root, "src"),
+        loader: "ts",
+      };
+    });
   },
 };
 const split = await build({
   entryPoints: [
-    { in: "eager-entry", out: "eager" },
-    ...["src/testing/index.ts", "src/fp/index.ts", ...lazyFiles].map((file) => ({
-      in: join(root, file),
-      out: relative(join(root, "src"), file).replace(/\.ts$/, ""),
+    ...["testing/index.ts", "fp/index.ts"].map((source) => ({
+      in: join(root, "src", source),
+      out: source.replace(/\.ts$/, ""),
+    })),
+    ...[...new Set(mainValues.map(({ source }) => source))].map((source) => ({
+      in: `main-entry:${source}`,
+      out: source.replace(/\.ts$/, ""),
     })),
   ],
   bundle: true,
@@ -340,7 +339,7 @@ const split = await build({
   chunkNames: "chunks/[name]-[hash]",
   write: false,
   logLevel: "warning",
-  plugins: [pureIoTs, eagerEntry],
+  plugins: [pureIoTs, mainEntries],
 });
 if (ioTsLoaded !== 1)
   throw new Error(`dist/cjs/lib: io-ts loaded ${ioTsLoaded} times through the pure-io-ts plugin, not once`);
@@ -364,32 +363,16 @@ console.log(
     `${(split.outputFiles.reduce((sum, { text }) => sum + text.length, 0) / 1024).toFixed(1)} KiB`,
 );
 
-// The main entry: the eager values, and a wrapper for each function that loads its module on first call.
+// The main entry. A wrapper forwards a call, and nothing else: it is only written for a plain function
+// (not a class, no properties of its own), checked here on the built module.
 {
   const lines = [
     '"use strict";',
-    "// Written by scripts/build.mjs: each function loads its module (dist/cjs/lib) on its first call.",
-    "let eagerModule;",
-    'const loadEager = () => (eagerModule ??= require("./lib/eager.js"));',
+    "// Written by scripts/build.mjs: each value loads its module (dist/cjs/lib) at its first use.",
   ];
   const loaders = new Map();
-  for (const { name, from } of mainValues) {
-    if (eager.has(name)) {
-      // A getter: the classes and constants load when a program first reads one.
-      lines.push(
-        `Object.defineProperty(exports, "${name}", { enumerable: true, get: () => loadEager().${name} });`,
-      );
-      continue;
-    }
-    const module = `./lib/${relative(join(root, "src"), from).replace(/\.ts$/, ".js").split("\\").join("/")}`;
-    // The function itself, checked: a plain function, with no properties a wrapper would lose.
-    const value = require(join(cjs, module))[name];
-    if (
-      typeof value !== "function" ||
-      /^class\b/.test(Function.prototype.toString.call(value)) ||
-      Object.keys(value).length > 0
-    )
-      throw new Error(`${name} (${from}) is not a plain function: list it in \`eager\` in scripts/build.mjs`);
+  let getters = 0;
+  for (const { name, source, module } of mainValues) {
     if (!loaders.has(module)) {
       const loader = `load${loaders.size}`;
       loaders.set(module, loader);
@@ -398,11 +381,24 @@ console.log(
         `const ${loader} = () => (module${loaders.size - 1} ??= require("${module}"));`,
       );
     }
-    lines.push(
-      `exports.${name} = function ${name}(...args) {`,
-      `  return ${loaders.get(module)}().${name}(...args);`,
-      "};",
-    );
+    const value = require(join(cjs, module))[name];
+    if (value === undefined) throw new Error(`dist/cjs/${module}: no ${name} (src/${source})`);
+    const plainFunction =
+      typeof value === "function" &&
+      !/^class\b/.test(Function.prototype.toString.call(value)) &&
+      Object.keys(value).length === 0;
+    if (plainFunction) {
+      lines.push(
+        `exports.${name} = function ${name}(...args) {`,
+        `  return ${loaders.get(module)}().${name}(...args);`,
+        "};",
+      );
+    } else {
+      getters++;
+      lines.push(
+        `Object.defineProperty(exports, "${name}", { enumerable: true, get: () => ${loaders.get(module)}().${name} });`,
+      );
+    }
   }
   await writeFile(join(cjs, "index.js"), `${lines.join("\n")}\n`);
   for (const entry of ["testing", "fp"]) {
@@ -412,7 +408,7 @@ console.log(
     );
   }
   console.log(
-    `dist/cjs/index.js: ${eager.size} values loaded with it, ${mainValues.length - eager.size} functions on first call`,
+    `dist/cjs/index.js: ${mainValues.length - getters} functions loaded at their first call, ${getters} values at their first read`,
   );
 }
 
