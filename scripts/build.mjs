@@ -245,20 +245,19 @@ console.log(`io-ts/es6/index.js: ${ioTs.annotations} pure annotations (${ioTs.cl
 // 1. The CommonJS build, split so that loading the main entry costs almost nothing (row 10 of
 // `npm run bench`), in the shape of the SDK's @aws-sdk/credential-providers: dist/cjs/index.js is
 // written here, not bundled, and holds no code of the library. Each function it exports is a thin
-// wrapper that `require`s the module of the source file that defines the function at its first call,
-// synchronously, so options are still checked at construction, with no network call; each other value
-// (the error classes, the constants, systemClock) is a getter that does the same at its first read.
-// What a program never calls is never read: the cache, the STS source, the profile reader, the IoT
-// source, the credentials server, the test helpers and the fp face included.
+// wrapper that `require`s the function's group (dist/cjs/lib/<group>.js, `groups` below) at its first
+// call, synchronously, so options are still checked at construction, with no network call; each other
+// value (the error classes, the constants, systemClock) is a getter that loads a file holding just that
+// value at its first read. What a program never calls is never read: the cache, the profile reader,
+// the IoT source, the credentials server, the test helpers and the fp face included.
 //
-// The modules behind it are one esbuild build with code splitting: each source file that defines a
-// value of the main entry is an entry (dist/cjs/lib/<path>.js), the testing and fp subpaths too, and
-// the code two entries share goes into shared chunks (dist/cjs/lib/chunks), so every module of the
-// library exists once in a process, whichever entries load it: one cache, one set of timers, one class
-// per error. esbuild splits ES modules only: the build writes them, then turns each file into CommonJS
-// with esbuild's transform (each `import` of a chunk becomes a `require` of it), since Node runs the
-// CommonJS build for both `require` and `import` (see 2). Source maps are not written for it: they
-// would map the transform's output, not the sources.
+// The files behind it are one esbuild build with code splitting, whose entries are those groups, those
+// values and the testing and fp subpaths; the code two entries share goes into shared chunks
+// (dist/cjs/lib/chunks), so every module of the library exists once in a process, whichever entries
+// load it: one cache, one set of timers, one class per error. esbuild splits ES modules only: the build
+// writes them, then turns each file into CommonJS with esbuild's transform (each `import` of a chunk
+// becomes a `require` of it), since Node runs the CommonJS build for both `require` and `import` (see
+// 2). Source maps are not written for it: they would map the transform's output, not the sources.
 const cjs = join(root, "dist", "cjs");
 const lib = join(cjs, "lib");
 let ioTsLoaded = 0;
@@ -273,7 +272,35 @@ const pureIoTs = {
     });
   },
 };
-/** The main entry's values and the source file that defines each, from src/index.ts. */
+/**
+ * The values a program reads before any call (the error classes, for `instanceof`, and the constants):
+ * each is a getter that loads the entry of its own source file, which carries only that value, so that
+ * reading one loads little. Every other value of the main entry must be a plain function (checked
+ * below).
+ */
+const firstRead = new Set([
+  "CredentialCacheError",
+  "CredentialRefreshError",
+  "InvalidOptionsError",
+  "CREDENTIAL_REJECTION_ERROR_CODES",
+  "NON_RECOVERABLE_ERROR_CODES",
+  "systemClock",
+]);
+/**
+ * The functions, in groups loaded together at the first call of any of them: few files for a first
+ * call (each file Node loads costs more than its size), and apart what most programs never use. The
+ * rest (the pipeline, the STS and web identity sources, refreshingRole, whoami...) is `main`. session
+ * is on its own because it can read a profile: it carries the profile reader.
+ */
+const groups = [
+  ["session", /^policies\/session\.ts$/],
+  ["profile", /^policies\/refreshingProfile\.ts$/],
+  ["cache", /^cache\//],
+  ["iot", /^sources\/iotCredentials\.ts$/],
+  ["container", /^sources\/containerCredentials\.ts$/],
+  ["server", /^server\//],
+];
+/** The main entry's values, from src/index.ts: each with its source file and the entry it is in. */
 const mainValues = (() => {
   const file = ts.createSourceFile(
     "index.ts",
@@ -289,25 +316,31 @@ const mainValues = (() => {
       if (element.isTypeOnly) continue;
       if (element.propertyName !== undefined)
         throw new Error(`src/index.ts: ${element.name.text}: a renamed export`);
+      const name = element.name.text;
       const source = `${statement.moduleSpecifier.text.replace(/^\.\//, "")}.ts`;
-      values.push({ name: element.name.text, source, module: `./lib/${source.replace(/\.ts$/, ".js")}` });
+      const entry = firstRead.has(name)
+        ? source.replace(/\.ts$/, "")
+        : (groups.find(([, files]) => files.test(source))?.[0] ?? "main");
+      values.push({ name, source, entry, module: `./lib/${entry}.js` });
     }
   }
   return values;
 })();
 /**
- * Each file's entry exports only the file's values of the main entry, so that it carries none of the
- * file's internal helpers' code (InvalidOptionsError's file also decodes options, with io-ts).
+ * Each entry of the main entry's values exports only those values, so that it carries none of their
+ * files' internal helpers' code (InvalidOptionsError's file also decodes options, with io-ts).
  */
 const mainEntries = {
   name: "main-entries",
   setup(esbuild) {
     esbuild.onResolve({ filter: /^main-entry:/ }, ({ path }) => ({ path, namespace: "main-entry" }));
     esbuild.onLoad({ filter: /.*/, namespace: "main-entry" }, ({ path }) => {
-      const source = path.slice("main-entry:".length);
-      const names = mainValues.filter((value) => value.source === source).map(({ name }) => name);
+      const entry = path.slice("main-entry:".length);
       return {
-        contents: `export { ${names.join(", ")} } from "./${source.replace(/\.ts$/, "")}";\n`,
+        contents: mainValues
+          .filter((value) => value.entry === entry)
+          .map(({ name, source }) => `export { ${name} } from "./${source.replace(/\.ts$/, "")}";`)
+          .join("\n"),
         resolveDir: join(root, "src"),
         loader: "ts",
       };
@@ -320,9 +353,9 @@ const split = await build({
       in: join(root, "src", source),
       out: source.replace(/\.ts$/, ""),
     })),
-    ...[...new Set(mainValues.map(({ source }) => source))].map((source) => ({
-      in: `main-entry:${source}`,
-      out: source.replace(/\.ts$/, ""),
+    ...[...new Set(mainValues.map(({ entry }) => entry))].map((entry) => ({
+      in: `main-entry:${entry}`,
+      out: entry,
     })),
   ],
   bundle: true,
@@ -387,7 +420,11 @@ console.log(
       typeof value === "function" &&
       !/^class\b/.test(Function.prototype.toString.call(value)) &&
       Object.keys(value).length === 0;
-    if (plainFunction) {
+    if (!plainFunction && !firstRead.has(name))
+      throw new Error(
+        `${name} (src/${source}) is not a plain function: list it in firstRead in scripts/build.mjs`,
+      );
+    if (!firstRead.has(name)) {
       lines.push(
         `exports.${name} = function ${name}(...args) {`,
         `  return ${loaders.get(module)}().${name}(...args);`,
