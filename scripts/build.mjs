@@ -1,13 +1,14 @@
 // Finishes the two builds that tsc emits (see "build" in package.json):
 //
 // - dist/cjs: CommonJS, what Node runs for both `require` and `import`. tsc's declarations stay; its
-//   JavaScript is replaced by one file, dist/cjs/library.js, made by esbuild with fp-ts, io-ts and
-//   retry-ts inlined from their ES module builds and tree-shaken: loading one file instead of some 60
-//   modules is what keeps `require("aws-refresh-session")` near 8 ms on top of @aws-sdk/client-sts
-//   (`npm run bench`, row 10). The three entries re-export their part of it, so the main entry, the
-//   testing and fp subpaths share one copy. Node's `import` gets a small ES module wrapper (index.mjs)
-//   that re-exports the CommonJS entry by name, so a program that uses both never holds two copies
-//   (two caches, two sets of timers) of the library.
+//   JavaScript is replaced by a main entry that holds no code of the library and loads each function's
+//   code at its first call (see 1: `require("aws-refresh-session")` costs about 1% of requiring
+//   @aws-sdk/client-sts, `npm run bench`, row 10), and by the files behind it, made by esbuild with
+//   fp-ts, io-ts and retry-ts inlined from their ES module builds and tree-shaken, in a few groups and
+//   shared chunks (each file Node loads costs more than its size). The main entry, the testing and fp
+//   subpaths share them: one copy of each module. Node's `import` gets a small ES module wrapper
+//   (index.mjs) that re-exports the CommonJS entry by name, so a program that uses both never holds
+//   two copies (two caches, two sets of timers) of the library.
 // - dist/esm: real ES modules for bundlers (the package's "module" condition): each file imports the
 //   ES module builds of fp-ts and retry-ts, and of io-ts a copy in dist/esm/vendor/io-ts.js (below),
 //   so a bundler keeps only what a program uses. Node cannot run those builds (their imports have no
@@ -22,7 +23,7 @@
 // downlevelled, and codecs such as `string` are made with `new` at the top level), so bundlers keep
 // nearly all of it, some 10 KB minified, however little a program uses. The build adds them
 // (annotateIoTs, which fails the build on any code it does not know to be pure) to the copy in
-// dist/esm/vendor and, through an esbuild plugin, to the io-ts inlined in library.js. A handler that
+// dist/esm/vendor and, through an esbuild plugin, to the io-ts inlined in dist/cjs. A handler that
 // uses refreshingRole, bundled with esbuild --bundle --minify --format=esm, is then 3.8 KB smaller
 // (io-ts's part of it 10.0 KB -> 6.2 KB; bench/bundle.ts). The trade-offs: a program that bundles
 // io-ts itself too carries two copies of the parts both use; io-ts stays a dependency, because our
