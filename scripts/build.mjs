@@ -1,13 +1,14 @@
 // Finishes the two builds that tsc emits (see "build" in package.json):
 //
 // - dist/cjs: CommonJS, what Node runs for both `require` and `import`. tsc's declarations stay; its
-//   JavaScript is replaced by one file, dist/cjs/library.js, made by esbuild with fp-ts, io-ts and
-//   retry-ts inlined from their ES module builds and tree-shaken: loading one file instead of some 60
-//   modules is what keeps `require("aws-refresh-session")` near 8 ms on top of @aws-sdk/client-sts
-//   (`npm run bench`, row 10). The three entries re-export their part of it, so the main entry, the
-//   testing and fp subpaths share one copy. Node's `import` gets a small ES module wrapper (index.mjs)
-//   that re-exports the CommonJS entry by name, so a program that uses both never holds two copies
-//   (two caches, two sets of timers) of the library.
+//   JavaScript is replaced by a main entry that holds no code of the library and loads each function's
+//   code at its first call (see 1: `require("aws-refresh-session")` costs about 1% of requiring
+//   @aws-sdk/client-sts, `npm run bench`, row 10), and by the files behind it, made by esbuild with
+//   fp-ts, io-ts and retry-ts inlined from their ES module builds and tree-shaken, in a few groups and
+//   shared chunks (each file Node loads costs more than its size). The main entry, the testing and fp
+//   subpaths share them: one copy of each module. Node's `import` gets a small ES module wrapper
+//   (index.mjs) that re-exports the CommonJS entry by name, so a program that uses both never holds
+//   two copies (two caches, two sets of timers) of the library.
 // - dist/esm: real ES modules for bundlers (the package's "module" condition): each file imports the
 //   ES module builds of fp-ts and retry-ts, and of io-ts a copy in dist/esm/vendor/io-ts.js (below),
 //   so a bundler keeps only what a program uses. Node cannot run those builds (their imports have no
@@ -22,20 +23,20 @@
 // downlevelled, and codecs such as `string` are made with `new` at the top level), so bundlers keep
 // nearly all of it, some 10 KB minified, however little a program uses. The build adds them
 // (annotateIoTs, which fails the build on any code it does not know to be pure) to the copy in
-// dist/esm/vendor and, through an esbuild plugin, to the io-ts inlined in library.js. A handler that
+// dist/esm/vendor and, through an esbuild plugin, to the io-ts inlined in dist/cjs. A handler that
 // uses refreshingRole, bundled with esbuild --bundle --minify --format=esm, is then 3.8 KB smaller
 // (io-ts's part of it 10.0 KB -> 6.2 KB; bench/bundle.ts). The trade-offs: a program that bundles
 // io-ts itself too carries two copies of the parts both use; io-ts stays a dependency, because our
 // .d.ts files name its types; and io-ts codecs are structural (objects with is, validate and encode,
 // told apart by `_tag`, not `instanceof`), so ours compose with a program's own io-ts codecs either
 // way.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init, parse } from "es-module-lexer";
-import { build } from "esbuild";
+import { build, transform } from "esbuild";
 import ts from "typescript";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -242,8 +243,24 @@ const ioTsPath = require.resolve("io-ts/es6/index.js");
 const ioTs = annotateIoTs(await readFile(ioTsPath, "utf8"));
 console.log(`io-ts/es6/index.js: ${ioTs.annotations} pure annotations (${ioTs.classes} classes)`);
 
-// 1. The CommonJS build: one file for the whole library, and three entries that re-export from it.
+// 1. The CommonJS build, split so that loading the main entry costs almost nothing (row 10 of
+// `npm run bench`), in the shape of the SDK's @aws-sdk/credential-providers: dist/cjs/index.js is
+// written here, not bundled, and holds no code of the library. Each function it exports is a thin
+// wrapper that `require`s the function's group (dist/cjs/lib/<group>.js, `groups` below) at its first
+// call, synchronously, so options are still checked at construction, with no network call; each other
+// value (the error classes, the constants, systemClock) is a getter that loads a file holding just that
+// value at its first read. What a program never calls is never read: the cache, the profile reader,
+// the IoT source, the credentials server, the test helpers and the fp face included.
+//
+// The files behind it are one esbuild build with code splitting, whose entries are those groups, those
+// values and the testing and fp subpaths; the code two entries share goes into shared chunks
+// (dist/cjs/lib/chunks), so every module of the library exists once in a process, whichever entries
+// load it: one cache, one set of timers, one class per error. esbuild splits ES modules only: the build
+// writes them, then turns each file into CommonJS with esbuild's transform (each `import` of a chunk
+// becomes a `require` of it), since Node runs the CommonJS build for both `require` and `import` (see
+// 2). Source maps are not written for it: they would map the transform's output, not the sources.
 const cjs = join(root, "dist", "cjs");
+const lib = join(cjs, "lib");
 let ioTsLoaded = 0;
 /** io-ts's ES module build, annotated, in place of the one in node_modules. */
 const pureIoTs = {
@@ -256,45 +273,180 @@ const pureIoTs = {
     });
   },
 };
-const parts = { index: "main", "testing/index": "testing", "fp/index": "fp" };
-await build({
-  stdin: {
-    contents: Object.entries(parts)
-      .map(([entry, part]) => `export * as ${part} from "./src/${entry}";`)
-      .join("\n"),
-    resolveDir: root,
-    loader: "ts",
-    sourcefile: "library.ts",
+/**
+ * The values a program reads before any call (the error classes, for `instanceof`, and the constants):
+ * each is a getter that loads the entry of its own source file, which carries only that value, so that
+ * reading one loads little. Every other value of the main entry must be a plain function (checked
+ * below).
+ */
+const firstRead = new Set([
+  "CredentialCacheError",
+  "CredentialRefreshError",
+  "InvalidOptionsError",
+  "CREDENTIAL_REJECTION_ERROR_CODES",
+  "NON_RECOVERABLE_ERROR_CODES",
+  "systemClock",
+]);
+/**
+ * The functions, in groups loaded together at the first call of any of them: few files for a first
+ * call (each file Node loads costs more than its size), and apart what most programs never use. The
+ * rest (the pipeline, the STS and web identity sources, refreshingRole, whoami...) is `main`. session
+ * is on its own because it can read a profile: it carries the profile reader.
+ */
+const groups = [
+  ["session", /^policies\/session\.ts$/],
+  ["profile", /^policies\/refreshingProfile\.ts$/],
+  ["cache", /^cache\//],
+  ["iot", /^sources\/iotCredentials\.ts$/],
+  ["container", /^sources\/containerCredentials\.ts$/],
+  ["server", /^server\//],
+];
+/** The main entry's values, from src/index.ts: each with its source file and the entry it is in. */
+const mainValues = (() => {
+  const file = ts.createSourceFile(
+    "index.ts",
+    readFileSync(join(root, "src", "index.ts"), "utf8"),
+    ts.ScriptTarget.Latest,
+  );
+  const values = [];
+  for (const statement of file.statements) {
+    if (!ts.isExportDeclaration(statement) || statement.isTypeOnly) continue;
+    if (statement.moduleSpecifier === undefined || statement.exportClause === undefined)
+      throw new Error("src/index.ts: only `export { ... } from` is understood here");
+    for (const element of statement.exportClause.elements) {
+      if (element.isTypeOnly) continue;
+      if (element.propertyName !== undefined)
+        throw new Error(`src/index.ts: ${element.name.text}: a renamed export`);
+      const name = element.name.text;
+      const source = `${statement.moduleSpecifier.text.replace(/^\.\//, "")}.ts`;
+      const entry = firstRead.has(name)
+        ? source.replace(/\.ts$/, "")
+        : (groups.find(([, files]) => files.test(source))?.[0] ?? "main");
+      values.push({ name, source, entry, module: `./lib/${entry}.js` });
+    }
+  }
+  return values;
+})();
+/**
+ * Each entry of the main entry's values exports only those values, so that it carries none of their
+ * files' internal helpers' code (InvalidOptionsError's file also decodes options, with io-ts).
+ */
+const mainEntries = {
+  name: "main-entries",
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^main-entry:/ }, ({ path }) => ({ path, namespace: "main-entry" }));
+    esbuild.onLoad({ filter: /.*/, namespace: "main-entry" }, ({ path }) => {
+      const entry = path.slice("main-entry:".length);
+      return {
+        contents: mainValues
+          .filter((value) => value.entry === entry)
+          .map(({ name, source }) => `export { ${name} } from "./${source.replace(/\.ts$/, "")}";`)
+          .join("\n"),
+        resolveDir: join(root, "src"),
+        loader: "ts",
+      };
+    });
   },
+};
+const split = await build({
+  entryPoints: [
+    ...["testing/index.ts", "fp/index.ts"].map((source) => ({
+      in: join(root, "src", source),
+      out: source.replace(/\.ts$/, ""),
+    })),
+    ...[...new Set(mainValues.map(({ entry }) => entry))].map((entry) => ({
+      in: `main-entry:${entry}`,
+      out: entry,
+    })),
+  ],
   bundle: true,
+  splitting: true,
   platform: "node",
-  format: "cjs",
-  // The sources are ES modules, strict by definition; esbuild's CommonJS output does not say so.
-  banner: { js: '"use strict";' },
+  format: "esm",
   target: "node20",
   keepNames: true,
   // fp-ts, io-ts and retry-ts from their ES module builds, which esbuild tree-shakes.
   mainFields: ["module", "main"],
   // The SDK stays the user's one copy; proper-lockfile is loaded at the first lock.
   external: ["@aws-sdk/*", "@smithy/*", "proper-lockfile"],
-  sourcemap: true,
-  sourcesContent: false,
-  outfile: join(cjs, "library.js"),
+  outdir: lib,
+  chunkNames: "chunks/[name]-[hash]",
+  write: false,
   logLevel: "warning",
-  plugins: [pureIoTs],
+  plugins: [pureIoTs, mainEntries],
 });
 if (ioTsLoaded !== 1)
-  throw new Error(
-    `dist/cjs/library.js: io-ts loaded ${ioTsLoaded} times through the pure-io-ts plugin, not once`,
-  );
+  throw new Error(`dist/cjs/lib: io-ts loaded ${ioTsLoaded} times through the pure-io-ts plugin, not once`);
 for (const file of await readdir(cjs, { recursive: true })) {
-  if (/\.js(\.map)?$/.test(file) && !file.startsWith("library.js")) await rm(join(cjs, file));
+  if (/\.js(\.map)?$/.test(file)) await rm(join(cjs, file));
 }
-for (const [entry, part] of Object.entries(parts)) {
-  const up = entry.includes("/") ? "../" : "./";
-  await writeFile(
-    join(cjs, `${entry}.js`),
-    `"use strict";\nmodule.exports = require("${up}library.js").${part};\n`,
+for (const { path, text } of split.outputFiles) {
+  const { code } = await transform(text, {
+    format: "cjs",
+    target: "node20",
+    loader: "js",
+    // The sources are ES modules, strict by definition; esbuild's CommonJS output does not say so.
+    banner: '"use strict";',
+  });
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, code);
+}
+const chunks = split.outputFiles.filter(({ path }) => relative(lib, path).startsWith("chunks"));
+console.log(
+  `dist/cjs/lib: ${split.outputFiles.length - chunks.length} entries, ${chunks.length} shared chunks, ` +
+    `${(split.outputFiles.reduce((sum, { text }) => sum + text.length, 0) / 1024).toFixed(1)} KiB`,
+);
+
+// The main entry. A wrapper forwards a call, and nothing else: it is only written for a plain function
+// (not a class, no properties of its own), checked here on the built module.
+{
+  const lines = [
+    '"use strict";',
+    "// Written by scripts/build.mjs: each value loads its module (dist/cjs/lib) at its first use.",
+  ];
+  const loaders = new Map();
+  let getters = 0;
+  for (const { name, source, module } of mainValues) {
+    if (!loaders.has(module)) {
+      const loader = `load${loaders.size}`;
+      loaders.set(module, loader);
+      lines.push(
+        `let module${loaders.size - 1};`,
+        `const ${loader} = () => (module${loaders.size - 1} ??= require("${module}"));`,
+      );
+    }
+    const value = require(join(cjs, module))[name];
+    if (value === undefined) throw new Error(`dist/cjs/${module}: no ${name} (src/${source})`);
+    const plainFunction =
+      typeof value === "function" &&
+      !/^class\b/.test(Function.prototype.toString.call(value)) &&
+      Object.keys(value).length === 0;
+    if (!plainFunction && !firstRead.has(name))
+      throw new Error(
+        `${name} (src/${source}) is not a plain function: list it in firstRead in scripts/build.mjs`,
+      );
+    if (!firstRead.has(name)) {
+      lines.push(
+        `exports.${name} = function ${name}(...args) {`,
+        `  return ${loaders.get(module)}().${name}(...args);`,
+        "};",
+      );
+    } else {
+      getters++;
+      lines.push(
+        `Object.defineProperty(exports, "${name}", { enumerable: true, get: () => ${loaders.get(module)}().${name} });`,
+      );
+    }
+  }
+  await writeFile(join(cjs, "index.js"), `${lines.join("\n")}\n`);
+  for (const entry of ["testing", "fp"]) {
+    await writeFile(
+      join(cjs, entry, "index.js"),
+      `"use strict";\nmodule.exports = require("../lib/${entry}/index.js");\n`,
+    );
+  }
+  console.log(
+    `dist/cjs/index.js: ${mainValues.length - getters} functions loaded at their first call, ${getters} values at their first read`,
   );
 }
 
