@@ -104,12 +104,12 @@ describe("role chaining: STS rejects the caller's key", () => {
 });
 
 /** A request handler of the test's own: it answers STS requests itself and records them. */
-const recordingHandler = () => {
+const recordingHandler = (sessionToken = "recorded-token") => {
   const requests: HttpRequest[] = [];
   const issued: IssuedCredentials = {
     accessKeyId: "ASIARECORDED00000001",
     secretAccessKey: "recorded-secret",
-    sessionToken: "recorded-token",
+    sessionToken,
     expiration: new Date(Date.now() + 3_600_000),
     action: "AssumeRole",
     arn: "arn:aws:sts::123456789012:assumed-role/Reader/s",
@@ -158,9 +158,37 @@ describe("the STS client of a provider given no client settings", () => {
     }
     const assume = handler.requests.find((request) => String(request.body).includes("Action=AssumeRole"));
     expect(assume?.hostname).toBe("sts.eu-west-3.amazonaws.com");
-    // The caller's logger heard our STS client's call.
+    // The caller's logger heard our STS client's call, but not the session token of its answer (the
+    // SDK masks only the secret key).
     expect(JSON.stringify(lines)).toContain("AssumeRoleCommand");
+    expect(JSON.stringify(lines)).toContain("ASIARECORDED00000001");
+    expect(JSON.stringify(lines)).not.toContain("recorded-token");
+    expect(JSON.stringify(lines)).not.toContain("recorded-secret");
     expect(handler.requests).toHaveLength(2);
+  });
+
+  it("hides secrets from a logger given in clientConfig too, a session token shaped like a real one included", async () => {
+    const handler = recordingHandler("IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6example");
+    const lines: unknown[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: (...args: unknown[]) => lines.push(args),
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const credentials = assumeRole({
+      roleArn: "arn:aws:iam::123456789012:role/Reader",
+      region: "us-east-1",
+      clientConfig: {
+        requestHandler: handler,
+        logger,
+        credentials: { accessKeyId: "AKIACALLER0000000001", secretAccessKey: "caller-secret" },
+      },
+    });
+    const answer = await credentials();
+    expect(answer.sessionToken).toBe("IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6example");
+    expect(JSON.stringify(lines)).toContain("AssumeRoleCommand");
+    expect(JSON.stringify(lines)).not.toContain("IQoJb3JpZ2luX2VjEJr");
   });
 
   it("keeps the settings it was given over the calling client's", async () => {

@@ -28,6 +28,8 @@ import { CREDENTIAL_REJECTION_ERROR_CODES } from "../policies/getCredentialRejec
 import { nameSource } from "../core/sourceName";
 import { asCredentialRefreshError, attemptsOf, isAbortError } from "../errors/isRetryableError";
 import { hideKeysAndTokens } from "../core/secretText";
+import { redactingLogger } from "../core/redactingLogger";
+import type { Logger } from "@smithy/types";
 import { identityOfAssumedRole, recordIdentity } from "../core/callerIdentity";
 
 /**
@@ -264,7 +266,8 @@ export const stsClientFor = (options: {
         ...(requestHandler === undefined
           ? {}
           : { requestHandler: requestHandler as STSClientConfig["requestHandler"] }),
-        ...(logger === undefined ? {} : { logger: logger as STSClientConfig["logger"] }),
+        // Wrapped: the SDK would hand the logger an AssumeRole answer's session token.
+        ...(logger === undefined ? {} : { logger: redactingLogger(logger as Logger) }),
         maxAttempts: given.maxAttempts ?? 1,
       });
     } catch (error) {
