@@ -67,3 +67,16 @@ describe("describeError", () => {
     );
   });
 });
+
+describe("CredentialRefreshError's message", () => {
+  it.each([
+    ["a secret key with digits", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"],
+    // About one real key in 900 has no digit.
+    ["a secret key without a digit", "wJalrXUtnFEMIKxMDENGbPxRfiCYEXAMPLEKEYab"],
+    ["a session token", "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6example"],
+  ])("hides %s that a source's error quotes", (_, secret) => {
+    const error = new CredentialRefreshError(`the vault said: bad secret=${secret}`, { retryable: true });
+    expect(error.message).not.toContain(secret);
+    expect(error.message).toContain("the vault said: bad secret=");
+  });
+});

@@ -7,12 +7,16 @@
 
 /**
  * A run of 20 or more characters of the alphabets keys and tokens are written in (base64, base64url).
- * Mixed with upper case, lower case and digits, it has the shape of an AWS secret key, a session token
- * or a JWT.
+ * Mixed with upper case, lower case and digits (or, 32 characters or more, upper and lower case alone),
+ * it has the shape of an AWS secret key, a session token or a JWT.
  */
 const TOKEN_RUN = /[A-Za-z0-9+/=_-]{20,}/g;
 
-const isTokenShaped = (run: string): boolean => /[A-Z]/.test(run) && /[a-z]/.test(run) && /\d/.test(run);
+const isTokenShaped = (run: string): boolean =>
+  /[A-Z]/.test(run) &&
+  /[a-z]/.test(run) &&
+  // A digit, or the length of a secret key: about one key in 900 has no digit in its 40 characters.
+  (/\d/.test(run) || run.length >= 32);
 
 /**
  * Whether `text` holds something shaped like a key or token.
