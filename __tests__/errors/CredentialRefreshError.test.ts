@@ -77,6 +77,6 @@ describe("CredentialRefreshError's message", () => {
   ])("hides %s that a source's error quotes", (_, secret) => {
     const error = new CredentialRefreshError(`the vault said: bad secret=${secret}`, { retryable: true });
     expect(error.message).not.toContain(secret);
-    expect(error.message).toContain("the vault said: bad secret=");
+    expect(error.message).toContain("the vault said: bad [hidden]");
   });
 });
