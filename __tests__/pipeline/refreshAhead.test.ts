@@ -501,6 +501,23 @@ describe("refreshAhead: credentials that arrive nearly expired", () => {
     provider.dispose();
   });
 
+  it("with nothing held, caches the error 1-5 s: callers in a loop cost one source call per interval, not one per call", async () => {
+    const clock = manualClock(T0);
+    let calls = 0;
+    const upstream = () => {
+      calls++;
+      return Promise.resolve(credentialsAt(clock, 200, calls));
+    };
+    // random() = 0: the error is cached for the shortest time, 1 s.
+    const provider = refreshAhead({ clock, random: () => 0 })(upstream);
+    for (let tick = 0; tick < 300; tick++) {
+      await expect(provider()).rejects.toBeInstanceOf(CredentialRefreshError);
+      await clock.advance(10); // 300 calls over 3 s
+    }
+    expect(calls).toBe(3); // was one source call per caller: 300
+    provider.dispose();
+  });
+
   it("gives a caller with nothing held the error, naming the likely causes", async () => {
     const clock = manualClock(T0);
     const provider = refreshAhead({ clock })(() => Promise.resolve(credentialsAt(clock, 200)));

@@ -515,9 +515,13 @@ const settle = (policy: RefreshPolicy, state: RefreshState, now: number, outcome
   }
   if (held === undefined) {
     // Nothing held, nothing to protect: the next caller may try again at once (the pipeline below
-    // already retried this one).
+    // already retried this one), as the specification's scenario 8 asks. Except for credentials that
+    // arrived already expiring: the source answered, and will answer the same at once (a skewed clock),
+    // so the error is cached briefly, as a non-recoverable one is, for one source call per 1-5 s.
+    const [min, max] = policy.errorCacheMs;
+    const errorUntil = stale === undefined ? state.errorUntil : now + min + policy.random() * (max - min);
     return {
-      state: { ...settled, failures, lastError: error },
+      state: { ...settled, failures, lastError: error, errorUntil },
       action: { type: "settle-waiters", error },
       events: [{ type: "refresh-failure", reason, error, recoverable, serving: "none" }],
     };
