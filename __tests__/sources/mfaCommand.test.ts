@@ -107,7 +107,7 @@ describe("an MFA code from a command", () => {
     });
     const error = await failureOf(provider());
     expect(error.message).toMatch(
-      /^the MFA command `\S*node \S+ --quiet` printed no 6-digit code on its standard output; STS was not called$/,
+      /^the MFA command `\S*node \(and 2 arguments, not shown\)` printed no 6-digit code on its standard output; STS was not called$/,
     );
     expect(error.message).toMatch(/STS was not called/);
     expect(error.retryable).toBe(false);
@@ -187,7 +187,7 @@ describe("an MFA code from a command", () => {
   it("names a program that does not exist", async () => {
     const error = await failureOf(runMfaCommand(["ars-no-such-mfa-tool-xyz", "code"]));
     expect(error.message).toBe(
-      "the MFA command `ars-no-such-mfa-tool-xyz code` could not be started: no such program on the PATH; STS was not called",
+      "the MFA command `ars-no-such-mfa-tool-xyz (and 1 argument, not shown)` could not be started: no such program on the PATH; STS was not called",
     );
   });
 
@@ -203,11 +203,25 @@ describe("an MFA code from a command", () => {
     await expect(runMfaCommand(echo)).resolves.toBe("654321");
   });
 
-  it("hides token-shaped arguments when it names the command", () => {
+  it("names the program alone, never its arguments (a TOTP seed or a session is often one)", () => {
     const shown = showCommand(["op", "item", "get", "aws", "--otp", "--session", "AbCdEf1234567890XyZaBcD"]);
-    expect(shown).toBe("op item get aws --otp --session [hidden]");
+    expect(shown).toBe("op (and 6 arguments, not shown)");
+    // A base32 TOTP seed: no digit pattern would catch it.
+    expect(showCommand(["oathtool", "--totp", "-b", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"])).toBe(
+      "oathtool (and 3 arguments, not shown)",
+    );
     const error = new CredentialRefreshError(`x ${shown}`, { retryable: false });
     expect(inspect(error)).not.toContain("AbCdEf1234567890XyZaBcD");
+  });
+
+  it("stops a command that ignores SIGTERM and whose children hold its output, at its timeout", async () => {
+    const started = Date.now();
+    const error = await failureOf(
+      runMfaCommand(["sh", "-c", "trap '' TERM; sleep 30; echo 123456"], { timeoutMs: 300 }),
+    );
+    expect(error.message).toMatch(/did not finish within 300 ms and was stopped/);
+    // Answered at its timeout, not when the shell's sleep lets go of the pipes 30 s later.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("checks the command and its timeout at construction", () => {

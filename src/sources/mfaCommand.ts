@@ -87,17 +87,19 @@ export const MfaTokenCodeCodec = /* @__PURE__ */ new t.Type<
 );
 
 /**
- * The command as messages show it: each argument quoted when it needs to be, anything shaped like a key
- * or token hidden (a password manager's session token can be an argument), and at most 200 characters.
+ * The command as messages show it: the program alone, with the number of its arguments. Arguments are
+ * never shown: a TOTP seed (`oathtool --totp -b SEED`) or a password manager's session is often one,
+ * and no pattern recognises every secret.
  *
  * @internal
  */
 export const showCommand = (command: MfaCommand): string => {
-  const text = command
-    .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg)))
-    .map(hideKeysAndTokens)
-    .join(" ");
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+  const [program, ...args] = command;
+  const shown = hideKeysAndTokens(/^[\w@%+=:,./-]+$/.test(program) ? program : JSON.stringify(program));
+  const name = shown.length > 100 ? `${shown.slice(0, 97)}...` : shown;
+  return args.length === 0
+    ? name
+    : `${name} (and ${args.length} argument${args.length === 1 ? "" : "s"}, not shown)`;
 };
 
 /**
@@ -164,9 +166,23 @@ export const runMfaCommand = (
     const stderr: Buffer[] = [];
     let bytes = 0;
     let problem: string | undefined;
+    let settled = false;
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      outcome();
+    };
     const stop = (why: string): void => {
       problem ??= why;
       child.kill("SIGKILL");
+      // Answered now, not when the pipes close: a process the command started (a shell's `sleep`)
+      // may keep them open long after the command itself is gone.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      done();
+      settle(() => {
+        reject(failure(command, problem ?? why));
+      });
     };
     const collect =
       (into: Buffer[]) =>
@@ -187,13 +203,19 @@ export const runMfaCommand = (
     const onAbort = (): void => {
       problem ??= "was stopped: the attempt it ran for was abandoned";
       child.kill("SIGKILL");
-      if (signal !== undefined) reject(abortReason(signal));
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      done();
+      if (signal !== undefined)
+        settle(() => {
+          reject(abortReason(signal));
+        });
     };
     signal?.addEventListener("abort", onAbort, { once: true });
-    const done = (): void => {
+    function done(): void {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-    };
+    }
     child.on("error", (error: NodeJS.ErrnoException) => {
       done();
       const reason =
@@ -202,7 +224,9 @@ export const runMfaCommand = (
           : error.code === "EACCES"
             ? "could not be started: permission denied"
             : `could not be started: ${describeError(error)}`;
-      reject(failure(command, reason, error));
+      settle(() => {
+        reject(failure(command, reason, error));
+      });
     });
     child.on("close", (code, killedBy) => {
       done();
@@ -218,8 +242,10 @@ export const runMfaCommand = (
             : found === undefined
               ? `printed no 6-digit code on its standard output${said}`
               : undefined);
-      if (why === undefined && found !== undefined) resolve(found);
-      else reject(failure(command, why ?? "failed"));
+      settle(() => {
+        if (why === undefined && found !== undefined) resolve(found);
+        else reject(failure(command, why ?? "failed"));
+      });
     });
   });
 };
