@@ -147,3 +147,19 @@ describeWithMotoAndCli("credential-process against moto", () => {
     expect(await cliIdentity(motoEndpoint ?? "")).toBe(ARN);
   }, 120_000);
 });
+
+describe("credential-process and a profile that leads back to it", () => {
+  it("stops a credential_process that leads back to its own profile at once, with a message, instead of starting itself for ever", async () => {
+    const command = [process.execPath, cli.path, "credential-process", "--profile", "loop"].join(" ");
+    writeFileSync(
+      join(home, ".aws", "config"),
+      `[profile loop]\ncredential_process = ${command}\nregion = ${region}\n`,
+    );
+    const run = await runCli(cli.path, ["credential-process", "--profile", "loop"], cleanEnv(home), {
+      timeoutMs: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("leads back to this command");
+  }, 90_000);
+});

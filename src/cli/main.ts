@@ -16,6 +16,13 @@ const COMMANDS = {
 
 type Command = keyof typeof COMMANDS;
 
+/** How many of this command run inside one another (a credential_process running it, say). */
+const DEPTH_VARIABLE = "AWS_REFRESH_SESSION_DEPTH";
+/** Nesting that is real (exec inside exec, a credential_process of another profile) stays below this. */
+const MAX_DEPTH = 4;
+/** The profiles served by the commands this one runs inside, one a line. */
+const PROFILES_VARIABLE = "AWS_REFRESH_SESSION_PROFILES";
+
 /** The flag of each option of refreshingRole that the command line sets. */
 const FLAG_OF: Readonly<Record<string, string>> = {
   roleArn: "--role-arn",
@@ -73,6 +80,28 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
   if (flags.help) {
     io.stdout(`${HELP[command]}\n`);
     return 0;
+  }
+  // A profile whose credential_process leads back to this command would start it again and again, each
+  // waiting on the next: count the nesting in the environment every child inherits, and stop early.
+  const depth = Number(io.env[DEPTH_VARIABLE] ?? "0");
+  if (Number.isFinite(depth) && depth >= MAX_DEPTH) {
+    io.stderr(
+      `aws-refresh-session ${command}: started by itself ${depth} times over (${DEPTH_VARIABLE}=${depth}): a credential_process leads back to this command; give it a profile whose credentials come from elsewhere\n`,
+    );
+    return 1;
+  }
+  process.env[DEPTH_VARIABLE] = String((Number.isFinite(depth) ? depth : 0) + 1);
+  // The profiles the commands above this one serve: one asked for again is a loop, stopped at once.
+  const { profile } = flags.role;
+  if (profile !== undefined) {
+    const serving = (io.env[PROFILES_VARIABLE] ?? "").split("\n").filter((name) => name.length > 0);
+    if (serving.includes(profile)) {
+      io.stderr(
+        `aws-refresh-session ${command}: profile ${JSON.stringify(profile)} leads back to this command (its credentials, or those of a profile it uses, come from a credential_process that runs it for the same profile); give it a profile whose credentials come from elsewhere\n`,
+      );
+      return 1;
+    }
+    process.env[PROFILES_VARIABLE] = [...serving, profile].join("\n");
   }
   try {
     return await COMMANDS[command](flags, io);
