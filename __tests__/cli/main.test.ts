@@ -98,6 +98,14 @@ describe("aws-refresh-session (in process)", () => {
       ["serve", "--role-arn", ARN, "--mandatory-window-seconds", "a minute"],
       "--mandatory-window-seconds must be a number of seconds",
     ],
+    [
+      ["serve", "--role-arn", ARN, "--mandatory-window-seconds", "3600"],
+      "--mandatory-window-seconds must be a number of seconds above 0 and at most 300",
+    ],
+    [
+      ["serve", "--role-arn", ARN, "--mandatory-window-seconds", "0"],
+      "--mandatory-window-seconds must be a number of seconds above 0 and at most 300",
+    ],
   ])("%j is bad usage: status 2, %s, and a pointer to --help", async (argv, reason) => {
     const { status, stdout, stderr } = await run(argv);
     expect(status).toBe(2);

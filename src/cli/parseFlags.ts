@@ -135,8 +135,11 @@ export const parseFlags = (
   let mandatoryWindowSeconds: number | undefined;
   const window = values["mandatory-window-seconds"];
   if (window !== undefined) {
-    if (!/^\d{1,7}(\.\d{1,3})?$/.test(window)) {
-      throw new UsageError("--mandatory-window-seconds must be a number of seconds (default 60)");
+    // Above 0, and at most 5 minutes: half the advisory window of the shortest STS session (15 min).
+    if (!/^\d{1,3}(\.\d{1,3})?$/.test(window) || Number(window) <= 0 || Number(window) > 300) {
+      throw new UsageError(
+        "--mandatory-window-seconds must be a number of seconds above 0 and at most 300 (default 60)",
+      );
     }
     mandatoryWindowSeconds = Number(window);
   }
