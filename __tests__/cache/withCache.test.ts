@@ -381,6 +381,28 @@ describe("withCache", () => {
     expect(asks).toBe(2);
   });
 
+  it("under a refreshing layer with a long mandatory window, calls the source for an entry inside that window", async () => {
+    const { cache, entries } = memoryCache();
+    // Another process (or the AWS CLI) left credentials with 4 minutes to live: more than the cache's
+    // own minute, less than this provider's 5-minute mandatory window.
+    entries.set(key, credentialsAt(clock, 4 * MINUTE, 9));
+    const source = scriptedProvider([() => credentialsAt(clock, 60 * MINUTE, 1)]);
+    const provider = refreshing(source.provider, {
+      cache: sharedCache(cache),
+      cacheKey: key,
+      clock,
+      mandatoryWindowMs: 5 * MINUTE,
+      advisoryWindowMs: 30 * MINUTE,
+    });
+    try {
+      // Was a failed refresh: the entry arrived inside the mandatory window, and STS was never called.
+      expect((await provider()).accessKeyId).toBe("ASIATEST00000001");
+      expect(source.calls).toBe(1);
+    } finally {
+      provider.dispose();
+    }
+  });
+
   it("under a refreshing layer, two providers sharing the cache make one source call per refresh cycle", async () => {
     const { cache } = memoryCache();
     const source = scriptedProvider([() => credentialsAt(clock, 60 * MINUTE, source.calls)]);

@@ -41,6 +41,7 @@ import type { RefreshBackoff } from "../pipeline/refreshBackoff";
 import { defaultRetryPolicy, type Random } from "../pipeline/retryPolicy";
 import { retryWithUnchecked, type RetryOptions } from "../pipeline/retryWith";
 import type { CacheEvent } from "../cache/withCache";
+import { DEFAULT_MANDATORY_WINDOW_MS } from "../pipeline/credentialTimeline";
 import { withTimeoutUnchecked } from "../pipeline/withTimeout";
 
 /**
@@ -236,7 +237,18 @@ export const applyRefreshPolicy = (
     const layer = fromCache(
       subject,
       "layer()",
-      () => cache.layer(cacheKey, defined({ clock, onEvent: options.onCacheEvent, logger: options.logger })),
+      () =>
+        cache.layer(
+          cacheKey,
+          defined({
+            clock,
+            onEvent: options.onCacheEvent,
+            logger: options.logger,
+            // An entry is taken only with more than the mandatory window left: credentials with less
+            // would arrive as a failed refresh, and the source must be called instead.
+            minRemainingMs: Math.max(options.mandatoryWindowMs ?? DEFAULT_MANDATORY_WINDOW_MS, 60_000),
+          }),
+        ),
       isFunction,
       "a function (provider) => provider",
     );
