@@ -42,6 +42,14 @@ import { defaultRetryPolicy, type Random } from "../pipeline/retryPolicy";
 import { retryWithUnchecked, type RetryOptions } from "../pipeline/retryWith";
 import type { CacheEvent } from "../cache/withCache";
 import { withTimeoutUnchecked } from "../pipeline/withTimeout";
+import {
+  credentialTelemetry,
+  MeterProviderCodec,
+  TracerProviderCodec,
+  type MeterProviderLike,
+  type SourceKind,
+  type TracerProviderLike,
+} from "../telemetry/credentialMetrics";
 
 /**
  * How a refreshing provider refreshes: the windows of the per-credential timeline, the backoff after
@@ -95,6 +103,18 @@ export interface RefreshPolicyOptions {
   readonly cacheKey?: string | undefined;
   /** Hears the cache's events (hits, misses, stores, warnings); they name the entry, never its content. */
   readonly onCacheEvent?: ((event: CacheEvent) => void) | undefined;
+  /**
+   * The OpenTelemetry `MeterProvider` that gets the refresh metrics (`aws.credentials.refresh.duration`,
+   * `aws.credentials.expiry.remaining`, `aws.credentials.rejected`, `aws.credentials.backoff`).
+   * Default: the global one, when the program registered one and `@opentelemetry/api` is installed
+   * (it is an optional peer dependency, loaded at the first refresh). Nothing is recorded on a cache hit.
+   */
+  readonly meterProvider?: MeterProviderLike | undefined;
+  /**
+   * The OpenTelemetry `TracerProvider` that gets an `aws.credentials.refresh` span per refresh, the
+   * child of the span of a caller that waits for it. Default: the global one, as for `meterProvider`.
+   */
+  readonly tracerProvider?: TracerProviderLike | undefined;
 }
 
 /** Five seconds: STS answers in well under a second; a connection that says nothing for 5 s is hung. */
@@ -122,6 +142,8 @@ export const refreshPolicyProps = {
   cache: SharedCacheCodec,
   cacheKey: NonEmptyString,
   onCacheEvent: ListenerCodec,
+  meterProvider: MeterProviderCodec,
+  tracerProvider: TracerProviderCodec,
 } as const;
 
 /**
@@ -227,6 +249,7 @@ export const applyRefreshPolicy = (
   source: CredentialProvider,
   options: RefreshPolicyOptions,
   subject: string,
+  sourceKind?: SourceKind,
 ): RefreshingProvider => {
   const { clock, onRetry, cache, cacheKey } = options;
   const clockOption = defined({ clock });
@@ -263,10 +286,24 @@ export const applyRefreshPolicy = (
         onEvent: options.onEvent,
         logger: options.logger,
       }),
-      {},
+      { telemetry: telemetryOf(options, sourceKind) },
     ),
   );
 };
+
+/**
+ * The OpenTelemetry listener of a policy's provider: its own meter and tracer providers if given,
+ * else the global ones (looked up at each refresh, so one registered later is picked up).
+ *
+ * @internal
+ */
+export const telemetryOf = (
+  options: Pick<RefreshPolicyOptions, "meterProvider" | "tracerProvider">,
+  source?: SourceKind,
+): ReturnType<typeof credentialTelemetry> =>
+  credentialTelemetry(
+    defined({ meterProvider: options.meterProvider, tracerProvider: options.tracerProvider, source }),
+  );
 
 const RefreshPolicyCodec = /* @__PURE__ */ strictOptions("RefreshPolicyOptions", {}, refreshPolicyProps);
 

@@ -26,6 +26,7 @@ import { ROLE_SESSION } from "../sources/roleOptions";
 import {
   refreshPolicyIssues,
   refreshPolicyProps,
+  telemetryOf,
   withRoleCacheKey,
   type RefreshPolicyOptions,
 } from "./refreshing";
@@ -231,7 +232,7 @@ const refreshRules = (
         : {}),
     }).filter(([, value]) => value !== undefined),
   );
-  return refreshAheadWith(defined, {});
+  return refreshAheadWith(defined, top ? { telemetry: telemetryOf(options, "profile") } : {});
 };
 
 /**
