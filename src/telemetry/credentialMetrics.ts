@@ -135,8 +135,7 @@ let loadedApi: typeof OtelApi | null | undefined;
 /** Tests replace the loader (to make the peer absent); programs never do. */
 let loader = (): typeof OtelApi | null => {
   // `require` is Node's in the CommonJS build; a native ES module bundle has none and records nothing.
-  const load: ((id: string) => unknown) | undefined =
-    typeof require === "function" ? require : undefined;
+  const load: ((id: string) => unknown) | undefined = typeof require === "function" ? require : undefined;
   if (load === undefined) return null;
   try {
     return load(OTEL_API) as typeof OtelApi;
