@@ -19,6 +19,7 @@ import { CredentialRefreshError, describeError } from "../errors/CredentialRefre
 import type { Clock } from "../core/Clock";
 import { redactSecrets, type CredentialProvider, type Credentials } from "../core/CredentialProvider";
 import { nameSource } from "../core/sourceName";
+import { STS_FEATURE, withFeatures } from "../telemetry/credentialFeatures";
 import {
   asCredentialRefreshError,
   attemptsOf,
@@ -266,5 +267,8 @@ export const stsCredentialSource = (
     } catch (error) {
       throw stsFailure(action, roleArn, error, raw);
     }
-    return credentialsFromStsResponse(action, roleArn, response, clock.now(), raw);
+    return withFeatures(
+      credentialsFromStsResponse(action, roleArn, response, clock.now(), raw),
+      STS_FEATURE[action],
+    );
   }, `STS ${action} for ${roleArn}`);
