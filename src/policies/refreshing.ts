@@ -42,8 +42,10 @@ import { defaultRetryPolicy, type Random } from "../pipeline/retryPolicy";
 import { retryWithUnchecked, type RetryOptions } from "../pipeline/retryWith";
 import type { CacheEvent } from "../cache/withCache";
 import { withTimeoutUnchecked } from "../pipeline/withTimeout";
+import { keepFeatures } from "../telemetry/credentialFeatures";
 import {
   credentialTelemetry,
+  sourceKindOf,
   MeterProviderCodec,
   TracerProviderCodec,
   type MeterProviderLike,
@@ -274,6 +276,8 @@ export const applyRefreshPolicy = (
       ...defined({ onRetry }),
     }),
     shared,
+    // An entry from the shared cache carries no feature id: the source's is put back.
+    cache === undefined ? (provider) => provider : keepFeatures(sourceKind ?? sourceKindOf(source)),
     refreshAheadWith(
       defined({
         clock,

@@ -63,3 +63,45 @@ export const keepFeatures =
       return redactSecrets(withFeatures({ ...credentials }, feature));
     };
   };
+
+/**
+ * Adds feature ids to every answer of `provider`, on a copy (the answer may be shared by a cache).
+ *
+ * @internal
+ */
+export const addFeatures =
+  (...features: FeatureEntry[]) =>
+  (provider: CredentialProvider): CredentialProvider =>
+    features.length === 0
+      ? provider
+      : async (options) => {
+          const credentials = await provider(options);
+          const known = (credentials as Attributed).$source;
+          return redactSecrets(
+            withFeatures(
+              { ...credentials, ...(known === undefined ? {} : { $source: { ...known } }) },
+              ...features,
+            ),
+          );
+        };
+
+/**
+ * The features of a profile's credentials, as the SDK's profile provider sets them: the profile's
+ * source, and `CREDENTIALS_PROFILE_SOURCE_PROFILE` when roles are assumed from it.
+ *
+ * @internal
+ */
+export const profileFeatures = (
+  kind: "static" | "credentialSource" | "process" | "sso" | "webIdentity",
+  hops: number,
+): FeatureEntry[] => {
+  const own: Record<typeof kind, FeatureEntry> = {
+    static: ["CREDENTIALS_PROFILE", "n"],
+    credentialSource: ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "p"],
+    process: ["CREDENTIALS_PROFILE_PROCESS", "v"],
+    sso: ["CREDENTIALS_PROFILE_SSO", "r"],
+    webIdentity: ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "q"],
+  };
+  if (hops === 0) return [own[kind]];
+  return kind === "credentialSource" ? [own[kind]] : [["CREDENTIALS_PROFILE_SOURCE_PROFILE", "o"]];
+};
