@@ -195,22 +195,30 @@ const instrumentsOf = (meterProvider: OtelApi.MeterProvider): Instruments => {
   const meter = meterProvider.getMeter(SCOPE);
   const watched = new Set<WeakRef<Watched>>();
   const remaining = meter.createObservableGauge(METRIC.remaining, {
-    description: "Seconds until the credentials a refreshing provider holds expire.",
+    description:
+      "Seconds until the credentials a refreshing provider holds expire (the soonest, across providers with the same attributes).",
     unit: "s",
   });
   // Module-level state is reached through the WeakRefs alone: a dropped provider is collected, and
   // its entry goes at the next collection.
+  // Providers with the same attributes (two roles' providers are both `assume-role`) make one point:
+  // the soonest expiry among them, the one an operator must watch.
   remaining.addCallback((result) => {
+    const soonest = new Map<string, { seconds: number; attributes: OtelApi.Attributes }>();
     for (const ref of watched) {
       const entry = ref.deref();
       if (entry === undefined || entry.disposed) {
         watched.delete(ref);
         continue;
       }
-      if (entry.expiresAt !== undefined) {
-        result.observe(Math.max(0, (entry.expiresAt - entry.now()) / 1_000), entry.attributes);
-      }
+      if (entry.expiresAt === undefined) continue;
+      const seconds = Math.max(0, (entry.expiresAt - entry.now()) / 1_000);
+      const key = JSON.stringify(entry.attributes);
+      const known = soonest.get(key);
+      if (known === undefined || seconds < known.seconds)
+        soonest.set(key, { seconds, attributes: entry.attributes });
     }
+    for (const { seconds, attributes } of soonest.values()) result.observe(seconds, attributes);
   });
   const made: Instruments = {
     duration: meter.createHistogram(METRIC.duration, {
