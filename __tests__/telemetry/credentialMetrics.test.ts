@@ -94,8 +94,7 @@ const recorder = (temporality = AggregationTemporality.CUMULATIVE): Recorded => 
   };
 };
 
-const points = (metric: MetricData | undefined): Array<DataPoint<unknown>> =>
-  (metric?.dataPoints ?? []);
+const points = (metric: MetricData | undefined): Array<DataPoint<unknown>> => metric?.dataPoints ?? [];
 const histogramCount = (point: DataPoint<unknown>): number => (point.value as Histogram).count;
 
 /** Everything that was recorded, as text: what must never hold a secret. */
