@@ -132,15 +132,15 @@ const OTEL_API = "@opentelemetry/api";
 /** `undefined`: not tried yet; `null`: not installed. Loaded once per process, at the first refresh. */
 let loadedApi: typeof OtelApi | null | undefined;
 
-/** Tests replace the loader (to make the peer absent); programs never do. */
-let loader = (): typeof OtelApi | null => {
+const loader = (): typeof OtelApi | null => {
   // `require` is Node's in the CommonJS build; a native ES module bundle has none and records nothing.
   const load: ((id: string) => unknown) | undefined = typeof require === "function" ? require : undefined;
   if (load === undefined) return null;
   try {
     return load(OTEL_API) as typeof OtelApi;
   } catch {
-    // Not installed: the program chose not to have OpenTelemetry, and pays nothing for it.
+    // Not installed (the program chose not to have OpenTelemetry, and pays nothing for it), or not
+    // loadable by `require` here (an ES module bundle's stand-in throws): either way, nothing recorded.
     return null;
   }
 };
@@ -149,23 +149,6 @@ const otelApi = (): typeof OtelApi | null => {
   if (loadedApi === undefined) loadedApi = loader();
   return loadedApi;
 };
-
-/**
- * Replaces how the API is loaded, and forgets what was loaded; for tests only.
- *
- * @internal
- */
-export const setOtelApiLoaderForTests = (load: (() => typeof OtelApi | null) | undefined): void => {
-  loadedApi = undefined;
-  if (load !== undefined) loader = load;
-};
-
-/**
- * Whether the API was loaded (for the test that checks a program without it loads nothing).
- *
- * @internal
- */
-export const otelApiLoaded = (): boolean => loadedApi !== undefined && loadedApi !== null;
 
 // ---------------------------------------------------------------------------------------------------
 // Instruments, one set per meter provider

@@ -16,7 +16,8 @@ const resolve = resolver._resolveFilename;
 resolver._resolveFilename = function (request: string, ...rest: unknown[]): string {
   if (request === "@opentelemetry/api" || request.startsWith("@opentelemetry/api/")) {
     asked++;
-    if (absent) throw Object.assign(new Error(`Cannot find module '${request}'`), { code: "MODULE_NOT_FOUND" });
+    if (absent)
+      throw Object.assign(new Error(`Cannot find module '${request}'`), { code: "MODULE_NOT_FOUND" });
   }
   return resolve.call(this, request, ...rest);
 };
