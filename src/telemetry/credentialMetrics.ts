@@ -100,7 +100,7 @@ export interface ProviderTelemetry {
   readonly skipped: (cause: "backoff" | "error-cache") => void;
   /** A service rejected a request signed with this provider's credentials. */
   readonly rejected: (code: string, resend: ResendOutcome) => void;
-  /** The provider was disposed: its gauge stops reporting. */
+  /** The provider was disposed: its gauge stops reporting (its refreshes on demand are still recorded). */
   readonly dispose: () => void;
 }
 
@@ -350,7 +350,6 @@ export const credentialTelemetry =
     // A meter or tracer provider that throws must not turn a good refresh into a failed one.
     return {
       event: safeListener("telemetry", (event: RefreshEvent) => {
-        if (watched.disposed) return;
         switch (event.type) {
           case "refresh-start": {
             const api = otelApi();
@@ -388,10 +387,10 @@ export const credentialTelemetry =
           [ATTRIBUTE.resend]: resend,
         });
       }),
+      // A disposed provider still refreshes on demand, and those refreshes are still recorded; only
+      // its gauge stops.
       dispose: () => {
         watched.disposed = true;
-        span?.span.end();
-        span = undefined;
       },
     };
   };
