@@ -8,6 +8,7 @@ import {
   containerCredentials,
   fileCache,
   fromFunction,
+  iotCredentials,
   refreshing,
   refreshingProfile,
   refreshingRole,
@@ -17,6 +18,7 @@ import {
 } from "../../src";
 import { localSts, manualClock, type LocalSts, type ManualClock } from "../../src/testing";
 import { awsHome, type AwsHome } from "../support/awsHome";
+import { localIot, makePki } from "../support/localIot";
 
 const region = "us-east-1";
 const roleArn = "arn:aws:iam::123456789012:role/Reader";
@@ -141,6 +143,33 @@ describe("the SDK's credential feature ids, in the User-Agent of requests signed
     }
   });
 
+  it("iotCredentials: CREDENTIALS_HTTP (z)", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "ars-features-iot-"));
+    const pki = makePki(directory);
+    const device = pki.device("device-1");
+    const iot = await localIot({ pki, clock, lifetimeMs: HOUR, aliases: { uploader: "*" } });
+    try {
+      const credentials = track(
+        refreshing(
+          iotCredentials({
+            endpoint: iot.endpoint,
+            roleAlias: "uploader",
+            thingName: "thing-1",
+            certificate: device.certFile,
+            privateKey: device.keyFile,
+            ca: pki.caFile,
+            clock,
+          }),
+          { clock },
+        ),
+      );
+      expect(await signedFeatures(credentials)).toContain("z");
+    } finally {
+      await iot.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   describe("refreshingProfile", () => {
     let aws: AwsHome;
     beforeEach(() => {
@@ -166,6 +195,16 @@ describe("the SDK's credential feature ids, in the User-Agent of requests signed
       const features = await signedFeatures(credentials);
       expect(features).toContain("o");
       expect(features).toContain("i");
+    });
+
+    it("a profile's static keys: CREDENTIALS_PROFILE (n)", async () => {
+      aws.credentials(
+        "[keys]",
+        "aws_access_key_id = AKIASTATICKEYS",
+        "aws_secret_access_key = static-secret",
+      );
+      const credentials = track(refreshingProfile({ profile: "keys", clock }));
+      expect(await signedFeatures(credentials)).toContain("n");
     });
   });
 
