@@ -21,6 +21,7 @@ import {
   InvalidOptionsError,
   refreshing,
   refreshingRole,
+  session,
   type RefreshingProvider,
 } from "../../src";
 import { localSts, manualClock, type ManualClock } from "../../src/testing";
@@ -279,6 +280,20 @@ describe("credential metrics and traces", () => {
       api.metrics.disable();
       api.trace.disable();
     }
+  });
+
+  it("takes meterProvider and tracerProvider as options of session()", async () => {
+    const aws = session({
+      region: "us-east-1",
+      source: scriptedProvider([credentialsAt(clock, HOUR, 1)]).provider,
+      clock,
+      meterProvider: recorded.meterProvider,
+      tracerProvider: recorded.tracerProvider,
+    });
+    providers.push(aws.credentials);
+    await aws.credentials();
+    expect(points((await recorded.metrics()).get("aws.credentials.refresh.duration"))).toHaveLength(1);
+    expect(recorded.spans()).toHaveLength(1);
   });
 
   it("counts a rejection through the plugin, with its code and the resend's outcome", async () => {
