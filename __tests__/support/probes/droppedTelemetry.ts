@@ -42,13 +42,13 @@ const useAndDrop = async (n: number): Promise<void> => {
   registry.register(provider, n);
 };
 
-/** The gauge's values: one per attribute set. */
+/** The gauge's values in whole minutes (the system clock moves meanwhile): one per attribute set. */
 const gauge = async (): Promise<number[]> => {
   const { resourceMetrics } = await reader.collect();
   const metric = resourceMetrics.scopeMetrics
     .flatMap((scope) => scope.metrics)
     .find((m) => m.descriptor.name === "aws.credentials.expiry.remaining");
-  return (metric?.dataPoints ?? []).map((point) => Math.round(point.value as number));
+  return (metric?.dataPoints ?? []).map((point) => Math.round((point.value as number) / 60));
 };
 
 const main = async (): Promise<void> => {
