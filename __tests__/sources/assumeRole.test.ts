@@ -67,6 +67,8 @@ describe("assumeRole", () => {
       sessionToken: "fake-token-1",
       expiration: new Date(clock.now() + 3_600_000),
       accountId: "123456789012",
+      // The SDK's feature id: the User-Agent of requests signed with them reports it.
+      $source: { CREDENTIALS_STS_ASSUME_ROLE: "i" },
     });
   });
 

@@ -21,6 +21,7 @@ describe("fromFunction", () => {
         secretAccessKey: "s",
         sessionToken: "t",
         expiration,
+        $source: { CREDENTIALS_CODE: "e" },
       });
       expect(JSON.stringify(credentials)).not.toContain('"s"');
     }

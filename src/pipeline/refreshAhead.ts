@@ -31,6 +31,7 @@ import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsEr
 import { defaultRefreshBackoff, type RefreshBackoff } from "./refreshBackoff";
 import type { Random } from "./retryPolicy";
 import { safeListener } from "../core/safeListener";
+import { TELEMETRY, type ProviderTelemetry } from "../telemetry/credentialMetrics";
 
 export type { RefreshEvent, RefreshReason } from "./decide";
 
@@ -198,6 +199,12 @@ export interface RefreshAheadInternals {
   readonly errorCacheMs?: readonly [number, number];
   /** The shortest backoff; default 1 s. `memoizeUntil`, which has no background refresh, uses 0. */
   readonly minBackoffMs?: number;
+  /**
+   * Makes the provider's OpenTelemetry listener (see `credentialTelemetry`), given its source and the
+   * time; called once per provider. It hears the events, and what the edge alone knows: calls held
+   * back by the backoff, disposal. Never called on a cache hit.
+   */
+  readonly telemetry?: (source: CredentialProvider, now: () => number) => ProviderTelemetry;
 }
 
 type LogLevel = "debug" | "warn" | "error";
@@ -351,7 +358,7 @@ export const refreshAhead = (
  */
 export const refreshAheadWith = (
   decoded: RefreshAheadOptions,
-  { errorCacheMs, minBackoffMs }: RefreshAheadInternals,
+  { errorCacheMs, minBackoffMs, telemetry }: RefreshAheadInternals,
 ): ((provider: CredentialProvider) => RefreshingProvider) => {
   const { clock = systemClock, onEvent, logger } = decoded;
   const random = decoded.random ?? Math.random;
@@ -419,10 +426,12 @@ export const refreshAheadWith = (
     const recentKeys: string[] = [];
     /** The pending timer, where the finalizer can cancel it. */
     const timerBox: TimerBox = { controller: undefined };
+    const observed = telemetry?.(provider, () => clock.now());
 
     const emit = (event: RefreshEvent): void => {
       if (log !== undefined) log(...logLine(event));
       notify?.(event);
+      observed?.event(event);
     };
 
     /** Applies a decision: the new state, its events, the cache-hit horizon and the timer. */
@@ -588,11 +597,13 @@ export const refreshAheadWith = (
       const { action } = decision;
       switch (action.type) {
         case "serve":
+          if (action.rateLimited) observed?.skipped("backoff");
           return heldPromise;
         case "serve-and-refresh":
           void run(decision, providerOptions);
           return heldPromise;
         case "raise":
+          observed?.skipped(action.rateLimited ? "backoff" : "error-cache");
           return Promise.reject(action.error);
         case "refresh":
           return wait(signal, run(decision, providerOptions));
@@ -643,6 +654,7 @@ export const refreshAheadWith = (
     };
 
     const dispose = (): void => {
+      observed?.dispose();
       step({ type: "dispose" });
       timer?.abort();
       timer = undefined;
@@ -663,6 +675,10 @@ export const refreshAheadWith = (
         return Promise.resolve();
       },
     });
+    if (observed !== undefined) {
+      // For getCredentialRejectionPlugin, which counts rejections; hidden from spreads and JSON.
+      Object.defineProperty(provided, TELEMETRY, { value: observed, enumerable: false });
+    }
     // The provider itself, weakly: what the background timer reaches (armed only once it is made).
     const self = new WeakRef<object>(provided);
     timerHandlers.set(provided, onTimer);

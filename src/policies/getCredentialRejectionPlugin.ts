@@ -3,6 +3,7 @@
  * is invalidated, and the request is signed again with fresh credentials and sent once more, inside
  * the SDK's middleware stack.
  */
+import { telemetryOf } from "../telemetry/credentialMetrics";
 import { getSmithyContext } from "@smithy/core";
 import type {
   AwsCredentialIdentity,
@@ -224,6 +225,8 @@ export const getCredentialRejectionPlugin = <
         });
 
   const id = pluginIdOf(credentials);
+  /** The provider's OpenTelemetry listener, which counts rejections (none when it records nothing). */
+  const telemetry = telemetryOf(credentials);
   /** Keys a service rejected, oldest first. */
   const rejectedKeys = new Set<string>();
   const rememberRejected = (accessKeyId: string): void => {
@@ -290,22 +293,33 @@ export const getCredentialRejectionPlugin = <
           }
           credentials.invalidate(signedWith);
           const operation = operationOf(context);
+          // A resent request rejected again is counted once, as a failed resend, below.
           if (operation.resent > 0) throw error;
           if (!replayable(args.request)) {
             warn?.(
               `aws-refresh-session: the request rejected with ${code} is not sent again: its body is a stream that was already read`,
             );
+            telemetry?.rejected(code, "none");
             throw error;
           }
           const fresh = await current(context);
-          if (fresh === undefined || rejectedKeys.has(fresh.accessKeyId)) throw error;
           const selected = smithy.selectedHttpAuthScheme;
-          if (selected === undefined) throw error;
+          if (fresh === undefined || rejectedKeys.has(fresh.accessKeyId) || selected === undefined) {
+            telemetry?.rejected(code, "none");
+            throw error;
+          }
           // Later attempts of the SDK's retry strategy sign with the fresh identity too.
           smithy.selectedHttpAuthScheme = { ...selected, identity: fresh };
           signedWith = fresh.accessKeyId;
           operation.resent += 1;
-          return attempt();
+          try {
+            const resent = await attempt();
+            telemetry?.rejected(code, "succeeded");
+            return resent;
+          } catch (resendError) {
+            telemetry?.rejected(code, "failed");
+            throw resendError;
+          }
         }
       };
       return attempt();

@@ -43,6 +43,16 @@ import { retryWithUnchecked, type RetryOptions } from "../pipeline/retryWith";
 import type { CacheEvent } from "../cache/withCache";
 import { DEFAULT_MANDATORY_WINDOW_MS } from "../pipeline/credentialTimeline";
 import { withTimeoutUnchecked } from "../pipeline/withTimeout";
+import { keepFeatures } from "../telemetry/credentialFeatures";
+import {
+  credentialTelemetry,
+  sourceKindOf,
+  MeterProviderCodec,
+  TracerProviderCodec,
+  type MeterProviderLike,
+  type SourceKind,
+  type TracerProviderLike,
+} from "../telemetry/credentialMetrics";
 
 /**
  * How a refreshing provider refreshes: the windows of the per-credential timeline, the backoff after
@@ -96,6 +106,18 @@ export interface RefreshPolicyOptions {
   readonly cacheKey?: string | undefined;
   /** Hears the cache's events (hits, misses, stores, warnings); they name the entry, never its content. */
   readonly onCacheEvent?: ((event: CacheEvent) => void) | undefined;
+  /**
+   * The OpenTelemetry `MeterProvider` that gets the refresh metrics (`aws.credentials.refresh.duration`,
+   * `aws.credentials.expiry.remaining`, `aws.credentials.rejected`, `aws.credentials.backoff`).
+   * Default: the global one, when the program registered one and `@opentelemetry/api` is installed
+   * (it is an optional peer dependency, loaded at the first refresh). Nothing is recorded on a cache hit.
+   */
+  readonly meterProvider?: MeterProviderLike | undefined;
+  /**
+   * The OpenTelemetry `TracerProvider` that gets an `aws.credentials.refresh` span per refresh, the
+   * child of the span of a caller that waits for it. Default: the global one, as for `meterProvider`.
+   */
+  readonly tracerProvider?: TracerProviderLike | undefined;
 }
 
 /** Five seconds: STS answers in well under a second; a connection that says nothing for 5 s is hung. */
@@ -123,6 +145,8 @@ export const refreshPolicyProps = {
   cache: SharedCacheCodec,
   cacheKey: NonEmptyString,
   onCacheEvent: ListenerCodec,
+  meterProvider: MeterProviderCodec,
+  tracerProvider: TracerProviderCodec,
 } as const;
 
 /**
@@ -228,6 +252,7 @@ export const applyRefreshPolicy = (
   source: CredentialProvider,
   options: RefreshPolicyOptions,
   subject: string,
+  sourceKind?: SourceKind,
 ): RefreshingProvider => {
   const { clock, onRetry, cache, cacheKey } = options;
   const clockOption = defined({ clock });
@@ -263,6 +288,8 @@ export const applyRefreshPolicy = (
       ...defined({ onRetry }),
     }),
     shared,
+    // An entry from the shared cache carries no feature id: the source's is put back.
+    cache === undefined ? (provider) => provider : keepFeatures(sourceKind ?? sourceKindOf(source)),
     refreshAheadWith(
       defined({
         clock,
@@ -275,10 +302,24 @@ export const applyRefreshPolicy = (
         onEvent: options.onEvent,
         logger: options.logger,
       }),
-      {},
+      { telemetry: telemetryOf(options, sourceKind) },
     ),
   );
 };
+
+/**
+ * The OpenTelemetry listener of a policy's provider: its own meter and tracer providers if given,
+ * else the global ones (looked up at each refresh, so one registered later is picked up).
+ *
+ * @internal
+ */
+export const telemetryOf = (
+  options: Pick<RefreshPolicyOptions, "meterProvider" | "tracerProvider">,
+  source?: SourceKind,
+): ReturnType<typeof credentialTelemetry> =>
+  credentialTelemetry(
+    defined({ meterProvider: options.meterProvider, tracerProvider: options.tracerProvider, source }),
+  );
 
 const RefreshPolicyCodec = /* @__PURE__ */ strictOptions("RefreshPolicyOptions", {}, refreshPolicyProps);
 

@@ -23,9 +23,11 @@ import { profileSourceProvider } from "../profiles/profileSourceProvider";
 import { resolveProfile, selectedProfile, type ProfilePlan, type RoleHop } from "../profiles/resolveProfile";
 import { assumeRoleUnchecked } from "../sources/assumeRole";
 import { ROLE_SESSION } from "../sources/roleOptions";
+import { addFeatures, profileFeatures } from "../telemetry/credentialFeatures";
 import {
   refreshPolicyIssues,
   refreshPolicyProps,
+  telemetryOf,
   withRoleCacheKey,
   type RefreshPolicyOptions,
 } from "./refreshing";
@@ -231,7 +233,7 @@ const refreshRules = (
         : {}),
     }).filter(([, value]) => value !== undefined),
   );
-  return refreshAheadWith(defined, {});
+  return refreshAheadWith(defined, top ? { telemetry: telemetryOf(options, "profile") } : {});
 };
 
 /**
@@ -299,7 +301,10 @@ const buildChain = (context: Context, plan: ProfilePlan): Chain => {
     endpoint: plan.endpoint,
   });
   const key = planKey(plan);
-  if (plan.hops.length === 0) return { key, top: belowRefresh(context, undefined)(source), parts: [] };
+  // The SDK's profile feature ids, on what the chain's top hands out (its own answers keep theirs).
+  const marked = addFeatures(...profileFeatures(plan.source.kind, plan.hops.length));
+  if (plan.hops.length === 0)
+    return { key, top: marked(belowRefresh(context, undefined)(source)), parts: [] };
   const parts: RefreshingProvider[] = [];
   // Static keys need no refreshing; anything else is refreshed on its own, as the first caller.
   let caller: CredentialProvider = source;
@@ -320,7 +325,7 @@ const buildChain = (context: Context, plan: ProfilePlan): Chain => {
   const lastHop = plan.hops[last] as RoleHop;
   return {
     key,
-    top: belowRefresh(context, hopKey(context, lastHop))(hopSource(context, plan, lastHop, caller)),
+    top: marked(belowRefresh(context, hopKey(context, lastHop))(hopSource(context, plan, lastHop, caller))),
     parts,
   };
 };

@@ -132,7 +132,12 @@ export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string
   ];
   if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
   const source = assumeRoleUnchecked(sourceOptionsOf(validated) as AssumeRoleOptions);
-  const provider = applyRefreshPolicy(source, withRoleCacheKey(boundToRole(validated), subject), subject);
+  const provider = applyRefreshPolicy(
+    source,
+    withRoleCacheKey(boundToRole(validated), subject),
+    subject,
+    "assume-role",
+  );
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return withWhoami(Object.assign(provider, { [ROLE_SESSION]: true }), roleWhoamiOptions(validated));
 };

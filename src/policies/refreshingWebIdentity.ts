@@ -95,6 +95,11 @@ export const refreshingWebIdentityAs = (
   ];
   if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
   const source = assumeRoleWithWebIdentity(sourceOptionsOf(validated) as AssumeRoleWithWebIdentityOptions);
-  const provider = applyRefreshPolicy(source, withRoleCacheKey(boundToRole(validated), subject), subject);
+  const provider = applyRefreshPolicy(
+    source,
+    withRoleCacheKey(boundToRole(validated), subject),
+    subject,
+    "web-identity",
+  );
   return withWhoami(provider, roleWhoamiOptions(validated));
 };

@@ -1,3 +1,4 @@
+import { withFeatures } from "../telemetry/credentialFeatures";
 import * as t from "io-ts";
 import { isLeft } from "fp-ts/Either";
 import { failedFields, functionCodec, NonEmptyString, strictOptions, ValidDate } from "../errors/codecs";
@@ -107,6 +108,6 @@ export const fromFunction = (
       ...(sessionToken === undefined ? {} : { sessionToken }),
       ...(accountId === undefined ? {} : { accountId }),
     };
-    return redactSecrets(credentials);
+    return redactSecrets(withFeatures(credentials, ["CREDENTIALS_CODE", "e"]));
   }, name);
 };

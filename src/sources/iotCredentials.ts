@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { withFeatures } from "../telemetry/credentialFeatures";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { request } from "node:https";
@@ -482,7 +483,12 @@ export const iotCredentials = (options: IotCredentialsOptions): CredentialProvid
         true,
       );
     }
-    return redactSecrets({ accessKeyId, secretAccessKey, sessionToken, expiration: expires });
+    return redactSecrets(
+      withFeatures({ accessKeyId, secretAccessKey, sessionToken, expiration: expires }, [
+        "CREDENTIALS_HTTP",
+        "z",
+      ]),
+    );
   };
 
   return nameSource(async (providerOptions) => {

@@ -18,6 +18,7 @@ import * as t from "io-ts";
 import { failedFields, NonEmptyString, ValidDate } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import type { Clock } from "../core/Clock";
+import { STS_FEATURE, withFeatures } from "../telemetry/credentialFeatures";
 import {
   redactSecrets,
   type CredentialProvider,
@@ -349,7 +350,10 @@ export const stsCredentialSource = (
         delete raw.signedWith;
         continue;
       }
-      return credentialsFromStsResponse(action, roleArn, response, clock.now(), raw);
+      return withFeatures(
+        credentialsFromStsResponse(action, roleArn, response, clock.now(), raw),
+        STS_FEATURE[action],
+      );
     }
   }, `STS ${action} for ${roleArn}`);
 };

@@ -1,0 +1,396 @@
+/**
+ * OpenTelemetry metrics and traces of a refreshing provider, as a listener on its refresh events.
+ *
+ * `@opentelemetry/api` is an optional peer dependency: it is loaded at a provider's first refresh,
+ * never with this module, so a program without it loads and bundles nothing of it, and a program with
+ * it records through the providers it registered globally (or the ones given as options). Nothing
+ * here runs on a cache hit: the refreshing provider calls it only from its slow path.
+ *
+ * @packageDocumentation
+ */
+import type * as OtelApi from "@opentelemetry/api";
+import type { RefreshEvent, RefreshReason } from "../pipeline/decide";
+import { objectWith } from "../errors/codecs";
+import { sourceNameOf } from "../core/sourceName";
+import { safeListener } from "../core/safeListener";
+
+/**
+ * What a meter provider must have (the OpenTelemetry API's `MeterProvider` has it): kept structural,
+ * so that our declarations never import the optional peer.
+ *
+ * @internal
+ */
+export interface MeterProviderLike {
+  getMeter(name: string, version?: string, options?: object): unknown;
+}
+
+/**
+ * What a tracer provider must have (the OpenTelemetry API's `TracerProvider` has it).
+ *
+ * @internal
+ */
+export interface TracerProviderLike {
+  getTracer(name: string, version?: string, options?: object): unknown;
+}
+
+/** @internal */
+export const MeterProviderCodec = /* @__PURE__ */ objectWith(
+  "an OpenTelemetry MeterProvider (an object with getMeter())",
+  ["getMeter"],
+);
+/** @internal */
+export const TracerProviderCodec = /* @__PURE__ */ objectWith(
+  "an OpenTelemetry TracerProvider (an object with getTracer())",
+  ["getTracer"],
+);
+
+/** The instruments' names, as operators find them on their dashboards. */
+export const METRIC = {
+  duration: "aws.credentials.refresh.duration",
+  remaining: "aws.credentials.expiry.remaining",
+  rejected: "aws.credentials.rejected",
+  backoff: "aws.credentials.backoff",
+  span: "aws.credentials.refresh",
+} as const;
+
+/** The attributes' names. */
+export const ATTRIBUTE = {
+  reason: "aws.credentials.refresh.reason",
+  outcome: "aws.credentials.refresh.outcome",
+  source: "aws.credentials.source",
+  errorType: "error.type",
+  code: "aws.credentials.rejection.code",
+  resend: "aws.credentials.rejection.resend",
+  skippedBy: "aws.credentials.backoff.cause",
+} as const;
+
+/**
+ * What a refresh came to: `success`; `stale` when it failed but the held credentials are still
+ * served (valid until their expiration, or expired with `serveExpired`); `failure` when callers get
+ * the error.
+ *
+ * @internal
+ */
+export type RefreshOutcome = "success" | "stale" | "failure";
+
+/**
+ * The kind of source a provider refreshes from, a low-cardinality value for `aws.credentials.source`.
+ *
+ * @internal
+ */
+export type SourceKind = "assume-role" | "web-identity" | "container" | "iot" | "profile" | "custom";
+
+/**
+ * What became of a request a service rejected for its credentials: sent again with fresh credentials
+ * and accepted (`succeeded`) or rejected again (`failed`), or not sent again (`none`).
+ *
+ * @internal
+ */
+export type ResendOutcome = "succeeded" | "failed" | "none";
+
+/**
+ * The telemetry of one refreshing provider: what its edge tells it besides its events.
+ *
+ * @internal
+ */
+export interface ProviderTelemetry {
+  /** A refresh event, as `onEvent` hears it. */
+  readonly event: (event: RefreshEvent) => void;
+  /** A call that would have refreshed, held back by the backoff or by the cached error. */
+  readonly skipped: (cause: "backoff" | "error-cache") => void;
+  /** A service rejected a request signed with this provider's credentials. */
+  readonly rejected: (code: string, resend: ResendOutcome) => void;
+  /** The provider was disposed: its gauge stops reporting (its refreshes on demand are still recorded). */
+  readonly dispose: () => void;
+}
+
+/**
+ * Where a refreshing provider keeps its telemetry, for `getCredentialRejectionPlugin`; a registered
+ * symbol, so that two copies of the library in one process agree.
+ *
+ * @internal
+ */
+export const TELEMETRY = Symbol.for("aws-refresh-session.telemetry");
+
+/**
+ * The telemetry attached to a refreshing provider, if any.
+ *
+ * @internal
+ */
+export const telemetryOf = (provider: unknown): ProviderTelemetry | undefined => {
+  if (typeof provider !== "function") return undefined;
+  const found = (provider as unknown as Record<symbol, unknown>)[TELEMETRY];
+  return typeof found === "object" && found !== null ? (found as ProviderTelemetry) : undefined;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Loading the API
+
+/** The module name, in a variable: bundlers must not follow it (the peer is optional). */
+const OTEL_API = "@opentelemetry/api";
+
+/** `undefined`: not tried yet; `null`: not installed. Loaded once per process, at the first refresh. */
+let loadedApi: typeof OtelApi | null | undefined;
+
+const loader = (): typeof OtelApi | null => {
+  // `require` is Node's in the CommonJS build; a native ES module bundle has none and records nothing.
+  const load: ((id: string) => unknown) | undefined = typeof require === "function" ? require : undefined;
+  if (load === undefined) return null;
+  try {
+    return load(OTEL_API) as typeof OtelApi;
+  } catch {
+    // Not installed (the program chose not to have OpenTelemetry, and pays nothing for it), or not
+    // loadable by `require` here (an ES module bundle's stand-in throws): either way, nothing recorded.
+    return null;
+  }
+};
+
+const otelApi = (): typeof OtelApi | null => {
+  if (loadedApi === undefined) loadedApi = loader();
+  return loadedApi;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Instruments, one set per meter provider
+
+const SCOPE = "aws-refresh-session";
+
+/** What the gauge reads of a provider: held weakly, so the gauge never keeps a provider alive. */
+interface Watched {
+  expiresAt: number | undefined;
+  disposed: boolean;
+  readonly now: () => number;
+  readonly attributes: OtelApi.Attributes;
+}
+
+interface Instruments {
+  readonly duration: OtelApi.Histogram;
+  readonly rejected: OtelApi.Counter;
+  readonly backoff: OtelApi.Counter;
+  readonly watched: Set<WeakRef<Watched>>;
+}
+
+const instrumentsByProvider = /* @__PURE__ */ new WeakMap<object, Instruments>();
+
+const instrumentsOf = (meterProvider: OtelApi.MeterProvider): Instruments => {
+  const known = instrumentsByProvider.get(meterProvider);
+  if (known !== undefined) return known;
+  const meter = meterProvider.getMeter(SCOPE);
+  const watched = new Set<WeakRef<Watched>>();
+  const remaining = meter.createObservableGauge(METRIC.remaining, {
+    description:
+      "Seconds until the credentials a refreshing provider holds expire (the soonest, across providers with the same attributes).",
+    unit: "s",
+  });
+  // Module-level state is reached through the WeakRefs alone: a dropped provider is collected, and
+  // its entry goes at the next collection.
+  // Providers with the same attributes (two roles' providers are both `assume-role`) make one point:
+  // the soonest expiry among them, the one an operator must watch.
+  remaining.addCallback((result) => {
+    const soonest = new Map<string, { seconds: number; attributes: OtelApi.Attributes }>();
+    for (const ref of watched) {
+      const entry = ref.deref();
+      if (entry === undefined || entry.disposed) {
+        watched.delete(ref);
+        continue;
+      }
+      if (entry.expiresAt === undefined) continue;
+      const seconds = Math.max(0, (entry.expiresAt - entry.now()) / 1_000);
+      const key = JSON.stringify(entry.attributes);
+      const known = soonest.get(key);
+      if (known === undefined || seconds < known.seconds)
+        soonest.set(key, { seconds, attributes: entry.attributes });
+    }
+    for (const { seconds, attributes } of soonest.values()) result.observe(seconds, attributes);
+  });
+  const made: Instruments = {
+    duration: meter.createHistogram(METRIC.duration, {
+      description: "How long a credential refresh took, one record per refresh.",
+      unit: "s",
+    }),
+    rejected: meter.createCounter(METRIC.rejected, {
+      description: "Requests a service rejected for their credentials.",
+      unit: "{request}",
+    }),
+    backoff: meter.createCounter(METRIC.backoff, {
+      description: "Refreshes skipped by the backoff after a failure, or by a cached error.",
+      unit: "{refresh}",
+    }),
+    watched,
+  };
+  instrumentsByProvider.set(meterProvider, made);
+  return made;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Attributes
+
+/**
+ * The kind of source behind a provider, from the name our sources give themselves; anything else
+ * (`fromFunction`, a provider of the user's own) is `custom`.
+ *
+ * @internal
+ */
+export const sourceKindOf = (source: unknown): SourceKind => {
+  const name = sourceNameOf(source) ?? "";
+  if (name.startsWith("STS AssumeRoleWithWebIdentity")) return "web-identity";
+  if (name.startsWith("STS AssumeRole")) return "assume-role";
+  if (name.startsWith("the container credential endpoint")) return "container";
+  if (name.startsWith("the IoT credentials provider")) return "iot";
+  return "custom";
+};
+
+const SAFE_TYPE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
+const GENERIC_NAMES = new Set([
+  "Error",
+  "CredentialRefreshError",
+  "CredentialsProviderError",
+  "ProviderError",
+]);
+
+/**
+ * The error's code for `error.type`: the deepest `code` (or specific class name) in its cause chain,
+ * never its message; anything that does not look like a code is `_OTHER`, as the conventions say.
+ *
+ * @internal
+ */
+export const errorTypeOf = (error: unknown): string => {
+  let found: string | undefined;
+  for (let level = 0, e = error; level < 4 && typeof e === "object" && e !== null; level++) {
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    if (typeof code === "string" && code.length > 0) found = code;
+    else if (typeof name === "string" && !GENERIC_NAMES.has(name)) found = name;
+    else if (found === undefined && typeof name === "string") found = name;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return found !== undefined && SAFE_TYPE.test(found) ? found : "_OTHER";
+};
+
+// ---------------------------------------------------------------------------------------------------
+// The listener
+
+/**
+ * Options of {@link credentialTelemetry}.
+ *
+ * @internal
+ */
+export interface CredentialTelemetryOptions {
+  readonly meterProvider?: MeterProviderLike | undefined;
+  readonly tracerProvider?: TracerProviderLike | undefined;
+  /** Overrides the kind read from the source's name (`profile`, for a profile's chain). */
+  readonly source?: SourceKind | undefined;
+}
+
+/**
+ * Makes, per refreshing provider, the listener that records its metrics and spans. Returns the
+ * factory `refreshAhead` calls with each provider's source and clock.
+ *
+ * @internal
+ */
+export const credentialTelemetry =
+  (options: CredentialTelemetryOptions = {}) =>
+  (sourceProvider: unknown, now: () => number): ProviderTelemetry => {
+    const source = options.source ?? sourceKindOf(sourceProvider);
+    const base = { [ATTRIBUTE.source]: source };
+    const watched: Watched = { expiresAt: undefined, disposed: false, now, attributes: base };
+    /** The instruments this provider reported to, for the gauge's registration (once per provider). */
+    let registeredWith: Instruments | undefined;
+    let span: { readonly span: OtelApi.Span; readonly startedAt: number } | undefined;
+
+    const instruments = (api: typeof OtelApi): Instruments => {
+      const meterProvider =
+        (options.meterProvider as OtelApi.MeterProvider | undefined) ?? api.metrics.getMeterProvider();
+      return instrumentsOf(meterProvider);
+    };
+    const tracer = (api: typeof OtelApi): OtelApi.Tracer =>
+      (
+        (options.tracerProvider as OtelApi.TracerProvider | undefined) ?? api.trace.getTracerProvider()
+      ).getTracer(SCOPE);
+
+    const start = (api: typeof OtelApi, reason: RefreshReason): void => {
+      span?.span.end();
+      // A caller waits for every refresh but an advisory one: its span is the parent. A background
+      // refresh is nobody's child.
+      const background = reason === "advisory";
+      const attributes = { ...base, [ATTRIBUTE.reason]: reason };
+      const started = background
+        ? tracer(api).startSpan(METRIC.span, { root: true, attributes })
+        : tracer(api).startSpan(METRIC.span, { attributes }, api.context.active());
+      span = { span: started, startedAt: now() };
+    };
+
+    const end = (
+      api: typeof OtelApi,
+      reason: RefreshReason,
+      durationMs: number,
+      outcome: RefreshOutcome,
+      error: unknown,
+    ): void => {
+      const attributes: OtelApi.Attributes = {
+        ...base,
+        [ATTRIBUTE.reason]: reason,
+        [ATTRIBUTE.outcome]: outcome,
+        ...(outcome === "success" ? {} : { [ATTRIBUTE.errorType]: errorTypeOf(error) }),
+      };
+      const at = instruments(api);
+      at.duration.record(Math.max(0, durationMs) / 1_000, attributes);
+      if (registeredWith !== at) {
+        registeredWith = at;
+        at.watched.add(new WeakRef(watched));
+      }
+      const current = span;
+      span = undefined;
+      if (current !== undefined) {
+        current.span.setAttributes(attributes);
+        if (outcome !== "success") current.span.setStatus({ code: api.SpanStatusCode.ERROR });
+        current.span.end();
+      }
+    };
+
+    // A meter or tracer provider that throws must not turn a good refresh into a failed one.
+    return {
+      event: safeListener("telemetry", (event: RefreshEvent) => {
+        switch (event.type) {
+          case "refresh-start": {
+            const api = otelApi();
+            if (api !== null) start(api, event.reason);
+            return;
+          }
+          case "refresh-success": {
+            watched.expiresAt = event.expiration?.getTime();
+            const api = otelApi();
+            if (api !== null) end(api, event.reason, event.durationMs, "success", undefined);
+            return;
+          }
+          case "refresh-failure": {
+            const api = otelApi();
+            // No refresh in flight: a key fetched earlier was rejected too (counted as a rejection).
+            if (api === null || span === undefined) return;
+            const outcome = event.serving === "none" ? "failure" : "stale";
+            end(api, event.reason, now() - span.startedAt, outcome, event.error);
+            return;
+          }
+          default:
+            return;
+        }
+      }),
+      skipped: safeListener("telemetry", (cause: "backoff" | "error-cache") => {
+        const api = otelApi();
+        if (api !== null) instruments(api).backoff.add(1, { ...base, [ATTRIBUTE.skippedBy]: cause });
+      }),
+      rejected: safeListener("telemetry", (code: string, resend: ResendOutcome) => {
+        const api = otelApi();
+        if (api === null) return;
+        instruments(api).rejected.add(1, {
+          ...base,
+          [ATTRIBUTE.errorType]: SAFE_TYPE.test(code) ? code : "_OTHER",
+          [ATTRIBUTE.resend]: resend,
+        });
+      }),
+      // A disposed provider still refreshes on demand, and those refreshes are still recorded; only
+      // its gauge stops.
+      dispose: () => {
+        watched.disposed = true;
+      },
+    };
+  };
