@@ -263,12 +263,12 @@ describe("refreshingProfile", () => {
     expect(inspect(served)).not.toContain(sts.rootCredentials.secretAccessKey);
   });
 
-  it("chooses the profile from AWS_PROFILE, then AWS_DEFAULT_PROFILE, then default", () => {
+  it("chooses the profile from AWS_DEFAULT_PROFILE, then AWS_PROFILE, then default, as botocore does", () => {
     aws.config("[default]", "aws_access_key_id = AKIADEFAULTKEY000001", "aws_secret_access_key = d");
     expect(track(refreshingProfile({ clock })).profile).toBe("default");
-    aws.env("AWS_DEFAULT_PROFILE", "base");
+    aws.env("AWS_PROFILE", "base");
     expect(track(refreshingProfile({ clock })).profile).toBe("base");
-    aws.env("AWS_PROFILE", "nope");
+    aws.env("AWS_DEFAULT_PROFILE", "nope");
     expect(() => refreshingProfile({ clock })).toThrow('no profile named "nope"');
   });
 

@@ -33,12 +33,12 @@ describe("resolveProfile", () => {
     resolve(name, hasMfaCode).issues.map(({ path, rule }) => `${path}: ${rule}`);
 
   describe("selects the profile as the AWS CLI does", () => {
-    it("the option, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else default", () => {
+    it("the option, else AWS_DEFAULT_PROFILE, else AWS_PROFILE, else default: botocore's order", () => {
       expect(selectedProfile(undefined)).toBe("default");
-      aws.env("AWS_DEFAULT_PROFILE", "older");
-      expect(selectedProfile(undefined)).toBe("older");
-      aws.env("AWS_PROFILE", "newer");
-      expect(selectedProfile(undefined)).toBe("newer");
+      aws.env("AWS_PROFILE", "named");
+      expect(selectedProfile(undefined)).toBe("named");
+      aws.env("AWS_DEFAULT_PROFILE", "cli-default");
+      expect(selectedProfile(undefined)).toBe("cli-default");
       expect(selectedProfile("given")).toBe("given");
     });
 

@@ -50,8 +50,8 @@ import {
  */
 export interface RefreshingProfileOptions extends Omit<RefreshPolicyOptions, "cacheKey"> {
   /**
-   * The profile of the shared config files. Default: as the AWS CLI chooses, `AWS_PROFILE`, else
-   * `AWS_DEFAULT_PROFILE`, else `default`.
+   * The profile of the shared config files. Default: as the AWS CLI chooses, `AWS_DEFAULT_PROFILE`, else
+   * `AWS_PROFILE`, else `default`.
    */
   readonly profile?: string | undefined;
   /**
@@ -339,8 +339,8 @@ const describeIssues = (issues: readonly OptionIssue[]): string =>
  * {@link refreshingRole}'s rules (one STS call per refresh however many clients share it, background
  * refresh, backoff after a failure), for as long as the program runs.
  *
- * The profile is chosen as the AWS CLI chooses it (`profile`, else `AWS_PROFILE`, else
- * `AWS_DEFAULT_PROFILE`, else `default`), and read as botocore reads it: `role_arn` with
+ * The profile is chosen as the AWS CLI chooses it (`profile`, else `AWS_DEFAULT_PROFILE`, else
+ * `AWS_PROFILE`, else `default`), and read as botocore reads it: `role_arn` with
  * `source_profile` (chains of any length) or `credential_source` (`Environment`,
  * `Ec2InstanceMetadata`, `EcsContainer`); `mfa_serial`, `external_id`, `role_session_name`,
  * `duration_seconds`, `region`; `web_identity_token_file`; `credential_process`; IAM Identity Center

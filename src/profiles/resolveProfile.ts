@@ -82,13 +82,14 @@ export interface ResolveContext {
 }
 
 /**
- * The profile the AWS CLI would use: the one named, else `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`,
- * else `default`.
+ * The profile the AWS CLI would use: the one named, else `AWS_DEFAULT_PROFILE`, else `AWS_PROFILE`,
+ * else `default`. botocore reads the two variables in that order; the CLI, whose cache entries we share,
+ * is what a profile must mean the same to (the SDK for JavaScript reads `AWS_PROFILE` only).
  *
  * @internal
  */
 export const selectedProfile = (profile: string | undefined, env: NodeJS.ProcessEnv = process.env): string =>
-  profile || env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || "default";
+  profile || env.AWS_DEFAULT_PROFILE || env.AWS_PROFILE || "default";
 
 const SECTION_PREFIXES = ["sso-session.", "services."];
 
