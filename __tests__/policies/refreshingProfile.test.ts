@@ -451,6 +451,21 @@ describe("refreshingProfile", () => {
       }
     });
 
+    it("sends its clients and whoami() to the endpoint the profile names, as the AWS CLI's --profile does", async () => {
+      threeHops();
+      const aws3 = session({ profile: "three", clock });
+      try {
+        // No endpoint given: the profile's endpoint_url, which the SDK reads only for AWS_PROFILE.
+        const identity = await aws3.client(STSClient).send(new GetCallerIdentityCommand({}));
+        expect(identity.Arn).toMatch(/^arn:aws:sts::123456789012:assumed-role\/Three\//);
+        expect(sts.counts.GetCallerIdentity).toBe(1);
+        await aws3.whoami();
+        expect(sts.counts.GetCallerIdentity).toBeLessThanOrEqual(2);
+      } finally {
+        aws3.destroy();
+      }
+    });
+
     it("names session() in its construction errors", () => {
       expect(() => session({ profile: "nope" })).toThrow(
         /^Invalid session options \(1 problem\):\n {2}- profile: no profile named "nope"/,

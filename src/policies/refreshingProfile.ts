@@ -103,6 +103,14 @@ export interface ProfileRefreshStatus extends RefreshStatus {
 }
 
 /**
+ * Where a profile provider keeps the endpoint its files give each service, for `session({ profile })`'s
+ * clients: the SDK reads a profile's `endpoint_url` only for the profile in `AWS_PROFILE`.
+ *
+ * @internal
+ */
+export const PROFILE_ENDPOINT: unique symbol = Symbol("aws-refresh-session.profileEndpoint");
+
+/**
  * The provider {@link refreshingProfile} returns: a {@link RefreshingProvider} that also knows its
  * profile and the region the profile configures.
  *
@@ -454,6 +462,7 @@ export const refreshingProfileAs = (
   return Object.assign(provider, {
     profile,
     region: plan.region,
+    [PROFILE_ENDPOINT]: plan.endpointOf,
     status: (): ProfileRefreshStatus => ({ ...ownStatus(), profile, note }),
     dispose,
     [Symbol.asyncDispose]: () => {

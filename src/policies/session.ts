@@ -19,6 +19,7 @@ import {
   type RefreshPolicyOptions,
 } from "./refreshing";
 import {
+  PROFILE_ENDPOINT,
   refreshingProfileAs,
   type ProfileSessionOptions,
   type RefreshingProfileProvider,
@@ -269,11 +270,15 @@ export const session = (options: SessionOptions): Session => {
   const { clientCacheSize, ...rest } = options;
   let region = options.region;
   let credentials: RefreshingProvider;
+  let endpointOf: ((serviceId: string) => string | undefined) | undefined;
   if ("profile" in rest) {
     // A profile of the shared config files: its role chain, and its region unless one is given.
     const fromProfile = profileCredentials(options);
     credentials = fromProfile;
     region ??= fromProfile.region;
+    endpointOf = (fromProfile as { [PROFILE_ENDPOINT]?: (serviceId: string) => string | undefined })[
+      PROFILE_ENDPOINT
+    ];
   } else {
     credentials = "source" in rest ? sourceCredentials(options) : roleCredentials(options);
   }
@@ -310,7 +315,19 @@ export const session = (options: SessionOptions): Session => {
       const client = clients.get(ClientClass, config, (set) => {
         const Concrete = ClientClass as unknown as new (config: object) => object;
         // Only the keys set override the session's: `credentials: undefined` is not set.
-        const built = new Concrete({ ...(region === undefined ? {} : { region }), credentials, ...set });
+        const defaults = { ...(region === undefined ? {} : { region }), credentials };
+        let built = new Concrete({ ...defaults, ...set });
+        // A profile's endpoint for this service, as the AWS CLI uses it with --profile: the SDK reads
+        // it only for the profile in AWS_PROFILE, so a client would otherwise leave for AWS itself.
+        const serviceId = (built as { config?: { serviceId?: unknown } }).config?.serviceId;
+        const endpoint =
+          endpointOf === undefined || "endpoint" in set || typeof serviceId !== "string"
+            ? undefined
+            : endpointOf(serviceId);
+        if (endpoint !== undefined) {
+          (built as { destroy?: () => void }).destroy?.();
+          built = new Concrete({ ...defaults, endpoint, ...set });
+        }
         (
           built as { middlewareStack?: { use?: (plugin: typeof rejectionPlugin) => void } }
         ).middlewareStack?.use?.(rejectionPlugin);
@@ -318,7 +335,15 @@ export const session = (options: SessionOptions): Session => {
       });
       return client as InstanceType<C>;
     },
-    whoami: (clientConfig) => sessionWhoami(credentials, region, clientConfig),
+    whoami: (clientConfig) =>
+      sessionWhoami(
+        credentials,
+        region,
+        // STS at the profile's endpoint too, unless the caller says otherwise.
+        endpointOf?.("STS") === undefined || clientConfig?.endpoint !== undefined
+          ? clientConfig
+          : { ...clientConfig, endpoint: endpointOf("STS") },
+      ),
     destroy,
     [Symbol.asyncDispose]: () => {
       destroy();

@@ -67,6 +67,12 @@ export interface ProfilePlan {
   readonly hops: readonly RoleHop[];
   readonly region: string | undefined;
   readonly endpoint: string | undefined;
+  /**
+   * The endpoint the profile's files give a service (by the SDK's `serviceId`: "S3", "STS"), as the
+   * SDK reads them for the profile in force: its `services` section, then its `endpoint_url`. The
+   * environment's `AWS_ENDPOINT_URL*` are left to the SDK, which reads them itself.
+   */
+  readonly endpointOf: (serviceId: string) => string | undefined;
 }
 
 /**
@@ -121,14 +127,27 @@ const stsEndpoint = (
   if (isTrue(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) || isTrue(profile.ignore_configured_endpoint_urls)) {
     return undefined;
   }
-  const services = profile.services === undefined ? undefined : configFile[`services.${profile.services}`];
   return (
-    env.AWS_ENDPOINT_URL_STS ||
-    env.AWS_ENDPOINT_URL ||
-    services?.["sts.endpoint_url"] ||
-    profile.endpoint_url ||
-    undefined
+    env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || configuredEndpoint("STS", profile, configFile, env)
   );
+};
+
+/** A service's endpoint from the files, as the SDK's `getEndpointUrlConfig` reads its config file. */
+const configuredEndpoint = (
+  serviceId: string,
+  profile: Record<string, string | undefined>,
+  configFile: ParsedIniData,
+  env: NodeJS.ProcessEnv,
+): string | undefined => {
+  if (isTrue(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) || isTrue(profile.ignore_configured_endpoint_urls)) {
+    return undefined;
+  }
+  const services = profile.services === undefined ? undefined : configFile[`services.${profile.services}`];
+  const key = serviceId
+    .split(" ")
+    .map((word) => word.toLowerCase())
+    .join("_");
+  return services?.[`${key}.endpoint_url`] || profile.endpoint_url || undefined;
 };
 
 /**
@@ -322,6 +341,7 @@ export const resolveProfile = (
       hops,
       region: top.region || undefined,
       endpoint: stsEndpoint(top, files.configFile, env),
+      endpointOf: (serviceId) => configuredEndpoint(serviceId, top, files.configFile, env),
     },
     issues,
   };
