@@ -95,3 +95,4 @@ export {
   type CredentialServerEvent,
   type ServeCredentialsOptions,
 } from "./server/serveCredentials";
+export type { MeterProviderLike, TracerProviderLike } from "./telemetry/credentialMetrics";

@@ -156,7 +156,7 @@ export interface RefreshingProvider extends CredentialProvider {
   /**
    * Whether this access key id is one this provider holds or handed out recently (the current key and
    * the three before it, which requests still in flight may be signed with). Never calls the source:
-   * it is how {@link getCredentialRejectionPlugin} tells our keys from a client's own.
+   * it is how `getCredentialRejectionPlugin` tells our keys from a client's own.
    */
   holds(accessKeyId: string): boolean;
   /** Where the provider stands: phase, windows, backoff; never a secret. */

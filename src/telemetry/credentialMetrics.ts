@@ -15,19 +15,23 @@ import { sourceNameOf } from "../core/sourceName";
 import { safeListener } from "../core/safeListener";
 
 /**
- * What a meter provider must have (the OpenTelemetry API's `MeterProvider` has it): kept structural,
- * so that our declarations never import the optional peer.
+ * What the `meterProvider` option takes: the OpenTelemetry API's `MeterProvider` (from
+ * `@opentelemetry/api` or an SDK), described by the one method used, so that this package's types
+ * never import the optional peer.
  *
- * @internal
+ * @category Refresh policy
+ * @since 0.2.0
  */
 export interface MeterProviderLike {
   getMeter(name: string, version?: string, options?: object): unknown;
 }
 
 /**
- * What a tracer provider must have (the OpenTelemetry API's `TracerProvider` has it).
+ * What the `tracerProvider` option takes: the OpenTelemetry API's `TracerProvider`, described by the
+ * one method used.
  *
- * @internal
+ * @category Refresh policy
+ * @since 0.2.0
  */
 export interface TracerProviderLike {
   getTracer(name: string, version?: string, options?: object): unknown;
