@@ -195,18 +195,27 @@ const roleCredentials = (options: SessionOptions): RefreshingProvider => {
   const roleOptions = rest as RefreshingRoleOptions | RefreshingWebIdentityOptions;
   // The region is the clients'; STS uses it too (and checks it), unless the caller brought an STS client.
   const regionToSts = roleOptions.stsClient === undefined && region !== undefined;
-  const own = SessionPropsCodec.decode(regionToSts ? { clientCacheSize } : { region, clientCacheSize });
-  const issues: OptionIssue[] = own._tag === "Left" ? toIssues(own.left) : [];
   const withRegion = regionToSts ? { ...roleOptions, region } : roleOptions;
   const fields = withRegion as unknown as Record<string, unknown>;
-  let credentials: RefreshingProvider | undefined;
+  return withSessionOptions(regionToSts ? { clientCacheSize } : { region, clientCacheSize }, () =>
+    fields.webIdentityToken !== undefined ||
+    fields.webIdentityTokenFile !== undefined ||
+    fields.providerId !== undefined
+      ? refreshingWebIdentityAs(withRegion as RefreshingWebIdentityOptions, "session")
+      : refreshingRoleAs(withRegion, "session"),
+  );
+};
+
+/**
+ * Builds a session's credentials with `build`, which checks its own options, and checks the session's
+ * (`own`) beside them: one error names every problem of both, naming session().
+ */
+const withSessionOptions = <P extends RefreshingProvider>(own: object, build: () => P): P => {
+  const decoded = SessionPropsCodec.decode(own);
+  const issues: OptionIssue[] = decoded._tag === "Left" ? toIssues(decoded.left) : [];
+  let credentials: P | undefined;
   try {
-    credentials =
-      fields.webIdentityToken !== undefined ||
-      fields.webIdentityTokenFile !== undefined ||
-      fields.providerId !== undefined
-        ? refreshingWebIdentityAs(withRegion as RefreshingWebIdentityOptions, "session")
-        : refreshingRoleAs(withRegion, "session");
+    credentials = build();
   } catch (error) {
     if (!(error instanceof InvalidOptionsError)) throw error;
     issues.push(...error.issues);
@@ -224,20 +233,7 @@ const roleCredentials = (options: SessionOptions): RefreshingProvider => {
  */
 const profileCredentials = (options: SessionOptions): RefreshingProfileProvider => {
   const { region, clientCacheSize, ...rest } = options;
-  const own = SessionPropsCodec.decode({ region, clientCacheSize });
-  const issues: OptionIssue[] = own._tag === "Left" ? toIssues(own.left) : [];
-  let credentials: RefreshingProfileProvider | undefined;
-  try {
-    credentials = refreshingProfileAs(rest, "session");
-  } catch (error) {
-    if (!(error instanceof InvalidOptionsError)) throw error;
-    issues.push(...error.issues);
-  }
-  if (credentials === undefined || issues.length > 0) {
-    credentials?.dispose();
-    throw new InvalidOptionsError("session", issues);
-  }
-  return credentials;
+  return withSessionOptions({ region, clientCacheSize }, () => refreshingProfileAs(rest, "session"));
 };
 
 /**

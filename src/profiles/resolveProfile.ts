@@ -124,13 +124,15 @@ const stsEndpoint = (
   configFile: ParsedIniData,
   env: NodeJS.ProcessEnv,
 ): string | undefined => {
-  if (isTrue(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) || isTrue(profile.ignore_configured_endpoint_urls)) {
-    return undefined;
-  }
+  if (endpointsIgnored(profile, env)) return undefined;
   return (
     env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || configuredEndpoint("STS", profile, configFile, env)
   );
 };
+
+/** `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`, or the profile's `ignore_configured_endpoint_urls`. */
+const endpointsIgnored = (profile: Record<string, string | undefined>, env: NodeJS.ProcessEnv): boolean =>
+  isTrue(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) || isTrue(profile.ignore_configured_endpoint_urls);
 
 /** A service's endpoint from the files, as the SDK's `getEndpointUrlConfig` reads its config file. */
 const configuredEndpoint = (
@@ -139,9 +141,7 @@ const configuredEndpoint = (
   configFile: ParsedIniData,
   env: NodeJS.ProcessEnv,
 ): string | undefined => {
-  if (isTrue(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) || isTrue(profile.ignore_configured_endpoint_urls)) {
-    return undefined;
-  }
+  if (endpointsIgnored(profile, env)) return undefined;
   const services = profile.services === undefined ? undefined : configFile[`services.${profile.services}`];
   const key = serviceId
     .split(" ")
