@@ -43,6 +43,37 @@ const failureOf = async (provider: () => Promise<unknown>): Promise<CredentialRe
   return error as CredentialRefreshError;
 };
 
+describe("an STS endpoint that answers an error status with a page that is not STS's", () => {
+  it.each([403, 502])(
+    'HTTP %i with an HTML page: says what came back, not "Unknown", and is retryable',
+    async (status) => {
+      const server = await answering(
+        status,
+        "text/html",
+        "<html><body>Access denied by the corporate proxy</body></html>",
+      );
+      try {
+        const provider = assumeRole({
+          roleArn,
+          region: "us-east-1",
+          clientConfig: {
+            endpoint: server.endpoint,
+            credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: callerSecret },
+          },
+        });
+        const error = await failureOf(provider);
+        expect(error.message).toContain(
+          `STS AssumeRole answered HTTP ${status} with something that is not an STS response (content type text/html, starting "<html><body>Access denied by the corporate proxy`,
+        );
+        expect(error.message).toMatch(/is a proxy answering for it\?$/);
+        expect(error.retryable).toBe(true);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+});
+
 describe("an STS endpoint that answers 200 with something that is not STS's", () => {
   const clientConfig = (endpoint: string) => ({
     endpoint,

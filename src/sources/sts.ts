@@ -219,6 +219,16 @@ export const stsFailure = (
       cause: error,
     });
   }
+  // An error status with a body that is not STS's (a proxy's 403 page, a load balancer's 502): the SDK
+  // can only call it "Unknown"; say what came back instead.
+  const foreign = raw?.status === undefined ? undefined : notAnStsAnswer(action, raw);
+  if (foreign !== undefined) {
+    return new CredentialRefreshError(`${foreign} for ${subject}${NOT_STS_HINT}`, {
+      retryable: true,
+      attempts,
+      cause: error,
+    });
+  }
   return asCredentialRefreshError(error, { context: `STS ${action} for ${subject}`, attempts });
 };
 
