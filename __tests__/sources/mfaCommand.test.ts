@@ -107,7 +107,7 @@ describe("an MFA code from a command", () => {
     });
     const error = await failureOf(provider());
     expect(error.message).toMatch(
-      /^the MFA command `\S*node \(and 2 arguments, not shown\)` printed no 6-digit code on its standard output; STS was not called$/,
+      /^the MFA command `node \(and 2 arguments, not shown\)` printed no 6-digit code on its standard output; STS was not called$/,
     );
     expect(error.message).toMatch(/STS was not called/);
     expect(error.retryable).toBe(false);
@@ -206,6 +206,10 @@ describe("an MFA code from a command", () => {
   it("names the program alone, never its arguments (a TOTP seed or a session is often one)", () => {
     const shown = showCommand(["op", "item", "get", "aws", "--otp", "--session", "AbCdEf1234567890XyZaBcD"]);
     expect(shown).toBe("op (and 6 arguments, not shown)");
+    // Its name, not its path (a temporary directory's random name can look like a token).
+    expect(showCommand(["/tmp/tmp.Ab3Cd9xYz/node_modules/.bin/ykman", "oath"])).toBe(
+      "ykman (and 1 argument, not shown)",
+    );
     // A base32 TOTP seed: no digit pattern would catch it.
     expect(showCommand(["oathtool", "--totp", "-b", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"])).toBe(
       "oathtool (and 3 arguments, not shown)",

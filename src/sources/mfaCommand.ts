@@ -95,11 +95,14 @@ export const MfaTokenCodeCodec = /* @__PURE__ */ new t.Type<
  */
 export const showCommand = (command: MfaCommand): string => {
   const [program, ...args] = command;
-  const shown = hideKeysAndTokens(/^[\w@%+=:,./-]+$/.test(program) ? program : JSON.stringify(program));
-  const name = shown.length > 100 ? `${shown.slice(0, 97)}...` : shown;
+  // The program's name, not its path: a directory's name says nothing the user needs and can look
+  // like a token (a temporary directory's random suffix).
+  const name = program.split(/[\\/]/).pop() ?? program;
+  const shown = hideKeysAndTokens(/^[\w@%+=:,.-]+$/.test(name) ? name : JSON.stringify(name));
+  const short = shown.length > 100 ? `${shown.slice(0, 97)}...` : shown;
   return args.length === 0
-    ? name
-    : `${name} (and ${args.length} argument${args.length === 1 ? "" : "s"}, not shown)`;
+    ? short
+    : `${short} (and ${args.length} argument${args.length === 1 ? "" : "s"}, not shown)`;
 };
 
 /**
