@@ -80,3 +80,16 @@ describe("CredentialRefreshError's message", () => {
     expect(error.message).toContain("the vault said: bad [hidden]");
   });
 });
+
+describe("CredentialRefreshError's message shows what is no secret", () => {
+  it.each([
+    ["a role's ARN", "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"],
+    ["a role's ARN with digits", "arn:aws:iam::123456789012:role/DataPipelineReader2024"],
+    ["an assumed role's ARN", "arn:aws:sts::123456789012:assumed-role/DataPipelineReader2024/etl-session"],
+    ["a flag's hint", "--mandatory-window-seconds=VALUE"],
+  ])("shows %s", (_, text) => {
+    expect(
+      new CredentialRefreshError(`STS AssumeRole for ${text} failed`, { retryable: true }).message,
+    ).toContain(text);
+  });
+});
