@@ -218,6 +218,15 @@ describe("an MFA code from a command", () => {
     expect(inspect(error)).not.toContain("AbCdEf1234567890XyZaBcD");
   });
 
+  it("hides a base32 seed that a failing command prints on its standard error", async () => {
+    const error = await failureOf(
+      runMfaCommand(["sh", "-c", "echo 'bad seed GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' >&2; exit 3"]),
+    );
+    expect(error.message).toContain("exited with status 3");
+    expect(error.message).toContain("bad seed [hidden]");
+    expect(error.message).not.toContain("GEZDGNBVGY3TQOJQ");
+  });
+
   it("stops a command that ignores SIGTERM and whose children hold its output, at its timeout", async () => {
     const started = Date.now();
     const error = await failureOf(

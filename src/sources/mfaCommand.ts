@@ -125,7 +125,10 @@ const lastErrorLine = (stderr: string): string | undefined => {
     .filter((l) => l.length > 0)
     .pop();
   if (line === undefined) return undefined;
-  const shown = hideKeysAndTokens(line).replace(/\d{6,}/g, "[digits]");
+  const shown = hideKeysAndTokens(line)
+    // A TOTP seed is base32: upper case and 2-7, which hideKeysAndTokens does not take for a key.
+    .replace(/[A-Z2-7]{16,}=*/g, "[hidden]")
+    .replace(/\d{6,}/g, "[digits]");
   return shown.length > 120 ? `${shown.slice(0, 117)}...` : shown;
 };
 
