@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -162,4 +162,93 @@ describe("credential-process and a profile that leads back to it", () => {
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain("leads back to this command");
   }, 90_000);
+});
+
+describe("credential-process --profile with mfa_serial", () => {
+  let sts: LocalSts;
+  beforeEach(async () => {
+    sts = await localSts();
+    writeFileSync(
+      join(home, ".aws", "config"),
+      [
+        "[profile base]",
+        `aws_access_key_id = ${sts.rootCredentials.accessKeyId}`,
+        `aws_secret_access_key = ${sts.rootCredentials.secretAccessKey}`,
+        "[profile mfa]",
+        "role_arn = arn:aws:iam::123456789012:role/NeedsMfa",
+        "source_profile = base",
+        "mfa_serial = arn:aws:iam::123456789012:mfa/alice",
+        `endpoint_url = ${sts.endpoint}`,
+        `region = ${region}`,
+        "",
+      ].join("\n"),
+    );
+  });
+  afterEach(async () => {
+    await sts.close();
+  });
+
+  /** The command with a terminal of its own (script(1) gives it a pseudo-terminal), the code typed there. */
+  const withTerminal = (code: string) =>
+    new Promise<{ status: number | null; output: string }>((resolve, reject) => {
+      const command = [process.execPath, cli.path, "credential-process", "--profile", "mfa"].join(" ");
+      const child = spawn("script", ["-qec", command, "/dev/null"], {
+        env: { ...cleanEnv(home), NODE_PATH: join(root, "node_modules") },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("Enter MFA code for")) child.stdin.end(`${code}\n`);
+      });
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`no answer within 30 s:\n${output}`));
+      }, 30_000);
+      child.on("close", (status) => {
+        clearTimeout(timer);
+        resolve({ status, output });
+      });
+    });
+
+  /** The command with no controlling terminal at all (setsid(1)), as a daemon or a CI job runs it. */
+  const withoutTerminal = () =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(
+        "setsid",
+        ["-w", process.execPath, cli.path, "credential-process", "--profile", "mfa"],
+        {
+          env: { ...cleanEnv(home), NODE_PATH: join(root, "node_modules") },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on("close", (status) => {
+        resolve({ status, stdout, stderr });
+      });
+    });
+
+  it("asks for the code on the terminal, once: the next run, without a terminal, uses the cached session", async () => {
+    const asked = await withTerminal("123456");
+    expect(asked.status).toBe(0);
+    expect(asked.output).toContain("Enter MFA code for arn:aws:iam::123456789012:mfa/alice: ");
+    const answer = JSON.parse(asked.output.slice(asked.output.indexOf("{"))) as { AccessKeyId: string };
+    expect(sts.issued.map((issued) => issued.accessKeyId)).toContain(answer.AccessKeyId);
+    // setsid: no controlling terminal at all; the session comes from the AWS CLI's cache.
+    const again = await withoutTerminal();
+    expect(again.stderr).toBe("");
+    expect(again.status).toBe(0);
+    expect((JSON.parse(again.stdout) as { AccessKeyId: string }).AccessKeyId).toBe(answer.AccessKeyId);
+    expect(sts.counts.AssumeRole).toBe(1);
+  }, 60_000);
+
+  it("without a terminal and nothing cached, says how to get the code in, with status 1", async () => {
+    const run = await withoutTerminal();
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("there is no terminal to ask for it on");
+    expect(sts.counts.AssumeRole).toBe(0);
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { fileCache } from "../cache/fileCache";
+import { askOnTerminal } from "./askOnTerminal";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import type { RefreshPolicyOptions } from "../policies/refreshing";
 import { refreshingProfile } from "../policies/refreshingProfile";
@@ -24,6 +25,7 @@ export const providerFromFlags = (
     ...policy,
   };
   // With a profile, STS's region and endpoint are the profile's; --region is the child's alone.
-  if (profile !== undefined) return refreshingProfile({ profile, ...refresh });
+  // A profile's mfa_serial: the code is asked on the terminal, only when STS is really called.
+  if (profile !== undefined) return refreshingProfile({ profile, mfaCode: askOnTerminal, ...refresh });
   return refreshingRole({ roleArn: roleArn ?? "", region, ...role, ...refresh });
 };
