@@ -20,8 +20,14 @@ const redact = (value: unknown, depth: number): unknown => {
   if (typeof value !== "object" || value === null || value instanceof Date) return value;
   if (depth >= MAX_DEPTH) return "[...]";
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  // An error's name and message are its own but not enumerable; its hidden fields (the SDK's
+  // $response, $responseBodyText) are left behind.
+  const own =
+    value instanceof Error
+      ? { name: value.name, message: value.message, ...(value as unknown as Record<string, unknown>) }
+      : value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [
+    Object.entries(own).map(([key, item]) => [
       key,
       SECRET_FIELDS.has(key) && item !== undefined ? "[hidden]" : redact(item, depth + 1),
     ]),
