@@ -3,28 +3,24 @@ import * as E from "fp-ts/Either";
 import { pipe } from "fp-ts/function";
 import * as TE from "fp-ts/TaskEither";
 import {
-  CredentialRefreshError,
-  InvalidOptionsError,
-  type MemoizedProvider,
-  type RefreshingProvider,
-} from "../../src";
-import {
   assumeRole,
-  assumeRoleWithWebIdentity,
-  containerCredentials,
+  CredentialRefreshError,
   fromFunction,
-  fromProvider,
-  keeping,
+  InvalidOptionsError,
   memoizeUntil,
   refreshAhead,
   refreshing,
   refreshingRole,
-  refreshingWebIdentity as fpRefreshingWebIdentity,
   retryWith,
+  type MemoizedProvider,
+  type RefreshingProvider,
+} from "../../src";
+import {
+  fromProvider,
+  keeping,
   RefreshingRoleOptionsCodec,
   toProvider,
   validate,
-  withTimeout,
   type CredentialsTask,
   type MemoizedCredentialsTask,
   type RefreshingCredentialsTask,
@@ -41,12 +37,6 @@ const roleArn = "arn:aws:iam::123456789012:role/fp";
 const right = <A>(either: E.Either<unknown, A>): A => {
   if (E.isLeft(either)) throw new Error(`expected a Right, got Left(${String(either.left)})`);
   return either.right;
-};
-
-/** The Left of an Either the test expects to be one. */
-const left = <L>(either: E.Either<L, unknown>): L => {
-  if (E.isRight(either)) throw new Error("expected a Left, got a Right");
-  return either.left;
 };
 
 describe("aws-refresh-session/fp", () => {
@@ -69,18 +59,18 @@ describe("aws-refresh-session/fp", () => {
     });
   });
 
-  it("composes with pipe, sharing the Promise API's cache: 100 concurrent runs, one upstream call", async () => {
+  it("runs a pipeline built with the Promise API as a task, sharing its cache: 100 concurrent runs, one upstream call", async () => {
     const clock = manualClock();
     let calls = 0;
-    const credentials: MemoizedCredentialsTask = right(
+    const credentials: MemoizedCredentialsTask = fromProvider(
       pipe(
         fromFunction(async () => {
           calls++;
           await settle();
           return credentialsAt(clock, HOUR, calls);
         }),
-        E.chain(retryWith(undefined, { clock })),
-        E.chain(memoizeUntil({ clock, marginMs: 60_000 })),
+        retryWith(undefined, { clock }),
+        memoizeUntil({ clock, marginMs: 60_000 }),
       ),
     );
     const results = await Promise.all(Array.from({ length: 100 }, () => credentials()));
@@ -95,7 +85,7 @@ describe("aws-refresh-session/fp", () => {
 
   it("runs the self-refreshing role over HTTP, and chains with TaskEither", async () => {
     const sts = await localSts();
-    const credentials = right(
+    const credentials = fromProvider(
       refreshingRole({
         roleArn,
         roleSessionName: "fp",
@@ -125,7 +115,7 @@ describe("aws-refresh-session/fp", () => {
   describe("refreshing tasks keep the provider's members", () => {
     const role = (clock: ReturnType<typeof manualClock>) => {
       const sts = fakeSts(clock);
-      const credentials: RefreshingCredentialsTask = right(
+      const credentials: RefreshingCredentialsTask = fromProvider(
         refreshingRole({ roleArn, stsClient: sts.client, clock, durationSeconds: 3600, random: () => 0 }),
       );
       return { sts, credentials };
@@ -185,18 +175,16 @@ describe("aws-refresh-session/fp", () => {
       credentials.dispose();
     });
 
-    it("keeps them through refreshing() and refreshAhead() on any source", async () => {
+    it("keeps them from refreshing() and refreshAhead() on any source", async () => {
       const clock = manualClock();
       let calls = 0;
-      const source = right(
-        fromFunction(() => {
-          calls++;
-          return credentialsAt(clock, HOUR, calls);
-        }),
-      );
+      const source = fromFunction(() => {
+        calls++;
+        return credentialsAt(clock, HOUR, calls);
+      });
       for (const credentials of [
-        right(refreshing({ clock, random: () => 0 })(source)),
-        right(refreshAhead({ clock, random: () => 0 })(source)),
+        fromProvider(refreshing(source, { clock, random: () => 0 })),
+        fromProvider(refreshAhead({ clock, random: () => 0 })(source)),
       ]) {
         calls = 0;
         await credentials();
@@ -246,11 +234,11 @@ describe("aws-refresh-session/fp", () => {
       expect(mapped.dispose).toBeUndefined();
     });
 
-    it("is typed without them after combinators that make a new computation", () => {
+    it("is typed without them when made from a provider that does not cache", () => {
       const clock = manualClock();
       const { credentials } = role(clock);
-      const retried = right(retryWith()(credentials));
-      // @ts-expect-error retryWith's task does not cache: no memoized, no dispose
+      const retried = fromProvider(retryWith()(toProvider(credentials)));
+      // @ts-expect-error retryWith's provider does not cache: no memoized, no dispose
       expect(retried.memoized).toBeUndefined();
       credentials.dispose();
     });
@@ -258,8 +246,8 @@ describe("aws-refresh-session/fp", () => {
 
   it("gives failures as a Left", async () => {
     const clock = manualClock();
-    const unreachable = right(
-      pipe(
+    const unreachable = fromProvider(
+      refreshing(
         assumeRole({
           roleArn: "arn:aws:iam::123456789012:role/x",
           region: "us-east-1",
@@ -269,47 +257,17 @@ describe("aws-refresh-session/fp", () => {
             credentials: { accessKeyId: "a", secretAccessKey: "b" },
           },
         }),
-        E.chain(refreshing({ clock, retryPolicy: () => ({ _tag: "None" }) })),
+        { clock, retryPolicy: () => ({ _tag: "None" }) },
       ),
     );
     const result = await unreachable();
     expect(E.isLeft(result) && result.left.retryable).toBe(true);
+    unreachable.dispose();
   });
 
-  it("gives bad options as a Left, never a throw, from constructors and combinators alike", () => {
-    const constructed: Array<[string, () => E.Either<InvalidOptionsError, unknown>]> = [
-      ["assumeRole", () => assumeRole({ roleArn: "nope" })],
-      ["refreshingRole", () => refreshingRole({ roleArn: "nope", durationSeconds: 60 })],
-      [
-        "assumeRoleWithWebIdentity",
-        () => assumeRoleWithWebIdentity({ roleArn: "nope", webIdentityTokenFile: "/t" }),
-      ],
-      ["containerCredentials", () => containerCredentials({ timeoutMs: -1 } as never)],
-      ["fromFunction", () => fromFunction("not a function" as never)],
-    ];
-    for (const [subject, make] of constructed) {
-      const error = left(make());
-      expect(error).toBeInstanceOf(InvalidOptionsError);
-      expect(error.subject).toBe(subject);
-    }
-
-    const source = right(fromFunction(() => credentialsAt(manualClock(), HOUR)));
-    const combined: Array<[string, (task: CredentialsTask) => E.Either<InvalidOptionsError, unknown>]> = [
-      ["retryWith", retryWith(undefined, { clok: 1 } as never)],
-      ["withTimeout", withTimeout(0)],
-      ["memoizeUntil", memoizeUntil({ clock: { now: 5 } as never })],
-      ["refreshAhead", refreshAhead({ advisoryWindowMs: 60_000, mandatoryWindowMs: 120_000 })],
-      ["refreshing", refreshing({ cacheKey: "k" })],
-    ];
-    for (const [subject, step] of combined) {
-      const error = left(step(source));
-      expect(error).toBeInstanceOf(InvalidOptionsError);
-      expect(error.subject).toBe(subject);
-    }
-
-    // A pipeline stops at its first bad option.
-    const built = pipe(assumeRole({ roleArn: "nope" }), E.chain(refreshing({ cacheKey: "k" })));
-    expect(left(built).subject).toBe("assumeRole");
+  it("leaves bad options to the main entry, which throws at construction: E.tryCatch holds it as a Left", () => {
+    const built = E.tryCatch(() => fromProvider(refreshingRole({ roleArn: "nope" })), E.toError);
+    expect(E.isLeft(built) && built.left).toBeInstanceOf(InvalidOptionsError);
   });
 
   it("checks options with a codec as an Either with validate", () => {
@@ -358,17 +316,5 @@ describe("aws-refresh-session/fp", () => {
     expect(kept).not.toBe(b);
     expect((b as unknown as { status: () => string }).status()).toBe("b");
     expect((kept as unknown as { status: () => string }).status()).toBe("a");
-  });
-
-  it("has refreshingWebIdentity, with bad options as a Left", () => {
-    const bad = fpRefreshingWebIdentity({ roleArn: "arn:aws:iam::123456789012:role/ci" } as never);
-    expect(E.isLeft(bad) && bad.left.subject).toBe("refreshingWebIdentity");
-    const good = fpRefreshingWebIdentity({
-      roleArn: "arn:aws:iam::123456789012:role/ci",
-      webIdentityToken: "a.jwt.token",
-      region: "us-east-1",
-    });
-    expect(E.isRight(good) && good.right.memoized).toBe(true);
-    if (E.isRight(good)) good.right.dispose();
   });
 });

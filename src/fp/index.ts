@@ -1,43 +1,38 @@
 /**
  * The fp-ts face of aws-refresh-session: import from `aws-refresh-session/fp`.
  *
- * The same pieces as the Promise API, as `TaskEither<CredentialError, Credentials>` values and
- * combinators on them. Each is the Promise implementation seen through {@link fromProvider} and
- * {@link toProvider}: one implementation of every rule, two ways to hold it.
+ * What an fp-ts program needs to hold this library's providers as `TaskEither<CredentialError,
+ * Credentials>` values, and nothing the main entry already says: {@link fromProvider} and
+ * {@link toProvider} to cross between providers and tasks without losing a cache's members,
+ * {@link keeping} to apply fp-ts's own combinators to a caching task, {@link toCredentialError} for
+ * anything thrown, the io-ts codecs of the options with {@link validate}, and retry-ts's combinators
+ * for composing a retry policy. Sources, combinators and ready-made policies are built with the main
+ * entry (`pipe(assumeRole(options), retryWith(), memoizeUntil())`) and crossed over once: one
+ * implementation of every rule, and one way to build it.
  *
  * Two kinds of failure, two channels:
  *
- * - **Bad options** are known when a piece is built, before any network call, and never change: every
- *   constructor returns an `Either<InvalidOptionsError, task>` and every combinator with options is a
- *   Kleisli arrow `task => Either<InvalidOptionsError, task>`, so a pipeline is `pipe(source,
- *   E.chain(step), ...)` and its first bad option is a `Left` you handle once, at start-up. (A
- *   `TaskEither` that fails with the error at every run would report a configuration mistake at the
- *   first request instead, mix it with the failures of the source, and have no provider to
- *   `dispose`.) Nothing here throws for bad options, except retry-ts's combinators
- *   (`limitRetries`, `capDelay`, ...), re-exported as retry-ts has them: they build retry policies,
- *   values handed to {@link retryWith}, and throw an `InvalidOptionsError` for a bad number.
+ * - **Bad options** are known when a provider is built, before any network call: the main entry's
+ *   constructors throw an `InvalidOptionsError` then, at start-up. To hold it as a `Left` instead,
+ *   build inside `E.tryCatch` (`E.tryCatch(() => fromProvider(refreshingRole(options)), E.toError)`);
+ *   {@link validate} checks options with a codec, such as options read from a file.
+ *   retry-ts's combinators (`limitRetries`, `capDelay`, ...) throw one for a bad number, as retry-ts
+ *   has them.
  * - **Getting credentials** can fail at every run: a task's `Left` is a {@link CredentialError}.
  *
- * A task that caches ({@link memoizeUntil}) carries `memoized: true`, and one that refreshes
- * ({@link refreshing}, {@link refreshingRole}, {@link refreshAhead}) also carries the
- * {@link RefreshingProvider}'s `invalidate`, `status` and `dispose`; {@link toProvider} gives SDK
- * clients a provider with the same members, so they call it per request instead of wrapping it in a
- * cache of their own. fp-ts's own combinators (`TE.map`, `TE.tap`, ...) make a new task the library
- * cannot vouch for, without the members: use {@link keeping} to apply them to a caching task.
+ * A task made from a caching provider ({@link MemoizedProvider}) carries `memoized: true`, and one
+ * made from a refreshing provider also carries the {@link RefreshingProvider}'s `invalidate`,
+ * `status` and `dispose`; {@link toProvider} gives SDK clients that very provider back, so they call it
+ * per request instead of wrapping it in a cache of their own. fp-ts's own combinators (`TE.map`,
+ * `TE.tap`, ...) make a new task the library cannot vouch for, without the members: use
+ * {@link keeping} to apply them to a caching task.
  *
  * @packageDocumentation
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as E from "fp-ts/Either";
-import { pipe } from "fp-ts/function";
-import * as TE from "fp-ts/TaskEither";
-import * as P from "../index";
-import type {
-  CredentialProvider,
-  Credentials,
-  ProviderOptions,
-  ProviderTransform,
-} from "../core/CredentialProvider";
+import type * as TE from "fp-ts/TaskEither";
+import type { CredentialProvider, Credentials, ProviderOptions } from "../core/CredentialProvider";
 import type { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import { decodeOptions, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import { asCredentialRefreshError } from "../errors/isRetryableError";
@@ -75,18 +70,17 @@ export type CredentialsTask = TE.TaskEither<CredentialError, Credentials>;
 
 /**
  * A task that caches: running it is a cache hit until the credentials need replacing, as with a
- * {@link MemoizedProvider}. Made by {@link memoizeUntil}; {@link toProvider} makes it a
- * `MemoizedProvider`, which SDK clients call per request instead of caching it again.
+ * {@link MemoizedProvider}. Made by {@link fromProvider} from one; {@link toProvider} gives that
+ * `MemoizedProvider` back, which SDK clients call per request instead of caching it again.
  *
  * @example
  * ```ts
- * import * as E from "fp-ts/Either";
  * import { pipe } from "fp-ts/function";
- * import { assumeRole, memoizeUntil, type MemoizedCredentialsTask } from "aws-refresh-session/fp";
+ * import { assumeRole, memoizeUntil } from "aws-refresh-session";
+ * import { fromProvider, type MemoizedCredentialsTask } from "aws-refresh-session/fp";
  *
- * const cached: E.Either<unknown, MemoizedCredentialsTask> = pipe(
- *   assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }),
- *   E.chain(memoizeUntil()),
+ * const cached: MemoizedCredentialsTask = fromProvider(
+ *   pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), memoizeUntil()),
  * );
  * ```
  * @category Types
@@ -101,15 +95,18 @@ export interface MemoizedCredentialsTask extends CredentialsTask {
  * A task that caches and refreshes ahead of expiry, with the {@link RefreshingProvider}'s handles:
  * `invalidate`, `holds`, `status`, `dispose` (and `Symbol.asyncDispose`, for `await using`). They act on the
  * provider behind the task, the same one {@link toProvider} gives SDK clients. Made by
- * {@link refreshingRole}, {@link refreshing} and {@link refreshAhead}.
+ * {@link fromProvider} from a {@link RefreshingProvider} (`refreshingRole`, `refreshing`,
+ * `refreshAhead`, ...).
  *
  * @example
  * ```ts
- * import * as E from "fp-ts/Either";
- * import { refreshingRole, type RefreshingCredentialsTask } from "aws-refresh-session/fp";
+ * import { refreshingRole } from "aws-refresh-session";
+ * import { fromProvider, type RefreshingCredentialsTask } from "aws-refresh-session/fp";
  *
- * const stop = (credentials: RefreshingCredentialsTask) => credentials.dispose();
- * E.map(stop)(refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }));
+ * const credentials: RefreshingCredentialsTask = fromProvider(
+ *   refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }),
+ * );
+ * credentials.dispose(); // at shutdown: no more background refreshes
  * ```
  * @category Types
  * @since 0.2.0
@@ -171,7 +168,7 @@ const carryMembers = <T extends object>(target: T, holder: object): T => {
 };
 
 /**
- * Runs `build` (a Promise-API constructor, which checks its options and throws), turning an
+ * Runs `build` (which checks options and throws, as the Promise API does), turning an
  * {@link InvalidOptionsError} into a `Left`. Anything else thrown is a bug, and is not disguised.
  */
 const built = <A>(build: () => A): E.Either<InvalidOptionsError, A> => {
@@ -237,8 +234,8 @@ export function fromProvider(provider: CredentialProvider, options?: ProviderOpt
 
 /**
  * A task as a provider, for SDK clients: a `Left` becomes a rejection. When the task came from
- * {@link fromProvider} (as every task of this module does), the provider it wraps is returned, with
- * the SDK's options (`forceRefresh`, `signal`) passed through and its members intact. Any other task
+ * {@link fromProvider} without options, the provider it wraps is returned, with the SDK's options
+ * (`forceRefresh`, `signal`) passed through and its members intact. Any other task
  * gets a provider with the task's members: a {@link RefreshingCredentialsTask} becomes a
  * {@link RefreshingProvider}, a {@link MemoizedCredentialsTask} a {@link MemoizedProvider} (both
  * `memoized: true`, which SDK clients call per request instead of caching them a second time).
@@ -246,15 +243,12 @@ export function fromProvider(provider: CredentialProvider, options?: ProviderOpt
  * @example
  * ```ts
  * import { S3Client } from "@aws-sdk/client-s3";
- * import * as E from "fp-ts/Either";
- * import { pipe } from "fp-ts/function";
- * import { refreshingRole, toProvider } from "aws-refresh-session/fp";
+ * import { refreshingRole } from "aws-refresh-session";
+ * import { fromProvider, toProvider } from "aws-refresh-session/fp";
  *
- * const s3 = pipe(
- *   refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }),
- *   E.map(toProvider), // a RefreshingProvider: memoized, with dispose()
- *   E.map((credentials) => new S3Client({ region: "eu-west-1", credentials })),
- * );
+ * const credentials = fromProvider(refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }));
+ * // The refreshing provider itself: memoized, with dispose(), so the client does not cache it again.
+ * const s3 = new S3Client({ region: "eu-west-1", credentials: toProvider(credentials) });
  * ```
  * @category Interop
  * @since 0.1.0
@@ -277,268 +271,6 @@ export const toProvider = <Task extends CredentialsTask>(
   return carryMembers(provider, task) as Result;
 };
 
-const fromTransform =
-  (transform: E.Either<InvalidOptionsError, ProviderTransform>) =>
-  (source: CredentialsTask): E.Either<InvalidOptionsError, CredentialsTask> =>
-    pipe(
-      transform,
-      E.map((provide) => fromProvider(provide(toProvider(source)))),
-    );
-
-// ---------------------------------------------------------------------------------------------------
-// Constructors: where credentials come from. Options are checked as in the Promise API, at
-// construction, before any network call; a bad one is a Left (see the module's documentation).
-// ---------------------------------------------------------------------------------------------------
-
-/**
- * One STS `AssumeRole` call per run. See {@link P.assumeRole}. Bad options are a `Left`.
- *
- * @example
- * ```ts
- * import { assumeRole } from "aws-refresh-session/fp";
- *
- * const once = assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }); // Right(task)
- * const typo = assumeRole({ roleArn: "Reader" }); // Left(InvalidOptionsError)
- * ```
- * @category Sources
- * @since 0.1.0
- */
-export const assumeRole = (options: P.AssumeRoleOptions): E.Either<InvalidOptionsError, CredentialsTask> =>
-  pipe(
-    built(() => P.assumeRole(options)),
-    E.map((provider) => fromProvider(provider)),
-  );
-
-/**
- * One STS `AssumeRoleWithWebIdentity` call per run. See {@link P.assumeRoleWithWebIdentity}. Bad
- * options are a `Left`.
- *
- * @example
- * ```ts
- * import { assumeRoleWithWebIdentity } from "aws-refresh-session/fp";
- *
- * const pod = assumeRoleWithWebIdentity({ roleArn: "arn:aws:iam::123456789012:role/pod", webIdentityTokenFile: "/var/run/token" });
- * ```
- * @category Sources
- * @since 0.1.0
- */
-export const assumeRoleWithWebIdentity = (
-  options: P.AssumeRoleWithWebIdentityOptions,
-): E.Either<InvalidOptionsError, CredentialsTask> =>
-  pipe(
-    built(() => P.assumeRoleWithWebIdentity(options)),
-    E.map((provider) => fromProvider(provider)),
-  );
-
-/**
- * Credentials from the ECS / EKS Pod Identity endpoint. See {@link P.containerCredentials}. Bad
- * options (or a container environment that names no endpoint) are a `Left`.
- *
- * @example
- * ```ts
- * import { containerCredentials } from "aws-refresh-session/fp";
- *
- * const fromEcs = containerCredentials();
- * ```
- * @category Sources
- * @since 0.1.0
- */
-export const containerCredentials = (
-  options?: P.ContainerCredentialsOptions,
-): E.Either<InvalidOptionsError, CredentialsTask> =>
-  pipe(
-    built(() => P.containerCredentials(options)),
-    E.map((provider) => fromProvider(provider)),
-  );
-
-/**
- * Credentials from any function, validated. See {@link P.fromFunction}. Bad options are a `Left`.
- *
- * @example
- * ```ts
- * import { fromFunction } from "aws-refresh-session/fp";
- *
- * declare function readFromVault(): Promise<unknown>; // your own source
- * const vault = fromFunction(() => readFromVault(), { name: "vault" });
- * ```
- * @category Sources
- * @since 0.1.0
- */
-export const fromFunction = (
-  fetchCredentials: () => unknown,
-  options?: { readonly name?: string },
-): E.Either<InvalidOptionsError, CredentialsTask> =>
-  pipe(
-    built(() => P.fromFunction(fetchCredentials, options)),
-    E.map((provider) => fromProvider(provider)),
-  );
-
-/**
- * The ready-made, self-refreshing role. See {@link P.refreshingRole}. Bad options are a `Left`; the
- * task carries the refreshing provider's `dispose`, `invalidate` and `status`.
- *
- * @example
- * ```ts
- * import * as E from "fp-ts/Either";
- * import { refreshingRole } from "aws-refresh-session/fp";
- *
- * const credentials = refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" });
- * if (E.isLeft(credentials)) throw credentials.left; // bad options: stop at start-up
- * const result = await credentials.right(); // Either<CredentialError, Credentials>
- * credentials.right.dispose(); // at shutdown: no more background refreshes
- * ```
- * @category Ready-made
- * @since 0.1.0
- */
-export const refreshingRole = (
-  options: P.RefreshingRoleOptions,
-): E.Either<InvalidOptionsError, RefreshingCredentialsTask> =>
-  pipe(
-    built(() => P.refreshingRole(options)),
-    E.map((provider) => fromProvider(provider)),
-  );
-
-/**
- * {@link refreshingRole} for a role assumed with a web identity token. See
- * {@link P.refreshingWebIdentity}. Bad options are a `Left`.
- *
- * @example
- * ```ts
- * import * as E from "fp-ts/Either";
- * import { webIdentityFromEnv } from "aws-refresh-session";
- * import { refreshingWebIdentity } from "aws-refresh-session/fp";
- *
- * const credentials = refreshingWebIdentity({ ...webIdentityFromEnv(), region: "eu-west-1" });
- * if (E.isLeft(credentials)) throw credentials.left;
- * ```
- * @category Ready-made
- * @since 0.2.0
- */
-export const refreshingWebIdentity = (
-  options: P.RefreshingWebIdentityOptions,
-): E.Either<InvalidOptionsError, RefreshingCredentialsTask> =>
-  pipe(
-    built(() => P.refreshingWebIdentity(options)),
-    E.map((provider) => fromProvider(provider)),
-  );
-
-// ---------------------------------------------------------------------------------------------------
-// Combinators: data-last Kleisli arrows, for `E.chain` in a pipe. Their options are checked when they
-// are made; a bad one makes every task given to them a Left.
-// ---------------------------------------------------------------------------------------------------
-
-/**
- * See {@link P.retryWith}. The result is a new, uncached computation (no `memoized`, no handles):
- * put it below {@link memoizeUntil} or {@link refreshAhead}, as {@link refreshing} does.
- *
- * @example
- * ```ts
- * import * as E from "fp-ts/Either";
- * import { pipe } from "fp-ts/function";
- * import { assumeRole, retryWith } from "aws-refresh-session/fp";
- *
- * const task = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(retryWith()));
- * ```
- * @category Combinators
- * @since 0.1.0
- */
-export const retryWith = (
-  policy?: P.RetryPolicy,
-  options?: P.RetryOptions,
-): ((task: CredentialsTask) => E.Either<InvalidOptionsError, CredentialsTask>) =>
-  fromTransform(built(() => P.retryWith(policy, options)));
-
-/**
- * See {@link P.withTimeout}. The result is a new, uncached computation: put it below the cache.
- *
- * @example
- * ```ts
- * import * as E from "fp-ts/Either";
- * import { pipe } from "fp-ts/function";
- * import { assumeRole, withTimeout } from "aws-refresh-session/fp";
- *
- * const task = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(withTimeout(5_000)));
- * ```
- * @category Combinators
- * @since 0.1.0
- */
-export const withTimeout = (
-  ms: number,
-  options?: P.WithTimeoutOptions,
-): ((task: CredentialsTask) => E.Either<InvalidOptionsError, CredentialsTask>) =>
-  fromTransform(built(() => P.withTimeout(ms, options)));
-
-/**
- * See {@link P.memoizeUntil}. The task caches and is marked `memoized`, and so is its provider.
- *
- * @example
- * ```ts
- * import * as E from "fp-ts/Either";
- * import { pipe } from "fp-ts/function";
- * import { assumeRole, memoizeUntil } from "aws-refresh-session/fp";
- *
- * // Replaced a minute before STS's expiration, which callers see as it is.
- * const cached = pipe(
- *   assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }),
- *   E.chain(memoizeUntil({ marginMs: 60_000 })),
- * );
- * ```
- * @category Combinators
- * @since 0.1.0
- */
-export const memoizeUntil =
-  (options?: P.MemoizeUntilOptions) =>
-  (task: CredentialsTask): E.Either<InvalidOptionsError, MemoizedCredentialsTask> =>
-    pipe(
-      built(() => P.memoizeUntil(options)),
-      E.map((memoize) => fromProvider(memoize(toProvider(task)))),
-    );
-
-/**
- * See {@link P.refreshAhead}. The task carries the refreshing provider's handles.
- *
- * @example
- * ```ts
- * import * as E from "fp-ts/Either";
- * import { pipe } from "fp-ts/function";
- * import { assumeRole, refreshAhead } from "aws-refresh-session/fp";
- *
- * const ahead = pipe(assumeRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }), E.chain(refreshAhead({ advisoryWindowMs: 300_000 })));
- * ```
- * @category Combinators
- * @since 0.1.0
- */
-export const refreshAhead =
-  (options?: P.RefreshAheadOptions) =>
-  (task: CredentialsTask): E.Either<InvalidOptionsError, RefreshingCredentialsTask> =>
-    pipe(
-      built(() => P.refreshAhead(options)),
-      E.map((refresh) => fromProvider(refresh(toProvider(task)))),
-    );
-
-/**
- * The whole refresh policy on any source. See {@link P.refreshing}. Bad options are a `Left`; the
- * task carries the refreshing provider's handles.
- *
- * @example
- * ```ts
- * import * as E from "fp-ts/Either";
- * import { pipe } from "fp-ts/function";
- * import { containerCredentials, refreshing } from "aws-refresh-session/fp";
- *
- * const credentials = pipe(containerCredentials(), E.chain(refreshing({ logger: console })));
- * ```
- * @category Ready-made
- * @since 0.1.0
- */
-export const refreshing =
-  (options?: P.RefreshPolicyOptions) =>
-  (source: CredentialsTask): E.Either<InvalidOptionsError, RefreshingCredentialsTask> =>
-    pipe(
-      built(() => P.refreshing(toProvider(source), options)),
-      E.map((provider) => fromProvider(provider)),
-    );
-
 /**
  * Applies a transform of your own (`TE.map`, `TE.tap`, `TE.orElse`, ...) on top of a caching task,
  * keeping its `memoized` mark and its handles, which still act on the cache underneath. A plain
@@ -550,15 +282,15 @@ export const refreshing =
  *
  * @example
  * ```ts
- * import * as E from "fp-ts/Either";
  * import { pipe } from "fp-ts/function";
  * import * as TE from "fp-ts/TaskEither";
- * import { keeping, refreshingRole } from "aws-refresh-session/fp";
+ * import { refreshingRole } from "aws-refresh-session";
+ * import { fromProvider, keeping } from "aws-refresh-session/fp";
  *
  * const counted = pipe(
- *   refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" }),
- *   E.map(keeping(TE.tapIO(() => () => console.count("credentials served")))),
- * ); // Either<InvalidOptionsError, RefreshingCredentialsTask>
+ *   fromProvider(refreshingRole({ roleArn: "arn:aws:iam::123456789012:role/Reader" })),
+ *   keeping(TE.tapIO(() => () => console.count("credentials served"))),
+ * ); // a RefreshingCredentialsTask: toProvider(counted) is memoized, and dispose() stops the role's refreshes
  * ```
  * @category Combinators
  * @since 0.2.0
@@ -581,7 +313,9 @@ const kept = (result: CredentialsTask, task: CredentialsTask): CredentialsTask =
   result === task ? task : carryMembers<CredentialsTask>(() => result(), task);
 
 /**
- * Checks options with a codec, as an `Either` instead of a throw.
+ * Checks options with a codec, as an `Either` instead of a throw: options read from a file or the
+ * environment, say, before they reach the main entry's constructor. The codec checks each option on its
+ * own; the constructor still checks one against another, and throws for that.
  *
  * @example
  * ```ts
@@ -594,7 +328,7 @@ const kept = (result: CredentialsTask, task: CredentialsTask): CredentialsTask =
  */
 export const validate =
   <A, O>(subject: string, codec: import("io-ts").Type<A, O, unknown>) =>
-  (input: unknown): E.Either<P.InvalidOptionsError, A> =>
+  (input: unknown): E.Either<InvalidOptionsError, A> =>
     built(() => decodeOptions(subject, codec, input));
 
 export { AssumeRoleOptionsCodec } from "../sources/roleOptions";

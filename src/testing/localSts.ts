@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import * as t from "io-ts";
 import { systemClock, type Clock } from "../core/Clock";
@@ -14,19 +14,11 @@ import {
 } from "../errors/codecs";
 import { decodeOptions } from "../errors/InvalidOptionsError";
 import { redactSecrets, type Credentials } from "../core/CredentialProvider";
+import { credentialBook } from "./credentialBook";
 import { faultQueue } from "./faultQueue";
-import { issueCredentials } from "./issueCredentials";
 import type { ManualClock } from "./manualClock";
-import { requestActivity, type RequestWork } from "./requestActivity";
-import { internalFailure, invalidClientTokenId, StsError } from "./StsError";
-import {
-  callerIdentityResponse,
-  credentialsResponse,
-  errorResponse,
-  malformedResponse,
-  sendXml,
-} from "./stsResponses";
-import { parseAuthorization, readAuthorization, verifySignature } from "./verifySignature";
+import { requestActivity } from "./requestActivity";
+import { stsQueryHandler } from "./stsQueryHandler";
 
 /**
  * The STS actions the local STS answers.
@@ -239,16 +231,6 @@ const LocalStsOptionsCodec = /* @__PURE__ */ strictOptions(
   },
 );
 
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      resolve(Buffer.concat(chunks).toString("utf8"));
-    });
-    request.on("error", reject);
-  });
-
 /**
  * Starts an STS on a free loopback port that speaks the STS Query protocol well enough for the real
  * `@aws-sdk/client-sts`: `AssumeRole`, `AssumeRoleWithWebIdentity` and `GetCallerIdentity`.
@@ -294,8 +276,7 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
   });
   const verifyWebIdentityToken = options.verifyWebIdentityToken ?? ((token: string) => token.length > 0);
 
-  const issued: IssuedCredentials[] = [];
-  const byKey = new Map<string, IssuedCredentials>();
+  const book = credentialBook({ clock, accountId, rootCredentials });
   const requests: StsRequestRecord[] = [];
   const counts: Record<StsAction, number> = {
     AssumeRole: 0,
@@ -303,162 +284,24 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
     GetCallerIdentity: 0,
   };
   const rejections: Record<string, number> = {};
-  const revoked = new Set<string>();
   const faults = faultQueue();
   const activity = requestActivity();
   const sockets = new Set<Socket>();
   let closed = false;
   const unregister = (clock as Partial<ManualClock>).settleWith?.(activity.quiet);
-
-  /** Who signed the request, checked as AWS would; throws an StsError otherwise. */
-  const authenticate = async (
-    request: IncomingMessage,
-    body: string,
-  ): Promise<{ accessKeyId: string; arn: string; userId: string }> => {
-    const authorization = readAuthorization(request);
-    const { accessKeyId } = authorization;
-    const token = request.headers["x-amz-security-token"];
-    // What AWS answers for a session it no longer accepts; an expired one is ExpiredToken.
-    if (revoked.has(accessKeyId)) throw invalidClientTokenId();
-
-    let secretAccessKey: string;
-    let identity: { arn: string; userId: string };
-    const session = byKey.get(accessKeyId);
-    if (accessKeyId === rootCredentials.accessKeyId && token === undefined) {
-      secretAccessKey = rootCredentials.secretAccessKey;
-      identity = { arn: `arn:aws:iam::${accountId}:user/local-root`, userId: "AIDALOCALSTSROOT" };
-    } else if (session !== undefined && token === session.sessionToken) {
-      if (session.expiration.getTime() <= clock.now()) {
-        throw new StsError(400, "ExpiredToken", "The security token included in the request is expired");
-      }
-      secretAccessKey = session.secretAccessKey;
-      identity = {
-        arn: session.arn,
-        userId: `AROA${session.roleArn.length.toString().padStart(4, "0")}LOCAL:${session.roleSessionName}`,
-      };
-    } else {
-      throw invalidClientTokenId();
-    }
-    await verifySignature(request, body, authorization, secretAccessKey);
-    return { accessKeyId, ...identity };
-  };
-
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const work = activity.begin();
-    try {
-      await answer(request, response, work);
-    } catch (error) {
-      const stsError = error instanceof StsError ? error : internalFailure();
-      rejections[stsError.code] = (rejections[stsError.code] ?? 0) + 1;
-      if (!response.headersSent && !response.destroyed) {
-        sendXml(response, stsError.status, errorResponse(stsError));
-      }
-    } finally {
-      work.pause();
-    }
-  };
-
-  const answer = async (
-    request: IncomingMessage,
-    response: ServerResponse,
-    work: RequestWork,
-  ): Promise<void> => {
-    const body = await readBody(request);
-    const params = Object.fromEntries(new URLSearchParams(body));
-    const action = params.Action ?? "";
-    const logged = { ...params };
-    if (logged.WebIdentityToken !== undefined)
-      logged.WebIdentityToken = `<${logged.WebIdentityToken.length} characters>`;
-    const record = (outcome: string, accessKeyId?: string): void => {
-      requests.push({
-        action,
-        params: logged,
-        outcome,
-        ...(accessKeyId === undefined ? {} : { accessKeyId }),
-        at: new Date(clock.now()),
-      });
-    };
-    if (action in counts) counts[action as StsAction] += 1;
-
-    let fault = faults.take(action);
-    if (fault?.kind === "latency") {
-      // Waiting on the clock is not work: a manual clock must be free to move while we wait.
-      work.pause();
-      await clock.sleep(fault.ms);
-      work.resume();
-      fault = undefined;
-      if (closed) return;
-    }
-    switch (fault?.kind) {
-      case "reset":
-        record("fault:reset");
-        request.socket.destroy();
-        return;
-      case "hang":
-        record("fault:hang");
-        work.pause();
-        return;
-      case "malformed":
-        record("fault:malformed");
-        sendXml(response, 200, malformedResponse);
-        return;
-      case "throttle":
-        record("fault:throttle");
-        throw new StsError(400, "Throttling", "Rate exceeded");
-      case "server-error":
-        record(`fault:server-error-${fault.status}`);
-        throw fault.status === 503
-          ? new StsError(503, "ServiceUnavailable", "Service is unavailable", "Receiver")
-          : internalFailure();
-      default:
-        break;
-    }
-
-    let caller: { accessKeyId: string; arn: string; userId: string } | undefined;
-    try {
-      if (action === "AssumeRoleWithWebIdentity") {
-        const token = params.WebIdentityToken ?? "";
-        if (!verifyWebIdentityToken(token)) {
-          throw new StsError(400, "InvalidIdentityToken", "The web identity token is not valid");
-        }
-      } else {
-        caller = await authenticate(request, body);
-      }
-      if (action === "GetCallerIdentity") {
-        record("ok", caller?.accessKeyId);
-        sendXml(
-          response,
-          200,
-          callerIdentityResponse({
-            arn: caller?.arn ?? "",
-            userId: caller?.userId ?? "",
-            account: accountId,
-          }),
-        );
-        return;
-      }
-      if (action !== "AssumeRole" && action !== "AssumeRoleWithWebIdentity") {
-        throw new StsError(400, "InvalidAction", `Could not find operation ${action}`);
-      }
-      const credentials = issueCredentials(action, params, {
-        now: clock.now(),
-        lifetimeMs: options.credentialLifetimeMs,
-        expired: fault?.kind === "expired",
-      });
-      const withCredentials = fault?.kind !== "no-credentials";
-      if (withCredentials) {
-        issued.push(credentials);
-        byKey.set(credentials.accessKeyId, credentials);
-      }
-      record(fault === undefined ? "ok" : `fault:${fault.kind}`, caller?.accessKeyId);
-      sendXml(response, 200, credentialsResponse(action, credentials, withCredentials));
-    } catch (error) {
-      // A rejected request is recorded with the key it claims, so a test can tell which key was refused.
-      const claimed = parseAuthorization(request.headers.authorization)?.accessKeyId;
-      if (error instanceof StsError) record(error.code, caller?.accessKeyId ?? claimed);
-      throw error;
-    }
-  };
+  const handle = stsQueryHandler({
+    clock,
+    accountId,
+    credentialLifetimeMs: options.credentialLifetimeMs,
+    verifyWebIdentityToken,
+    book,
+    faults,
+    activity,
+    requests,
+    counts,
+    rejections,
+    closed: () => closed,
+  });
 
   const server = createServer((request, response) => {
     void handle(request, response);
@@ -482,7 +325,7 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
     endpoint: `http://127.0.0.1:${port}`,
     port,
     rootCredentials,
-    issued,
+    issued: book.issued,
     requests,
     counts,
     rejections,
@@ -493,9 +336,9 @@ export const localSts = async (options: LocalStsOptions = {}): Promise<LocalSts>
       faults.clear();
     },
     revoke(accessKeyId) {
-      revoked.add(accessKeyId);
+      book.revoke(accessKeyId);
     },
-    revoked,
+    revoked: book.revoked,
     idle: activity.idle,
     async close() {
       if (closed) return;
