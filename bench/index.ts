@@ -96,7 +96,7 @@ const importTimeRow = (imports: ImportTimeResult): Row => ({
   met: imports.ratio.require.median <= 0.05,
 });
 
-/** Row 11: the credentials endpoint of `exec` (bench/credentialServer.ts). */
+/** Row 12: the credentials endpoint of `exec` (bench/credentialServer.ts). */
 const credentialServerRows = (result: CredentialServerResult): Row[] => {
   const { answer, children } = result;
   return [
@@ -254,31 +254,31 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log("1/12 hot path...");
+  log("1/13 hot path...");
   const hot = await hotPath();
-  log("2/12 shared clients (local STS over HTTP)...");
+  log("2/13 shared clients (local STS over HTTP)...");
   const shared = await sharedClients();
-  log("3/12 concurrency...");
+  log("3/13 concurrency...");
   const conc = await concurrency();
-  log("4/12 blocked callers (local STS, 200 ms per refresh)...");
+  log("4/13 blocked callers (local STS, 200 ms per refresh)...");
   const blocked = await blockedCallers();
-  log("5/12 fleet simulation...");
+  log("5/13 fleet simulation...");
   const fleetResult = await fleet();
-  log("6/12 memory...");
+  log("6/13 memory...");
   const mem = await memory();
-  log("7/12 file cache (8 worker processes, local STS over HTTP)...");
+  log("7/13 file cache (8 worker processes, local STS over HTTP)...");
   const files = await fileCacheBench();
-  log("8/12 outage simulation (10,000 processes, STS down 30 minutes)...");
+  log("8/13 outage simulation (10,000 processes, STS down 30 minutes)...");
   const outage = await outages();
-  log("9/12 bundle size (esbuild, the built dist/)...");
+  log("9/13 bundle size (esbuild, the built dist/)...");
   const bundle = await bundleSizes();
-  log("10/12 import cost (15 fresh processes each: ours with require and import, the SDK's providers)...");
+  log("10/13 import cost (15 fresh processes each: ours with require and import, the SDK's providers)...");
   const imports = await importTime();
-  log("11/12 profile chain of two roles, 10 clients (local STS over HTTP)...");
+  log("11/13 profile chain of two roles, 10 clients (local STS over HTTP)...");
   const chain = await profileChain();
-  log("12/12 credentials endpoint (100 concurrent requests; 20 child processes, 6 s credentials)...");
+  log("12/13 credentials endpoint (100 concurrent requests; 20 child processes, 6 s credentials)...");
   const endpoint = await credentialServer();
-  log("13 hot path with OpenTelemetry on...");
+  log("13/13 hot path with OpenTelemetry on...");
   const metricsOn = await hotPathMetrics();
 
   const expiredRatio = conc.expired.ours.p99Ms.median / conc.expired.memoize.p99Ms.median;
