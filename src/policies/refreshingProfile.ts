@@ -6,11 +6,16 @@ import type { CredentialProvider, ProviderTransform } from "../core/CredentialPr
 import { hideKeysAndTokens } from "../core/secretText";
 import { functionCodec, notAnOption, stringOf, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
-import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
+import {
+  checkedElsewhere,
+  decodeOptionsAs,
+  InvalidOptionsError,
+  type OptionIssue,
+} from "../errors/InvalidOptionsError";
 import { refreshAheadWith, type RefreshingProvider, type RefreshStatus } from "../pipeline/refreshAhead";
 import { defaultRetryPolicy } from "../pipeline/retryPolicy";
-import { retryWithUnchecked } from "../pipeline/retryWith";
-import { withTimeoutUnchecked } from "../pipeline/withTimeout";
+import { retryWith } from "../pipeline/retryWith";
+import { withTimeout } from "../pipeline/withTimeout";
 import {
   configFilePaths,
   ConfigFileError,
@@ -21,7 +26,7 @@ import {
 } from "../profiles/loadConfigFiles";
 import { profileSourceProvider } from "../profiles/profileSourceProvider";
 import { resolveProfile, selectedProfile, type ProfilePlan, type RoleHop } from "../profiles/resolveProfile";
-import { assumeRoleUnchecked } from "../sources/assumeRole";
+import { assumeRole } from "../sources/assumeRole";
 import { ROLE_SESSION } from "../sources/roleOptions";
 import { addFeatures, profileFeatures } from "../telemetry/credentialFeatures";
 import {
@@ -167,10 +172,10 @@ export const RefreshingProfileOptionsCodec = /* @__PURE__ */ (() => {
 
 /** The provider's options after checking, and what it needs besides. */
 interface Context {
+  /** Checked by {@link refreshingProfile}: the pieces each layer is made of are given them as they are. */
   readonly options: RefreshingProfileOptions;
   readonly paths: ConfigFilePaths;
   readonly clock: Clock;
-  readonly subject: string;
 }
 
 /**
@@ -201,7 +206,6 @@ const planKey = (plan: ProfilePlan): string => {
 /** One attempt's limits, then the shared cache under `cacheKey`: what each hop does below its refresh rules. */
 const belowRefresh = (context: Context, cacheKey: string | undefined): ProviderTransform => {
   const { options, clock } = context;
-  const clockOption = { clock };
   const { cache } = options;
   const shared: ProviderTransform =
     cache === undefined || cacheKey === undefined
@@ -214,11 +218,9 @@ const belowRefresh = (context: Context, cacheKey: string | undefined): ProviderT
   return (provider) =>
     pipe(
       provider,
-      withTimeoutUnchecked(options.attemptTimeoutMs ?? 5_000, clockOption),
-      retryWithUnchecked(options.retryPolicy ?? defaultRetryPolicy, {
-        ...clockOption,
-        ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
-      }),
+      // The checked options, as they are: these read their clock and onRetry from them.
+      withTimeout(options.attemptTimeoutMs ?? 5_000, options),
+      retryWith(options.retryPolicy ?? defaultRetryPolicy, options),
       shared,
     );
 };
@@ -259,19 +261,23 @@ const hopSource = (
   caller: CredentialProvider,
 ): CredentialProvider => {
   const { mfaCode } = context.options;
-  return assumeRoleUnchecked({
-    roleArn: hop.roleArn,
-    roleSessionName: hop.roleSessionName,
-    externalId: hop.externalId,
-    durationSeconds: hop.durationSeconds,
-    clock: context.clock,
-    credentials: caller,
-    region: stsRegion(plan),
-    ...(plan.endpoint === undefined ? {} : { clientConfig: { endpoint: plan.endpoint } }),
-    ...(hop.mfaSerial === undefined || mfaCode === undefined
-      ? {}
-      : { mfa: { serialNumber: hop.mfaSerial, tokenCode: () => mfaCode(hop.mfaSerial as string) } }),
-  });
+  // Checked as the AWS CLI checks a profile (resolveProfile), not by assumeRole's rules: what the CLI
+  // sends to STS, this library sends too.
+  return assumeRole(
+    checkedElsewhere({
+      roleArn: hop.roleArn,
+      roleSessionName: hop.roleSessionName,
+      externalId: hop.externalId,
+      durationSeconds: hop.durationSeconds,
+      clock: context.clock,
+      credentials: caller,
+      region: stsRegion(plan),
+      ...(plan.endpoint === undefined ? {} : { clientConfig: { endpoint: plan.endpoint } }),
+      ...(hop.mfaSerial === undefined || mfaCode === undefined
+        ? {}
+        : { mfa: { serialNumber: hop.mfaSerial, tokenCode: () => mfaCode(hop.mfaSerial as string) } }),
+    }),
+  );
 };
 
 /** The key of a hop's entry in the cache: the AWS CLI's for the same profile. */
@@ -288,7 +294,7 @@ const hopKey = (context: Context, hop: RoleHop): string | undefined => {
     ...(hop.durationSeconds === undefined ? {} : { durationSeconds: hop.durationSeconds }),
     ...(hop.mfaSerial === undefined ? {} : { mfa: { serialNumber: hop.mfaSerial } }),
   };
-  return withRoleCacheKey(role, context.subject).cacheKey;
+  return withRoleCacheKey(role, "refreshingProfile").cacheKey;
 };
 
 /**
@@ -376,28 +382,17 @@ const describeIssues = (issues: readonly OptionIssue[]): string =>
  * @category Ready-made
  * @since 0.2.0
  */
-export const refreshingProfile = (options: RefreshingProfileOptions = {}): RefreshingProfileProvider =>
-  refreshingProfileAs(options, "refreshingProfile");
-
-/**
- * {@link refreshingProfile}, its errors naming `subject` (`session` builds its provider with it).
- *
- * @internal
- */
-export const refreshingProfileAs = (
-  options: RefreshingProfileOptions,
-  subject: string,
-): RefreshingProfileProvider => {
+export const refreshingProfile = (options: RefreshingProfileOptions = {}): RefreshingProfileProvider => {
+  const subject = "refreshingProfile";
   const decoded = decodeOptionsAs<RefreshingProfileOptions>()(
     subject,
     RefreshingProfileOptionsCodec,
     options,
+    (checked) => refreshPolicyIssues(checked, { keyFromRole: true }),
   );
-  const policyIssues = refreshPolicyIssues(decoded, { keyFromRole: true });
-  if (policyIssues.length > 0) throw new InvalidOptionsError(subject, policyIssues);
   const paths = configFilePaths();
   const profile = selectedProfile(decoded.profile);
-  const context: Context = { options: decoded, paths, clock: decoded.clock ?? systemClock, subject };
+  const context: Context = { options: decoded, paths, clock: decoded.clock ?? systemClock };
   const resolve = (files: Parameters<typeof resolveProfile>[0]) =>
     resolveProfile(files, profile, { paths, hasMfaCode: decoded.mfaCode !== undefined });
 

@@ -190,13 +190,13 @@ const readToken = async (source: WebIdentityTokenSource): Promise<string> => {
  * @since 0.1.0
  */
 export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOptions): CredentialProvider => {
+  // Options a policy checked (refreshingWebIdentity's) are not checked again.
   const decoded = decodeOptionsAs<AssumeRoleWithWebIdentityOptions>()(
     "assumeRoleWithWebIdentity",
     AssumeRoleWithWebIdentityOptionsCodec,
     options,
+    (checked) => [...webIdentityIssues(checked), ...assumeRoleCrossFieldIssues(checked)],
   );
-  const issues = [...webIdentityIssues(decoded), ...assumeRoleCrossFieldIssues(decoded)];
-  if (issues.length > 0) throw new InvalidOptionsError("assumeRoleWithWebIdentity", issues);
 
   const clockToUse = decoded.clock ?? systemClock;
   const client = stsClientFor(decoded);
