@@ -76,6 +76,21 @@ describe("retryWith", () => {
     expect(error.message).toContain("InternalFailure");
   });
 
+  it("classifies each failure once: onRetry hears the error that is thrown when it gives up", async () => {
+    const clock = manualClock();
+    const heard: RetryEvent[] = [];
+    const upstream = scriptedProvider([sdkError("Throttling", 400), sdkError("Throttling", 400)]);
+    const provider = retryWith(everySecond(1), { clock, onRetry: (event) => heard.push(event) })(
+      upstream.provider,
+    );
+    const outcome = provider().catch((e: unknown) => e);
+    await clock.advance(1_000);
+    const error = await outcome;
+    expect(heard).toHaveLength(1);
+    expect(heard[0]?.error).toMatchObject({ retryable: true, attempts: 1 });
+    expect(error).toMatchObject({ retryable: true, attempts: 2 });
+  });
+
   it("takes options a policy checked as they are, with their other fields", async () => {
     const clock = manualClock();
     // A policy's checked options: fields of its own beside the clock, which retryWith alone rejects.

@@ -121,11 +121,13 @@ export const retryWith = (
       } catch (error) {
         if (isAbortError(error)) throw error;
         attempts += attemptsOf(error);
-        if (!isRetryable(error)) throw asCredentialRefreshError(error, { attempts });
+        // Classified once, where it is caught: what is thrown and what onRetry hears is this error.
+        const failure = asCredentialRefreshError(error, { attempts });
+        if (!isRetryable(error)) throw failure;
         status = applyPolicy(policy, status);
-        if (O.isNone(status.previousDelay)) throw asCredentialRefreshError(error, { attempts });
+        if (O.isNone(status.previousDelay)) throw failure;
         const delayMs = status.previousDelay.value;
-        onRetry?.({ attempts, delayMs, error: asCredentialRefreshError(error, { attempts }) });
+        onRetry?.({ attempts, delayMs, error: failure });
         // A background refresh's waits must not keep the process alive; a caller's wait does.
         await clock.sleep(delayMs, providerOptions?.signal, {
           background: providerOptions?.background === true,
