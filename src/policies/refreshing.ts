@@ -2,11 +2,9 @@ import { omitKeys } from "../core/omitKeys";
 import { hideKeysAndTokens } from "../core/secretText";
 import { showValue } from "../core/showValue";
 import { describeError } from "../errors/CredentialRefreshError";
-import type { Logger } from "@smithy/types";
 import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
 import type { RetryPolicy } from "retry-ts";
-import type { Clock } from "../core/Clock";
 import {
   ClockCodec,
   functionCodec,
@@ -37,8 +35,7 @@ import {
   type RefreshingProvider,
   UnitInterval,
 } from "../pipeline/refreshAhead";
-import type { RefreshBackoff } from "../pipeline/refreshBackoff";
-import { defaultRetryPolicy, type Random } from "../pipeline/retryPolicy";
+import { defaultRetryPolicy } from "../pipeline/retryPolicy";
 import { retryWith, type RetryOptions } from "../pipeline/retryWith";
 import type { CacheEvent } from "../cache/withCache";
 import { DEFAULT_MANDATORY_WINDOW_MS } from "../pipeline/credentialTimeline";
@@ -59,6 +56,9 @@ import {
  * a failure, the attempts within one refresh, and what it tells you. Shared by {@link refreshing},
  * {@link refreshingRole} and {@link session}.
  *
+ * It is {@link RefreshAheadOptions} (the windows, the jitter, the backoff, the events; its `clock` also
+ * times each attempt and the waits between them), {@link RetryOptions.onRetry}, and the fields below.
+ *
  * @example
  * ```ts
  * import { specRefreshBackoff, type RefreshPolicyOptions } from "aws-refresh-session";
@@ -68,31 +68,11 @@ import {
  * @category Ready-made
  * @since 0.1.0
  */
-export interface RefreshPolicyOptions {
-  /** See {@link RefreshAheadOptions.advisoryWindowMs}. Default: per credential, from its lifetime. */
-  readonly advisoryWindowMs?: number | undefined;
-  /** See {@link RefreshAheadOptions.mandatoryWindowMs}. Default: one minute. */
-  readonly mandatoryWindowMs?: number | undefined;
-  /** See {@link RefreshAheadOptions.backoff}. Default: {@link defaultRefreshBackoff}. */
-  readonly backoff?: RefreshBackoff | undefined;
-  /** See {@link RefreshAheadOptions.serveExpired}. Default false. */
-  readonly serveExpired?: boolean | undefined;
+export interface RefreshPolicyOptions extends RefreshAheadOptions, Pick<RetryOptions, "onRetry"> {
   /** How long one attempt may take before it is abandoned and retried. Default: 5 seconds. */
   readonly attemptTimeoutMs?: number | undefined;
   /** When to retry a failed attempt within one refresh. Default: {@link defaultRetryPolicy}. */
   readonly retryPolicy?: RetryPolicy | undefined;
-  /** Told before each retry of an attempt. */
-  readonly onRetry?: RetryOptions["onRetry"] | undefined;
-  /** See {@link RefreshAheadOptions.jitter}. Default 0.5. */
-  readonly jitter?: number | undefined;
-  /** The random source of the refresh moment's jitter and of the backoff. Default `Math.random`. */
-  readonly random?: Random | undefined;
-  /** Hears refresh events; see {@link RefreshEvent}. */
-  readonly onEvent?: RefreshAheadOptions["onEvent"] | undefined;
-  /** An SDK-style logger (`console` will do) that gets one line per refresh event. */
-  readonly logger?: Logger | undefined;
-  /** Reads the time and waits. Default: {@link systemClock}. */
-  readonly clock?: Clock | undefined;
   /**
    * Shares the credentials with other processes (and, with {@link fileCache}, with the AWS CLI): at
    * a refresh moment the cache is read first, and only one process calls the source. Off by default:

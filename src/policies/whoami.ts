@@ -12,6 +12,7 @@ import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import { decodeOptions, decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import { asCredentialRefreshError } from "../errors/isRetryableError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
+import type { AssumeRoleOptions } from "../sources/roleOptions";
 
 /**
  * Options of {@link whoami}: where to send `GetCallerIdentity` when the credentials do not say who
@@ -161,11 +162,9 @@ export const whoami = (
  *
  * @internal
  */
-export const roleWhoamiOptions = (options: {
-  readonly region?: string | undefined;
-  readonly clientConfig?: STSClientConfig | undefined;
-  readonly stsClient?: STSClient | undefined;
-}): WhoamiOptions => {
+export const roleWhoamiOptions = (
+  options: Pick<AssumeRoleOptions, "region" | "clientConfig" | "stsClient">,
+): WhoamiOptions => {
   const { credentials: _caller, ...clientConfig } = options.clientConfig ?? {};
   const fromClient = options.stsClient?.config as { region?: unknown } | undefined;
   const region = options.region ?? (typeof fromClient?.region === "string" ? fromClient.region : undefined);

@@ -322,13 +322,12 @@ export const AssumeRoleOptionsCodec = /* @__PURE__ */ strictOptions(
  *
  * @internal
  */
-export const assumeRoleCrossFieldIssues = (options: {
-  readonly stsClient?: unknown;
-  readonly clientConfig?: unknown;
-  readonly region?: unknown;
-  readonly credentials?: unknown;
-  readonly durationSeconds?: number | undefined;
-}): OptionIssue[] => {
+export const assumeRoleCrossFieldIssues = (
+  options: Pick<
+    AssumeRoleOptions,
+    "stsClient" | "clientConfig" | "region" | "credentials" | "durationSeconds"
+  >,
+): OptionIssue[] => {
   const issues: OptionIssue[] = [];
   if (options.credentials !== undefined && options.stsClient !== undefined) {
     issues.push({
