@@ -1,5 +1,6 @@
 import { CredentialRefreshError, InvalidOptionsError, refreshingRole } from "../../src";
-import { AssumeRoleOptionsCodec, RefreshingRoleOptionsCodec } from "../../src/fp";
+import { RefreshingRoleOptionsCodec } from "../../src/policies/refreshingRole";
+import { AssumeRoleOptionsCodec } from "../../src/sources/roleOptions";
 import { limitRetries } from "../../src/pipeline/retryPolicy";
 import { manualClock } from "../../src/testing";
 import { fakeSts } from "../support/fakeSts";
