@@ -1,7 +1,13 @@
 import * as t from "io-ts";
 import { isLeft } from "fp-ts/Either";
 import { InvalidOptionsError } from "../../src";
-import { decodeOptions, toIssues } from "../../src/errors/InvalidOptionsError";
+import {
+  checkedElsewhere,
+  decodeOptions,
+  decodeOptionsAs,
+  isChecked,
+  toIssues,
+} from "../../src/errors/InvalidOptionsError";
 import { strictOptions } from "../../src/errors/codecs";
 
 describe("InvalidOptionsError", () => {
@@ -21,6 +27,60 @@ describe("InvalidOptionsError", () => {
     expect(() => decodeOptions("server", codec, { port: "1", hots: "h" })).toThrow(
       /host: string \(it is missing\)[\s\S]*port: number \(got "1"\)[\s\S]*hots: is not a known option; did you mean host\?/,
     );
+  });
+
+  describe("decodeOptionsAs: options are checked once", () => {
+    interface ServerOptions {
+      readonly host: string;
+      readonly port?: number | undefined;
+    }
+    const codec = strictOptions("Server", { host: t.string }, { port: t.number });
+    const decode = decodeOptionsAs<ServerOptions>();
+
+    it("gives back a frozen copy that it remembers as checked, never the caller's object", () => {
+      const given = { host: "h", port: 1 };
+      const checked = decode("server", codec, given);
+      expect(checked).toEqual(given);
+      expect(checked).not.toBe(given);
+      expect(Object.isFrozen(checked)).toBe(true);
+      expect(isChecked(checked)).toBe(true);
+      expect(isChecked(given)).toBe(false);
+    });
+
+    it("checks the caller's object again at each call, so a change made since is seen", () => {
+      const given: { host: unknown; port?: unknown } = { host: "h" };
+      decode("server", codec, given);
+      given.port = "80";
+      expect(() => decode("server", codec, given)).toThrow(/port: number \(got "80"\)/);
+    });
+
+    it("gives checked options back as they are, without decoding them again", () => {
+      const checked = decode("server", codec, { host: "h" });
+      const spy = jest.spyOn(codec, "decode");
+      expect(decode("server", codec, checked)).toBe(checked);
+      expect(spy).not.toHaveBeenCalled();
+      spy.mockRestore();
+    });
+
+    it("applies the rules between fields after the codec, naming every problem they find", () => {
+      const rules = (options: ServerOptions) =>
+        options.port === 0 ? [{ path: "port", rule: "not 0 with this host" }] : [];
+      expect(() => decode("server", codec, { host: "h", port: 0 }, rules)).toThrow(
+        new InvalidOptionsError("server", [{ path: "port", rule: "not 0 with this host" }]),
+      );
+      // The codec's problems come first: the rules are applied to options of the right shape only.
+      expect(() => decode("server", codec, { port: 0 }, rules)).toThrow(/host: string \(it is missing\)/);
+      expect(decode("server", codec, { host: "h", port: 1 }, rules)).toEqual({ host: "h", port: 1 });
+    });
+
+    it("checkedElsewhere vouches for options built from checked ones: a frozen copy, checked", () => {
+      const given = { host: "h", port: 2 };
+      const vouched = checkedElsewhere(given);
+      expect(vouched).toEqual(given);
+      expect(vouched).not.toBe(given);
+      expect(isChecked(vouched)).toBe(true);
+      expect(decode("server", codec, vouched)).toBe(vouched);
+    });
   });
 
   it("toIssues reads nested paths through arrays and objects", () => {

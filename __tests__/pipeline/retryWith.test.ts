@@ -2,6 +2,7 @@ import { pipe } from "fp-ts/function";
 import * as O from "fp-ts/Option";
 import { CredentialRefreshError, InvalidOptionsError, retryWith, type RetryEvent } from "../../src";
 import { constantDelay, limitRetries, RetryPolicyMonoid } from "../../src/pipeline/retryPolicy";
+import { checkedElsewhere } from "../../src/errors/InvalidOptionsError";
 import { manualClock } from "../../src/testing";
 import { credentialsAt, scriptedProvider, sdkError, settle } from "../support/scripted";
 
@@ -73,6 +74,32 @@ describe("retryWith", () => {
     // A plain record of the last cause, not the SDK's object.
     expect(error.cause).toMatchObject({ name: "InternalFailure", message: "InternalFailure happened" });
     expect(error.message).toContain("InternalFailure");
+  });
+
+  it("classifies each failure once: onRetry hears the error that is thrown when it gives up", async () => {
+    const clock = manualClock();
+    const heard: RetryEvent[] = [];
+    const upstream = scriptedProvider([sdkError("Throttling", 400), sdkError("Throttling", 400)]);
+    const provider = retryWith(everySecond(1), { clock, onRetry: (event) => heard.push(event) })(
+      upstream.provider,
+    );
+    const outcome = provider().catch((e: unknown) => e);
+    await clock.advance(1_000);
+    const error = await outcome;
+    expect(heard).toHaveLength(1);
+    expect(heard[0]?.error).toMatchObject({ retryable: true, attempts: 1 });
+    expect(error).toMatchObject({ retryable: true, attempts: 2 });
+  });
+
+  it("takes options a policy checked as they are, with their other fields", async () => {
+    const clock = manualClock();
+    // A policy's checked options: fields of its own beside the clock, which retryWith alone rejects.
+    const checked = checkedElsewhere({ clock, attemptTimeoutMs: 5_000, roleArn: "arn" });
+    expect(() => retryWith(everySecond(1), { ...checked })).toThrow(InvalidOptionsError);
+    const upstream = scriptedProvider([sdkError("Throttling", 400), credentialsAt(clock, 3_600_000)]);
+    const outcome = retryWith(everySecond(1), checked)(upstream.provider)();
+    await clock.advance(1_000);
+    await expect(outcome).resolves.toMatchObject({ accessKeyId: expect.any(String) as string });
   });
 
   it("counts the STS client's own attempts, so retries never multiply unseen", async () => {

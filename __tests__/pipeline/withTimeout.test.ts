@@ -5,6 +5,7 @@ import {
   withTimeout,
   type ProviderOptions,
 } from "../../src";
+import { checkedElsewhere } from "../../src/errors/InvalidOptionsError";
 import { manualClock } from "../../src/testing";
 import { fakeSts } from "../support/fakeSts";
 import { controlledProvider, credentialsAt, settle } from "../support/scripted";
@@ -29,6 +30,17 @@ describe("withTimeout", () => {
       message: "the credential source did not answer within 5000 ms",
     });
     expect(upstreamSignal?.aborted).toBe(true);
+  });
+
+  it("takes options a policy checked as they are, with their other fields", async () => {
+    const clock = manualClock();
+    const upstream = controlledProvider();
+    // A policy's checked options: fields of its own beside the clock, which withTimeout alone rejects.
+    const checked = checkedElsewhere({ clock, attemptTimeoutMs: 5_000, roleArn: "arn" });
+    expect(() => withTimeout(5_000, { ...checked })).toThrow(InvalidOptionsError);
+    const outcome = withTimeout(5_000, checked)(upstream.provider)().catch((e: unknown) => e);
+    await clock.advance(5_000);
+    expect(await outcome).toBeInstanceOf(CredentialRefreshError);
   });
 
   it("clears its timer when the call answers in time", async () => {

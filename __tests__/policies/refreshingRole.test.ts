@@ -1,4 +1,6 @@
 import { CredentialRefreshError, InvalidOptionsError, refreshingRole } from "../../src";
+import { RefreshingRoleOptionsCodec } from "../../src/policies/refreshingRole";
+import { AssumeRoleOptionsCodec } from "../../src/sources/roleOptions";
 import { limitRetries } from "../../src/pipeline/retryPolicy";
 import { manualClock } from "../../src/testing";
 import { fakeSts } from "../support/fakeSts";
@@ -162,6 +164,20 @@ describe("refreshingRole", () => {
         "roleArn",
         "mandatoryWindowMs",
       ]);
+    }
+  });
+
+  it("checks its options once: the assumeRole source it is built on takes them as they are", () => {
+    const sts = fakeSts(manualClock());
+    const own = jest.spyOn(RefreshingRoleOptionsCodec, "decode");
+    const sources = jest.spyOn(AssumeRoleOptionsCodec, "decode");
+    try {
+      refreshingRole({ roleArn, stsClient: sts.client, mandatoryWindowMs: MINUTE }).dispose();
+      expect(own).toHaveBeenCalledTimes(1);
+      expect(sources).not.toHaveBeenCalled();
+    } finally {
+      own.mockRestore();
+      sources.mockRestore();
     }
   });
 

@@ -151,6 +151,35 @@ export const decodeOptions = <A, O>(subject: string, codec: t.Type<A, O>, input:
 };
 
 /**
+ * The options objects this module checked: frozen copies, so that a checked object cannot change after
+ * its check, and never the caller's own object, which the caller may change or pass elsewhere.
+ */
+const checkedOptions = new WeakSet();
+
+/**
+ * Whether `options` were checked already: made by {@link decodeOptionsAs}, or vouched for with
+ * {@link checkedElsewhere}. A public function given such options does not check them again, nor the
+ * arguments that come with them (a policy that checked its options hands them, and values taken from
+ * them, to the public pieces it is built of).
+ *
+ * @internal
+ */
+export const isChecked = (options: unknown): boolean => checkedOptions.has(options as object);
+
+/**
+ * `options` as checked, without a codec: for options this library built from checked ones (a policy's
+ * options with its role's cache key filled in) or checked by rules of their own (a profile's role,
+ * checked with the shared config files). A frozen copy.
+ *
+ * @internal
+ */
+export const checkedElsewhere = <O extends object>(options: O): O => {
+  const copy = Object.freeze({ ...options });
+  checkedOptions.add(copy);
+  return copy;
+};
+
+/**
  * `true` when `A` and `B` have the same field names, `false` when a field is in one and not the other.
  *
  * @internal
@@ -160,9 +189,15 @@ export type SameFields<A, B> = [Exclude<keyof A, keyof B> | Exclude<keyof B, key
   : false;
 
 /**
- * {@link decodeOptions} typed as the options interface `O`, for a codec whose fields are exactly
- * `O`'s: an option added to the interface and not to the codec (or the other way round) is a type
- * error at the call, where a cast would hide it.
+ * The one check of a public function's options: decodes `input` with `codec`, then applies `rules`
+ * (those between fields), and throws an {@link InvalidOptionsError} naming every problem of the first
+ * that finds any. It gives back a checked copy (see {@link isChecked}), or `input` itself when it was
+ * checked already: a policy checks its whole options once, and the public pieces it hands them to
+ * (`assumeRole`, `retryWith`, `withTimeout`, ...) do not check them again.
+ *
+ * Typed as the options interface `O`, for a codec whose fields are exactly `O`'s: an option added to
+ * the interface and not to the codec (or the other way round) is a type error at the call, where a
+ * cast would hide it.
  *
  * @internal
  */
@@ -172,7 +207,15 @@ export const decodeOptionsAs =
     subject: string,
     codec: C,
     input: unknown,
-    // Nothing to pass when the fields agree; otherwise the call lacks an argument of type `never`.
-    ..._fieldsAgree: SameFields<t.TypeOf<C>, O> extends true ? [] : [fieldsDifferFromTheOptionsType: never]
-  ): O =>
-    decodeOptions(subject, codec, input) as O;
+    // When the fields agree, the rules between fields, if any; otherwise the call lacks an argument of
+    // type `never`.
+    ...rest: SameFields<t.TypeOf<C>, O> extends true
+      ? [rules?: (decoded: O) => readonly OptionIssue[]]
+      : [fieldsDifferFromTheOptionsType: never]
+  ): O => {
+    if (isChecked(input)) return input as O;
+    const decoded = decodeOptions(subject, codec, input) as O;
+    const issues = rest[0]?.(decoded) ?? [];
+    if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
+    return checkedElsewhere(decoded as O & object);
+  };

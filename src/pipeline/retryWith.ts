@@ -4,7 +4,7 @@ import { systemClock, type Clock } from "../core/Clock";
 import { ClockCodec, functionCodec, ListenerCodec, RetryPolicyCodec, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { ProviderTransform } from "../core/CredentialProvider";
-import { decodeOptions, decodeOptionsAs } from "../errors/InvalidOptionsError";
+import { decodeOptions, decodeOptionsAs, isChecked } from "../errors/InvalidOptionsError";
 import {
   asCredentialRefreshError,
   attemptsOf,
@@ -103,19 +103,13 @@ export const retryWith = (
   policy: RetryPolicy = defaultRetryPolicy,
   options: RetryOptions = {},
 ): ProviderTransform => {
-  decodeOptions("retryWith", RetryPolicyCodec, policy);
-  return retryWithUnchecked(policy, decodeOptionsAs<RetryOptions>()("retryWith", RetryOptionsCodec, options));
-};
-
-/**
- * {@link retryWith} given a policy and options a policy has already checked.
- *
- * @internal
- */
-export const retryWithUnchecked = (
-  policy: RetryPolicy,
-  { clock = systemClock, isRetryable = isRetryableError, onRetry: listener }: RetryOptions,
-): ProviderTransform => {
+  // Options a policy checked come with a retry policy it checked too: neither is checked again.
+  if (!isChecked(options)) decodeOptions("retryWith", RetryPolicyCodec, policy);
+  const {
+    clock = systemClock,
+    isRetryable = isRetryableError,
+    onRetry: listener,
+  } = decodeOptionsAs<RetryOptions>()("retryWith", RetryOptionsCodec, options);
   const onRetry = listener === undefined ? undefined : safeListener("onRetry", listener);
 
   return (provider) => async (providerOptions) => {
@@ -127,11 +121,13 @@ export const retryWithUnchecked = (
       } catch (error) {
         if (isAbortError(error)) throw error;
         attempts += attemptsOf(error);
-        if (!isRetryable(error)) throw asCredentialRefreshError(error, { attempts });
+        // Classified once, where it is caught: what is thrown and what onRetry hears is this error.
+        const failure = asCredentialRefreshError(error, { attempts });
+        if (!isRetryable(error)) throw failure;
         status = applyPolicy(policy, status);
-        if (O.isNone(status.previousDelay)) throw asCredentialRefreshError(error, { attempts });
+        if (O.isNone(status.previousDelay)) throw failure;
         const delayMs = status.previousDelay.value;
-        onRetry?.({ attempts, delayMs, error: asCredentialRefreshError(error, { attempts }) });
+        onRetry?.({ attempts, delayMs, error: failure });
         // A background refresh's waits must not keep the process alive; a caller's wait does.
         await clock.sleep(delayMs, providerOptions?.signal, {
           background: providerOptions?.background === true,

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from "../core/Clock";
 import { ClockCodec, NonEmptyString, PositiveMillis, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { ProviderTransform } from "../core/CredentialProvider";
-import { decodeOptionsAs } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs, isChecked } from "../errors/InvalidOptionsError";
 import { sourceNameOf } from "../core/sourceName";
 
 /**
@@ -58,22 +58,13 @@ const WithTimeoutCodec = /* @__PURE__ */ strictOptions(
  * @since 0.1.0
  */
 export const withTimeout = (ms: number, options: WithTimeoutOptions = {}): ProviderTransform => {
-  const decoded = decodeOptionsAs<WithTimeoutOptions & { ms: number }>()("withTimeout", WithTimeoutCodec, {
-    ms,
-    ...options,
-  });
-  return withTimeoutUnchecked(ms, decoded);
-};
-
-/**
- * {@link withTimeout} given options a policy has already checked.
- *
- * @internal
- */
-export const withTimeoutUnchecked = (
-  ms: number,
-  { clock = systemClock, name: given }: WithTimeoutOptions,
-): ProviderTransform => {
+  // Options a policy checked come with an `ms` it checked too: neither is checked again.
+  const { clock = systemClock, name: given } = isChecked(options)
+    ? options
+    : decodeOptionsAs<WithTimeoutOptions & { ms: number }>()("withTimeout", WithTimeoutCodec, {
+        ms,
+        ...options,
+      });
   return (provider) => {
     const name = given ?? sourceNameOf(provider) ?? "the credential source";
     return (providerOptions) => {

@@ -2,11 +2,9 @@ import { omitKeys } from "../core/omitKeys";
 import { hideKeysAndTokens } from "../core/secretText";
 import { showValue } from "../core/showValue";
 import { describeError } from "../errors/CredentialRefreshError";
-import type { Logger } from "@smithy/types";
 import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
 import type { RetryPolicy } from "retry-ts";
-import type { Clock } from "../core/Clock";
 import {
   ClockCodec,
   functionCodec,
@@ -37,12 +35,11 @@ import {
   type RefreshingProvider,
   UnitInterval,
 } from "../pipeline/refreshAhead";
-import type { RefreshBackoff } from "../pipeline/refreshBackoff";
-import { defaultRetryPolicy, type Random } from "../pipeline/retryPolicy";
-import { retryWithUnchecked, type RetryOptions } from "../pipeline/retryWith";
+import { defaultRetryPolicy } from "../pipeline/retryPolicy";
+import { retryWith, type RetryOptions } from "../pipeline/retryWith";
 import type { CacheEvent } from "../cache/withCache";
 import { DEFAULT_MANDATORY_WINDOW_MS } from "../pipeline/credentialTimeline";
-import { withTimeoutUnchecked } from "../pipeline/withTimeout";
+import { withTimeout } from "../pipeline/withTimeout";
 import { keepFeatures } from "../telemetry/credentialFeatures";
 import {
   credentialTelemetry,
@@ -59,6 +56,9 @@ import {
  * a failure, the attempts within one refresh, and what it tells you. Shared by {@link refreshing},
  * {@link refreshingRole} and {@link session}.
  *
+ * It is {@link RefreshAheadOptions} (the windows, the jitter, the backoff, the events; its `clock` also
+ * times each attempt and the waits between them), {@link RetryOptions.onRetry}, and the fields below.
+ *
  * @example
  * ```ts
  * import { specRefreshBackoff, type RefreshPolicyOptions } from "aws-refresh-session";
@@ -68,31 +68,11 @@ import {
  * @category Ready-made
  * @since 0.1.0
  */
-export interface RefreshPolicyOptions {
-  /** See {@link RefreshAheadOptions.advisoryWindowMs}. Default: per credential, from its lifetime. */
-  readonly advisoryWindowMs?: number | undefined;
-  /** See {@link RefreshAheadOptions.mandatoryWindowMs}. Default: one minute. */
-  readonly mandatoryWindowMs?: number | undefined;
-  /** See {@link RefreshAheadOptions.backoff}. Default: {@link defaultRefreshBackoff}. */
-  readonly backoff?: RefreshBackoff | undefined;
-  /** See {@link RefreshAheadOptions.serveExpired}. Default false. */
-  readonly serveExpired?: boolean | undefined;
+export interface RefreshPolicyOptions extends RefreshAheadOptions, Pick<RetryOptions, "onRetry"> {
   /** How long one attempt may take before it is abandoned and retried. Default: 5 seconds. */
   readonly attemptTimeoutMs?: number | undefined;
   /** When to retry a failed attempt within one refresh. Default: {@link defaultRetryPolicy}. */
   readonly retryPolicy?: RetryPolicy | undefined;
-  /** Told before each retry of an attempt. */
-  readonly onRetry?: RetryOptions["onRetry"] | undefined;
-  /** See {@link RefreshAheadOptions.jitter}. Default 0.5. */
-  readonly jitter?: number | undefined;
-  /** The random source of the refresh moment's jitter and of the backoff. Default `Math.random`. */
-  readonly random?: Random | undefined;
-  /** Hears refresh events; see {@link RefreshEvent}. */
-  readonly onEvent?: RefreshAheadOptions["onEvent"] | undefined;
-  /** An SDK-style logger (`console` will do) that gets one line per refresh event. */
-  readonly logger?: Logger | undefined;
-  /** Reads the time and waits. Default: {@link systemClock}. */
-  readonly clock?: Clock | undefined;
   /**
    * Shares the credentials with other processes (and, with {@link fileCache}, with the AWS CLI): at
    * a refresh moment the cache is read first, and only one process calls the source. Off by default:
@@ -171,17 +151,6 @@ export const refreshPolicyIssues = (
   return issues;
 };
 
-const POLICY_ONLY_KEYS = Object.keys(refreshPolicyProps).filter((key) => key !== "clock");
-
-/**
- * A ready-made pipeline's options for its source: all but the refresh policy's, save `clock`, which
- * both use (the source checks an answer's expiration against it, and names sessions by it).
- *
- * @internal
- */
-export const sourceOptionsOf = <O extends object>(options: O): Partial<O> =>
-  omitKeys(options, POLICY_ONLY_KEYS) as Partial<O>;
-
 /**
  * A role's refresh options with the cache's key for the role filled in when a cache is given without
  * a `cacheKey` (the AWS CLI's key, for {@link fileCache} and {@link sharedCache}, so that the CLI and
@@ -240,11 +209,11 @@ const fromCache = <A>(
 
 const isFunction = (value: unknown): boolean => typeof value === "function";
 
-/** The keys of `options` that are set, so that `undefined` never overrides a default. */
-const defined = <O extends object>(options: O): Partial<O> => omitKeys(options);
-
 /**
- * Builds the pipeline from options already checked.
+ * The refresh policy applied to `source`: the one pipeline of {@link refreshing}, {@link refreshingRole},
+ * {@link refreshingWebIdentity} and `session({ source })`. `options` are checked (see
+ * {@link isChecked}): the public pieces it is built of take them as they are. Errors about the cache
+ * name `subject`, the function called; `sourceKind` names the source in telemetry.
  *
  * @internal
  */
@@ -254,8 +223,7 @@ export const applyRefreshPolicy = (
   subject: string,
   sourceKind?: SourceKind,
 ): RefreshingProvider => {
-  const { clock, onRetry, cache, cacheKey } = options;
-  const clockOption = defined({ clock });
+  const { clock, cache, cacheKey } = options;
   // Below the refreshing layer: the hot path never reads a file; a refresh reads the entry first.
   let shared: ProviderTransform = (provider) => provider;
   if (cache !== undefined && cacheKey !== undefined) {
@@ -265,7 +233,8 @@ export const applyRefreshPolicy = (
       () =>
         cache.layer(
           cacheKey,
-          defined({
+          // The keys that are set, so that `undefined` never overrides a default of the cache's.
+          omitKeys({
             clock,
             onEvent: options.onCacheEvent,
             logger: options.logger,
@@ -282,28 +251,12 @@ export const applyRefreshPolicy = (
   }
   return pipe(
     source,
-    withTimeoutUnchecked(options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, clockOption),
-    retryWithUnchecked(options.retryPolicy ?? defaultRetryPolicy, {
-      ...clockOption,
-      ...defined({ onRetry }),
-    }),
+    withTimeout(options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, options),
+    retryWith(options.retryPolicy ?? defaultRetryPolicy, options),
     shared,
     // An entry from the shared cache carries no feature id: the source's is put back.
     cache === undefined ? (provider) => provider : keepFeatures(sourceKind ?? sourceKindOf(source)),
-    refreshAheadWith(
-      defined({
-        clock,
-        advisoryWindowMs: options.advisoryWindowMs,
-        mandatoryWindowMs: options.mandatoryWindowMs,
-        backoff: options.backoff,
-        serveExpired: options.serveExpired,
-        jitter: options.jitter,
-        random: options.random,
-        onEvent: options.onEvent,
-        logger: options.logger,
-      }),
-      { telemetry: telemetryOf(options, sourceKind) },
-    ),
+    refreshAheadWith(options, { telemetry: telemetryOf(options, sourceKind) }),
   );
 };
 
@@ -317,9 +270,11 @@ export const telemetryOf = (
   options: Pick<RefreshPolicyOptions, "meterProvider" | "tracerProvider">,
   source?: SourceKind,
 ): ReturnType<typeof credentialTelemetry> =>
-  credentialTelemetry(
-    defined({ meterProvider: options.meterProvider, tracerProvider: options.tracerProvider, source }),
-  );
+  credentialTelemetry({
+    meterProvider: options.meterProvider,
+    tracerProvider: options.tracerProvider,
+    source,
+  });
 
 const RefreshPolicyCodec = /* @__PURE__ */ strictOptions("RefreshPolicyOptions", {}, refreshPolicyProps);
 
@@ -346,21 +301,13 @@ const RefreshPolicyCodec = /* @__PURE__ */ strictOptions("RefreshPolicyOptions",
 export const refreshing = (
   source: CredentialProvider,
   options: RefreshPolicyOptions = {},
-): RefreshingProvider => refreshingAs(source, options, "refreshing");
-
-/**
- * {@link refreshing}, its errors naming `subject` (`session` builds its provider with it).
- *
- * @internal
- */
-export const refreshingAs = (
-  source: CredentialProvider,
-  options: RefreshPolicyOptions,
-  subject: string,
 ): RefreshingProvider => {
-  decodeOptions(subject, functionCodec("a credential provider"), source);
-  const decoded = decodeOptionsAs<RefreshPolicyOptions>()(subject, RefreshPolicyCodec, options);
-  const issues = refreshPolicyIssues(decoded);
-  if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
-  return applyRefreshPolicy(source, decoded, subject);
+  decodeOptions("refreshing", functionCodec("a credential provider"), source);
+  const checked = decodeOptionsAs<RefreshPolicyOptions>()(
+    "refreshing",
+    RefreshPolicyCodec,
+    options,
+    (decoded) => refreshPolicyIssues(decoded),
+  );
+  return applyRefreshPolicy(source, checked, "refreshing");
 };

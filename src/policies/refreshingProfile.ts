@@ -1,36 +1,27 @@
-import { createHash } from "node:crypto";
-import { pipe } from "fp-ts/function";
-import type { AssumeRoleCacheKeyInput } from "../cache/assumeRoleCacheKey";
-import { systemClock, type Clock } from "../core/Clock";
-import type { CredentialProvider, ProviderTransform } from "../core/CredentialProvider";
+import { systemClock } from "../core/Clock";
+import type { CredentialProvider } from "../core/CredentialProvider";
 import { hideKeysAndTokens } from "../core/secretText";
 import { functionCodec, notAnOption, stringOf, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
-import { refreshAheadWith, type RefreshingProvider, type RefreshStatus } from "../pipeline/refreshAhead";
-import { defaultRetryPolicy } from "../pipeline/retryPolicy";
-import { retryWithUnchecked } from "../pipeline/retryWith";
-import { withTimeoutUnchecked } from "../pipeline/withTimeout";
+import type { RefreshingProvider, RefreshStatus } from "../pipeline/refreshAhead";
 import {
   configFilePaths,
   ConfigFileError,
   ConfigLoaderError,
   loadConfigFiles,
   loadConfigFilesSync,
-  type ConfigFilePaths,
 } from "../profiles/loadConfigFiles";
-import { profileSourceProvider } from "../profiles/profileSourceProvider";
-import { resolveProfile, selectedProfile, type ProfilePlan, type RoleHop } from "../profiles/resolveProfile";
-import { assumeRoleUnchecked } from "../sources/assumeRole";
-import { ROLE_SESSION } from "../sources/roleOptions";
-import { addFeatures, profileFeatures } from "../telemetry/credentialFeatures";
 import {
-  refreshPolicyIssues,
-  refreshPolicyProps,
-  telemetryOf,
-  withRoleCacheKey,
-  type RefreshPolicyOptions,
-} from "./refreshing";
+  planKey,
+  profileChain,
+  refreshRules,
+  type ProfileChain,
+  type ProfileChainContext,
+} from "../profiles/profileChain";
+import { resolveProfile, selectedProfile } from "../profiles/resolveProfile";
+import { ROLE_SESSION } from "../sources/roleOptions";
+import { refreshPolicyIssues, refreshPolicyProps, type RefreshPolicyOptions } from "./refreshing";
 
 /**
  * Options of {@link refreshingProfile}: which profile, how to refresh, and where MFA codes come from.
@@ -165,179 +156,6 @@ export const RefreshingProfileOptionsCodec = /* @__PURE__ */ (() => {
   );
 })();
 
-/** The provider's options after checking, and what it needs besides. */
-interface Context {
-  readonly options: RefreshingProfileOptions;
-  readonly paths: ConfigFilePaths;
-  readonly clock: Clock;
-  readonly subject: string;
-}
-
-/**
- * What changes the credentials a plan gives: two plans with the same key share their chain. A digest,
- * so that static keys are not held a second time in the clear.
- */
-const planKey = (plan: ProfilePlan): string => {
-  const { source } = plan;
-  const secretPart =
-    source.kind === "static"
-      ? [
-          source.credentials.accessKeyId,
-          source.credentials.secretAccessKey,
-          source.credentials.sessionToken ?? "",
-        ]
-      : [];
-  const text = JSON.stringify([
-    plan.profile,
-    plan.region,
-    plan.endpoint,
-    plan.hops,
-    { ...source, credentials: undefined },
-    secretPart,
-  ]);
-  return createHash("sha256").update(text, "utf8").digest("hex");
-};
-
-/** One attempt's limits, then the shared cache under `cacheKey`: what each hop does below its refresh rules. */
-const belowRefresh = (context: Context, cacheKey: string | undefined): ProviderTransform => {
-  const { options, clock } = context;
-  const clockOption = { clock };
-  const { cache } = options;
-  const shared: ProviderTransform =
-    cache === undefined || cacheKey === undefined
-      ? (provider) => provider
-      : cache.layer(cacheKey, {
-          clock,
-          ...(options.onCacheEvent === undefined ? {} : { onEvent: options.onCacheEvent }),
-          ...(options.logger === undefined ? {} : { logger: options.logger }),
-        });
-  return (provider) =>
-    pipe(
-      provider,
-      withTimeoutUnchecked(options.attemptTimeoutMs ?? 5_000, clockOption),
-      retryWithUnchecked(options.retryPolicy ?? defaultRetryPolicy, {
-        ...clockOption,
-        ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
-      }),
-      shared,
-    );
-};
-
-/** The refresh rules of every layer; events and logs belong to the top one alone. */
-const refreshRules = (
-  context: Context,
-  top: boolean,
-): ((provider: CredentialProvider) => RefreshingProvider) => {
-  const { options, clock } = context;
-  const defined = Object.fromEntries(
-    Object.entries({
-      clock,
-      advisoryWindowMs: options.advisoryWindowMs,
-      mandatoryWindowMs: options.mandatoryWindowMs,
-      backoff: options.backoff,
-      random: options.random,
-      ...(top
-        ? { serveExpired: options.serveExpired, onEvent: options.onEvent, logger: options.logger }
-        : {}),
-    }).filter(([, value]) => value !== undefined),
-  );
-  return refreshAheadWith(defined, top ? { telemetry: telemetryOf(options, "profile") } : {});
-};
-
-/**
- * The region of the STS calls: the profile's, else the environment's, else us-east-1, where botocore's
- * STS client signs when no region is configured (the SDK's client would fail with "Region is missing").
- */
-const stsRegion = (plan: ProfilePlan): string =>
-  plan.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1");
-
-/** The `AssumeRole` source of one hop, called with `caller`'s credentials. */
-const hopSource = (
-  context: Context,
-  plan: ProfilePlan,
-  hop: RoleHop,
-  caller: CredentialProvider,
-): CredentialProvider => {
-  const { mfaCode } = context.options;
-  return assumeRoleUnchecked({
-    roleArn: hop.roleArn,
-    roleSessionName: hop.roleSessionName,
-    externalId: hop.externalId,
-    durationSeconds: hop.durationSeconds,
-    clock: context.clock,
-    credentials: caller,
-    region: stsRegion(plan),
-    ...(plan.endpoint === undefined ? {} : { clientConfig: { endpoint: plan.endpoint } }),
-    ...(hop.mfaSerial === undefined || mfaCode === undefined
-      ? {}
-      : { mfa: { serialNumber: hop.mfaSerial, tokenCode: () => mfaCode(hop.mfaSerial as string) } }),
-  });
-};
-
-/** The key of a hop's entry in the cache: the AWS CLI's for the same profile. */
-const hopKey = (context: Context, hop: RoleHop): string | undefined => {
-  const { cache } = context.options;
-  if (cache === undefined) return undefined;
-  // Through refreshingRole's own step, so that a cache of the user's whose roleKey() throws or answers
-  // nonsense reads as an InvalidOptionsError naming the cache.
-  const role: AssumeRoleCacheKeyInput & RefreshPolicyOptions = {
-    cache,
-    roleArn: hop.roleArn,
-    ...(hop.roleSessionName === undefined ? {} : { roleSessionName: hop.roleSessionName }),
-    ...(hop.externalId === undefined ? {} : { externalId: hop.externalId }),
-    ...(hop.durationSeconds === undefined ? {} : { durationSeconds: hop.durationSeconds }),
-    ...(hop.mfaSerial === undefined ? {} : { mfa: { serialNumber: hop.mfaSerial } }),
-  };
-  return withRoleCacheKey(role, context.subject).cacheKey;
-};
-
-/**
- * The providers of a plan: the source and every hop but the last refresh on their own (each is a
- * caller of the next); the last one, below the top layer's refresh rules, is `top`.
- */
-interface Chain {
-  readonly key: string;
-  readonly top: CredentialProvider;
-  readonly parts: readonly RefreshingProvider[];
-}
-
-const buildChain = (context: Context, plan: ProfilePlan): Chain => {
-  const source = profileSourceProvider(plan.source, {
-    paths: context.paths,
-    clock: context.clock,
-    region: stsRegion(plan),
-    endpoint: plan.endpoint,
-  });
-  const key = planKey(plan);
-  // The SDK's profile feature ids, on what the chain's top hands out (its own answers keep theirs).
-  const marked = addFeatures(...profileFeatures(plan.source.kind, plan.hops.length));
-  if (plan.hops.length === 0)
-    return { key, top: marked(belowRefresh(context, undefined)(source)), parts: [] };
-  const parts: RefreshingProvider[] = [];
-  // Static keys need no refreshing; anything else is refreshed on its own, as the first caller.
-  let caller: CredentialProvider = source;
-  if (plan.source.kind !== "static") {
-    const refreshed = refreshRules(context, false)(belowRefresh(context, undefined)(source));
-    parts.push(refreshed);
-    caller = refreshed;
-  }
-  const last = plan.hops.length - 1;
-  plan.hops.slice(0, last).forEach((hop) => {
-    const refreshed = refreshRules(
-      context,
-      false,
-    )(belowRefresh(context, hopKey(context, hop))(hopSource(context, plan, hop, caller)));
-    parts.push(refreshed);
-    caller = refreshed;
-  });
-  const lastHop = plan.hops[last] as RoleHop;
-  return {
-    key,
-    top: marked(belowRefresh(context, hopKey(context, lastHop))(hopSource(context, plan, lastHop, caller))),
-    parts,
-  };
-};
-
 const describeIssues = (issues: readonly OptionIssue[]): string =>
   issues.map(({ path, rule }) => `${path}: ${rule}`).join("; ");
 
@@ -376,28 +194,17 @@ const describeIssues = (issues: readonly OptionIssue[]): string =>
  * @category Ready-made
  * @since 0.2.0
  */
-export const refreshingProfile = (options: RefreshingProfileOptions = {}): RefreshingProfileProvider =>
-  refreshingProfileAs(options, "refreshingProfile");
-
-/**
- * {@link refreshingProfile}, its errors naming `subject` (`session` builds its provider with it).
- *
- * @internal
- */
-export const refreshingProfileAs = (
-  options: RefreshingProfileOptions,
-  subject: string,
-): RefreshingProfileProvider => {
+export const refreshingProfile = (options: RefreshingProfileOptions = {}): RefreshingProfileProvider => {
+  const subject = "refreshingProfile";
   const decoded = decodeOptionsAs<RefreshingProfileOptions>()(
     subject,
     RefreshingProfileOptionsCodec,
     options,
+    (checked) => refreshPolicyIssues(checked, { keyFromRole: true }),
   );
-  const policyIssues = refreshPolicyIssues(decoded, { keyFromRole: true });
-  if (policyIssues.length > 0) throw new InvalidOptionsError(subject, policyIssues);
   const paths = configFilePaths();
   const profile = selectedProfile(decoded.profile);
-  const context: Context = { options: decoded, paths, clock: decoded.clock ?? systemClock, subject };
+  const context: ProfileChainContext = { options: decoded, paths, clock: decoded.clock ?? systemClock };
   const resolve = (files: Parameters<typeof resolveProfile>[0]) =>
     resolveProfile(files, profile, { paths, hasMfaCode: decoded.mfaCode !== undefined });
 
@@ -411,7 +218,7 @@ export const refreshingProfileAs = (
   const { plan, issues } = resolve(files);
   if (plan === undefined) throw new InvalidOptionsError(subject, issues);
 
-  let chain = buildChain(context, plan);
+  let chain = profileChain(context, plan);
   let disposed = false;
   const isStatic = plan.hops.length === 0 && plan.source.kind === "static";
   const note = isStatic
@@ -419,7 +226,7 @@ export const refreshingProfileAs = (
     : undefined;
 
   // Each refresh reads the files again; a changed profile gets a new chain, and the old one stops.
-  const current = async (): Promise<Chain> => {
+  const current = async (): Promise<ProfileChain> => {
     let fresh;
     try {
       fresh = resolve(await loadConfigFiles(paths));
@@ -441,7 +248,7 @@ export const refreshingProfileAs = (
     }
     if (planKey(fresh.plan) !== chain.key) {
       const old = chain;
-      chain = buildChain(context, fresh.plan);
+      chain = profileChain(context, fresh.plan);
       for (const part of old.parts) part.dispose();
       // Called after dispose(), it still answers, on demand, with no background work of its own.
       if (disposed) for (const part of chain.parts) part.dispose();

@@ -1,17 +1,17 @@
-import { assumeRoleUnchecked } from "../sources/assumeRole";
+import { assumeRole } from "../sources/assumeRole";
 import {
   assumeRoleCrossFieldIssues,
   assumeRoleProps,
+  optionalAssumeRoleProps,
   ROLE_SESSION,
   type AssumeRoleOptions,
 } from "../sources/roleOptions";
 import { notAnOption, strictOptions } from "../errors/codecs";
-import { decodeOptionsAs, InvalidOptionsError, type OptionIssue } from "../errors/InvalidOptionsError";
+import { checkedElsewhere, decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { boundToRole } from "./boundToRole";
 import { roleWhoamiOptions, withWhoami, type RoleSessionProvider } from "./whoami";
 import {
   applyRefreshPolicy,
-  sourceOptionsOf,
   withRoleCacheKey,
   refreshPolicyIssues,
   refreshPolicyProps,
@@ -51,25 +51,22 @@ export interface RefreshingRoleOptions extends AssumeRoleOptions, RefreshPolicyO
  * @category Codecs
  * @since 0.1.0
  */
-export const RefreshingRoleOptionsCodec = (() => {
-  const { roleArn, ...optional } = assumeRoleProps;
-  return strictOptions(
-    "RefreshingRoleOptions",
-    { roleArn },
-    {
-      ...optional,
-      ...refreshPolicyProps,
-      // Named, so that the error points to the function that takes them (a web identity is its own
-      // function, which keeps its code out of programs that do not use it).
-      ...Object.fromEntries(
-        ["webIdentityToken", "webIdentityTokenFile", "providerId"].map((key) => [
-          key,
-          notAnOption("is an option of refreshingWebIdentity(), which assumes a role with a web identity"),
-        ]),
-      ),
-    },
-  );
-})();
+export const RefreshingRoleOptionsCodec = /* @__PURE__ */ strictOptions(
+  "RefreshingRoleOptions",
+  { roleArn: assumeRoleProps.roleArn },
+  {
+    ...optionalAssumeRoleProps,
+    ...refreshPolicyProps,
+    // Named, so that the error points to the function that takes them (a web identity is its own
+    // function, which keeps its code out of programs that do not use it).
+    ...Object.fromEntries(
+      ["webIdentityToken", "webIdentityTokenFile", "providerId"].map((key) => [
+        key,
+        notAnOption("is an option of refreshingWebIdentity(), which assumes a role with a web identity"),
+      ]),
+    ),
+  },
+);
 
 /**
  * The ready-made pipeline: credentials for an IAM role that refresh themselves ahead of expiry.
@@ -115,29 +112,24 @@ export const RefreshingRoleOptionsCodec = (() => {
  * @category Ready-made
  * @since 0.1.0
  */
-export const refreshingRole = (options: RefreshingRoleOptions): RoleSessionProvider =>
-  refreshingRoleAs(options, "refreshingRole");
-
-/**
- * {@link refreshingRole}, its errors naming `subject` (`session` builds its provider with it): checks
- * every option once, naming every problem, then builds the pipeline from unchecked parts.
- *
- * @internal
- */
-export const refreshingRoleAs = (options: RefreshingRoleOptions, subject: string): RoleSessionProvider => {
-  const validated = decodeOptionsAs<RefreshingRoleOptions>()(subject, RefreshingRoleOptionsCodec, options);
-  const issues: OptionIssue[] = [
-    ...assumeRoleCrossFieldIssues(validated),
-    ...refreshPolicyIssues(validated, { keyFromRole: true }),
-  ];
-  if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
-  const source = assumeRoleUnchecked(sourceOptionsOf(validated) as AssumeRoleOptions);
+export const refreshingRole = (options: RefreshingRoleOptions): RoleSessionProvider => {
+  // Every option checked once, naming every problem; the pieces below are given the checked options.
+  const checked = decodeOptionsAs<RefreshingRoleOptions>()(
+    "refreshingRole",
+    RefreshingRoleOptionsCodec,
+    options,
+    (decoded) => [
+      ...assumeRoleCrossFieldIssues(decoded),
+      ...refreshPolicyIssues(decoded, { keyFromRole: true }),
+    ],
+  );
   const provider = applyRefreshPolicy(
-    source,
-    withRoleCacheKey(boundToRole(validated), subject),
-    subject,
+    assumeRole(checked),
+    // Still checked: the cache bound to the role, and its key the role's, from checked options.
+    checkedElsewhere(withRoleCacheKey(boundToRole(checked), "refreshingRole")),
+    "refreshingRole",
     "assume-role",
   );
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
-  return withWhoami(Object.assign(provider, { [ROLE_SESSION]: true }), roleWhoamiOptions(validated));
+  return withWhoami(Object.assign(provider, { [ROLE_SESSION]: true }), roleWhoamiOptions(checked));
 };

@@ -6,12 +6,11 @@ import {
   type AssumeRoleWithWebIdentityOptions,
 } from "../sources/assumeRoleWithWebIdentity";
 import { notAnOption, strictOptions } from "../errors/codecs";
-import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { checkedElsewhere, decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { boundToRole } from "./boundToRole";
 import { roleWhoamiOptions, withWhoami, type RoleSessionProvider } from "./whoami";
 import {
   applyRefreshPolicy,
-  sourceOptionsOf,
   withRoleCacheKey,
   refreshPolicyIssues,
   refreshPolicyProps,
@@ -70,36 +69,24 @@ const RefreshingWebIdentityOptionsCodec = /* @__PURE__ */ strictOptions(
  * @category Ready-made
  * @since 0.2.0
  */
-export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RoleSessionProvider =>
-  refreshingWebIdentityAs(options, "refreshingWebIdentity");
-
-/**
- * {@link refreshingWebIdentity}, its errors naming `subject` (`session` builds its provider with it):
- * checks every option once, naming every problem, then builds the pipeline.
- *
- * @internal
- */
-export const refreshingWebIdentityAs = (
-  options: RefreshingWebIdentityOptions,
-  subject: string,
-): RoleSessionProvider => {
-  const validated = decodeOptionsAs<RefreshingWebIdentityOptions>()(
-    subject,
+export const refreshingWebIdentity = (options: RefreshingWebIdentityOptions): RoleSessionProvider => {
+  // Every option checked once, naming every problem; the pieces below are given the checked options.
+  const checked = decodeOptionsAs<RefreshingWebIdentityOptions>()(
+    "refreshingWebIdentity",
     RefreshingWebIdentityOptionsCodec,
     options,
+    (decoded) => [
+      ...webIdentityIssues(decoded),
+      ...assumeRoleCrossFieldIssues(decoded),
+      ...refreshPolicyIssues(decoded, { keyFromRole: true }),
+    ],
   );
-  const issues = [
-    ...webIdentityIssues(validated),
-    ...assumeRoleCrossFieldIssues(validated),
-    ...refreshPolicyIssues(validated, { keyFromRole: true }),
-  ];
-  if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
-  const source = assumeRoleWithWebIdentity(sourceOptionsOf(validated) as AssumeRoleWithWebIdentityOptions);
   const provider = applyRefreshPolicy(
-    source,
-    withRoleCacheKey(boundToRole(validated), subject),
-    subject,
+    assumeRoleWithWebIdentity(checked),
+    // Still checked: the cache bound to the role, and its key the role's, from checked options.
+    checkedElsewhere(withRoleCacheKey(boundToRole(checked), "refreshingWebIdentity")),
+    "refreshingWebIdentity",
     "web-identity",
   );
-  return withWhoami(provider, roleWhoamiOptions(validated));
+  return withWhoami(provider, roleWhoamiOptions(checked));
 };

@@ -20,12 +20,12 @@ import {
 } from "./refreshing";
 import {
   PROFILE_ENDPOINT,
-  refreshingProfileAs,
+  refreshingProfile,
   type ProfileSessionOptions,
   type RefreshingProfileProvider,
 } from "./refreshingProfile";
-import { refreshingRoleAs, type RefreshingRoleOptions } from "./refreshingRole";
-import { refreshingWebIdentityAs, type RefreshingWebIdentityOptions } from "./refreshingWebIdentity";
+import { refreshingRole, type RefreshingRoleOptions } from "./refreshingRole";
+import { refreshingWebIdentity, type RefreshingWebIdentityOptions } from "./refreshingWebIdentity";
 import { clientCache } from "./clientCache";
 import type { STSClientConfig } from "@aws-sdk/client-sts";
 import type { CallerIdentity } from "../core/callerIdentity";
@@ -176,12 +176,13 @@ const SourceSessionOptionsCodec = /* @__PURE__ */ strictOptions(
 
 /** A session's credentials from a `source`: every option is checked once, here, naming session(). */
 const sourceCredentials = (options: SessionOptions): RefreshingProvider => {
-  const { source, ...policy } = decodeOptionsAs<
-    SourceSessionOptions & { region?: string; clientCacheSize?: number }
-  >()("session", SourceSessionOptionsCodec, options);
-  const issues = refreshPolicyIssues(policy);
-  if (issues.length > 0) throw new InvalidOptionsError("session", issues);
-  return applyRefreshPolicy(source, policy, "session");
+  const checked = decodeOptionsAs<SourceSessionOptions & { region?: string; clientCacheSize?: number }>()(
+    "session",
+    SourceSessionOptionsCodec,
+    options,
+    (decoded) => refreshPolicyIssues(decoded),
+  );
+  return applyRefreshPolicy(checked.source, checked, "session");
 };
 
 const SessionPropsCodec = /* @__PURE__ */ t.partial(sessionProps);
@@ -201,8 +202,8 @@ const roleCredentials = (options: SessionOptions): RefreshingProvider => {
     fields.webIdentityToken !== undefined ||
     fields.webIdentityTokenFile !== undefined ||
     fields.providerId !== undefined
-      ? refreshingWebIdentityAs(withRegion as RefreshingWebIdentityOptions, "session")
-      : refreshingRoleAs(withRegion, "session"),
+      ? refreshingWebIdentity(withRegion as RefreshingWebIdentityOptions)
+      : refreshingRole(withRegion),
   );
 };
 
@@ -233,7 +234,7 @@ const withSessionOptions = <P extends RefreshingProvider>(own: object, build: ()
  */
 const profileCredentials = (options: SessionOptions): RefreshingProfileProvider => {
   const { region, clientCacheSize, ...rest } = options;
-  return withSessionOptions({ region, clientCacheSize }, () => refreshingProfileAs(rest, "session"));
+  return withSessionOptions({ region, clientCacheSize }, () => refreshingProfile(rest));
 };
 
 /**

@@ -12,6 +12,7 @@ import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import { decodeOptions, decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import { asCredentialRefreshError } from "../errors/isRetryableError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
+import type { AssumeRoleOptions } from "../sources/roleOptions";
 
 /**
  * Options of {@link whoami}: where to send `GetCallerIdentity` when the credentials do not say who
@@ -97,14 +98,10 @@ const askSts = async (credentials: Credentials, options: WhoamiOptions): Promise
 };
 
 /**
- * {@link whoami} from options already checked.
- *
- * @internal
+ * Who the provider's current credentials act as: as recorded with them, or asked of STS once per key.
+ * What {@link whoami} does once it has checked its arguments.
  */
-export const whoamiUnchecked = async (
-  provider: CredentialProvider,
-  options: WhoamiOptions,
-): Promise<CallerIdentity> => {
+const identityOf = async (provider: CredentialProvider, options: WhoamiOptions): Promise<CallerIdentity> => {
   const credentials = await provider();
   const known = recordedIdentity(credentials);
   if (known !== undefined) return known;
@@ -146,16 +143,17 @@ export const whoami = (
   options: WhoamiOptions = {},
 ): Promise<CallerIdentity> => {
   decodeOptions("whoami", functionCodec("a credential provider"), provider);
-  const decoded = decodeOptionsAs<WhoamiOptions>()("whoami", WhoamiOptionsCodec, options);
-  if ((decoded.clientConfig as { credentials?: unknown } | undefined)?.credentials !== undefined) {
-    throw new InvalidOptionsError("whoami", [
-      {
-        path: "clientConfig.credentials",
-        rule: "is not an option: the call is signed with the credentials asked about",
-      },
-    ]);
-  }
-  return whoamiUnchecked(provider, decoded);
+  const decoded = decodeOptionsAs<WhoamiOptions>()("whoami", WhoamiOptionsCodec, options, (checked) =>
+    (checked.clientConfig as { credentials?: unknown } | undefined)?.credentials === undefined
+      ? []
+      : [
+          {
+            path: "clientConfig.credentials",
+            rule: "is not an option: the call is signed with the credentials asked about",
+          },
+        ],
+  );
+  return identityOf(provider, decoded);
 };
 
 /**
@@ -164,11 +162,9 @@ export const whoami = (
  *
  * @internal
  */
-export const roleWhoamiOptions = (options: {
-  readonly region?: string | undefined;
-  readonly clientConfig?: STSClientConfig | undefined;
-  readonly stsClient?: STSClient | undefined;
-}): WhoamiOptions => {
+export const roleWhoamiOptions = (
+  options: Pick<AssumeRoleOptions, "region" | "clientConfig" | "stsClient">,
+): WhoamiOptions => {
   const { credentials: _caller, ...clientConfig } = options.clientConfig ?? {};
   const fromClient = options.stsClient?.config as { region?: unknown } | undefined;
   const region = options.region ?? (typeof fromClient?.region === "string" ? fromClient.region : undefined);
@@ -176,12 +172,13 @@ export const roleWhoamiOptions = (options: {
 };
 
 /**
- * `provider` with a `whoami()` method.
+ * `provider` with a `whoami()` method, asking with options built from the role's checked ones. Not
+ * through {@link whoami}, whose check would bring its codec into every program with a role provider.
  *
  * @internal
  */
 export const withWhoami = (provider: RefreshingProvider, options: WhoamiOptions): RoleSessionProvider =>
-  Object.assign(provider, { whoami: () => whoamiUnchecked(provider, options) });
+  Object.assign(provider, { whoami: () => identityOf(provider, options) });
 
 /**
  * `session().whoami()`: the role provider's own `whoami()`, or {@link whoami} with the session's region

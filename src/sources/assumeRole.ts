@@ -2,7 +2,7 @@ import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { systemClock } from "../core/Clock";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import type { CredentialProvider } from "../core/CredentialProvider";
-import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { stsClientFor, stsCredentialSource } from "./sts";
 import { runMfaCommand } from "./mfaCommand";
 import {
@@ -63,18 +63,13 @@ const mfaCode = async (mfa: MfaOptions, signal: AbortSignal | undefined): Promis
  * @since 0.1.0
  */
 export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {
-  const decoded = decodeOptionsAs<AssumeRoleOptions>()("assumeRole", AssumeRoleOptionsCodec, options);
-  const crossField = assumeRoleCrossFieldIssues(decoded);
-  if (crossField.length > 0) throw new InvalidOptionsError("assumeRole", crossField);
-  return assumeRoleUnchecked(decoded);
-};
-
-/**
- * {@link assumeRole} given options a policy has already checked (with the same rules).
- *
- * @internal
- */
-export const assumeRoleUnchecked = (decoded: AssumeRoleOptions): CredentialProvider => {
+  // Options a policy checked (refreshingRole's, a profile's role) are not checked again.
+  const decoded = decodeOptionsAs<AssumeRoleOptions>()(
+    "assumeRole",
+    AssumeRoleOptionsCodec,
+    options,
+    assumeRoleCrossFieldIssues,
+  );
   const clock = decoded.clock ?? systemClock;
   const client = stsClientFor(
     decoded.credentials === undefined

@@ -1,14 +1,15 @@
 import { readFile } from "node:fs/promises";
-import { AssumeRoleWithWebIdentityCommand, type STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import { AssumeRoleWithWebIdentityCommand } from "@aws-sdk/client-sts";
 import * as t from "io-ts";
 import {
   assumeRoleCrossFieldIssues,
   assumeRoleProps,
   CALLER_CREDENTIALS_ONLY,
   defaultSessionName,
+  type AssumeRoleOptions,
 } from "./roleOptions";
 import { omitKeys } from "../core/omitKeys";
-import { systemClock, type Clock } from "../core/Clock";
+import { systemClock } from "../core/Clock";
 import { functionCodec, NonEmptyString, stringOf, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import type { CredentialProvider } from "../core/CredentialProvider";
@@ -37,7 +38,8 @@ export type WebIdentityTokenSource =
   | { readonly webIdentityTokenFile: string; readonly webIdentityToken?: undefined };
 
 /**
- * Options of {@link assumeRoleWithWebIdentity}.
+ * Options of {@link assumeRoleWithWebIdentity}: where the token comes from, {@link assumeRole}'s options
+ * but those that only go with caller credentials, and `providerId`.
  *
  * @example
  * ```ts
@@ -51,20 +53,22 @@ export type WebIdentityTokenSource =
  * @category Sources
  * @since 0.1.0
  */
-export type AssumeRoleWithWebIdentityOptions = WebIdentityTokenSource & {
-  readonly roleArn: string;
-  /** Default: `aws-refresh-session-<time>-<random>`, fixed for the provider's life. */
-  readonly roleSessionName?: string | undefined;
-  readonly durationSeconds?: number | undefined;
-  readonly policy?: string | undefined;
-  readonly policyArns?: readonly string[] | undefined;
-  /** For OAuth 2.0 identity providers (`www.amazon.com`, `graph.facebook.com`); not for OIDC. */
-  readonly providerId?: string | undefined;
-  readonly region?: string | undefined;
-  readonly stsClient?: STSClient | undefined;
-  readonly clientConfig?: STSClientConfig | undefined;
-  readonly clock?: Clock | undefined;
-};
+export type AssumeRoleWithWebIdentityOptions = WebIdentityTokenSource &
+  Pick<
+    AssumeRoleOptions,
+    | "roleArn"
+    | "roleSessionName"
+    | "durationSeconds"
+    | "policy"
+    | "policyArns"
+    | "region"
+    | "stsClient"
+    | "clientConfig"
+    | "clock"
+  > & {
+    /** For OAuth 2.0 identity providers (`www.amazon.com`, `graph.facebook.com`); not for OIDC. */
+    readonly providerId?: string | undefined;
+  };
 
 /**
  * The io-ts props of the web identity token options.
@@ -190,13 +194,13 @@ const readToken = async (source: WebIdentityTokenSource): Promise<string> => {
  * @since 0.1.0
  */
 export const assumeRoleWithWebIdentity = (options: AssumeRoleWithWebIdentityOptions): CredentialProvider => {
+  // Options a policy checked (refreshingWebIdentity's) are not checked again.
   const decoded = decodeOptionsAs<AssumeRoleWithWebIdentityOptions>()(
     "assumeRoleWithWebIdentity",
     AssumeRoleWithWebIdentityOptionsCodec,
     options,
+    (checked) => [...webIdentityIssues(checked), ...assumeRoleCrossFieldIssues(checked)],
   );
-  const issues = [...webIdentityIssues(decoded), ...assumeRoleCrossFieldIssues(decoded)];
-  if (issues.length > 0) throw new InvalidOptionsError("assumeRoleWithWebIdentity", issues);
 
   const clockToUse = decoded.clock ?? systemClock;
   const client = stsClientFor(decoded);

@@ -289,7 +289,15 @@ export const assumeRoleProps = {
   ),
 } as const;
 
-const { roleArn, ...optionalAssumeRoleProps } = assumeRoleProps;
+const { roleArn: _required, ...optionalProps } = assumeRoleProps;
+
+/**
+ * {@link assumeRoleProps} but `roleArn`, the one required: the optional props of every codec of
+ * options that include a role's.
+ *
+ * @internal
+ */
+export const optionalAssumeRoleProps = optionalProps;
 
 /**
  * The io-ts codec of {@link AssumeRoleOptions}. Unknown option names are errors.
@@ -305,7 +313,7 @@ const { roleArn, ...optionalAssumeRoleProps } = assumeRoleProps;
  */
 export const AssumeRoleOptionsCodec = /* @__PURE__ */ strictOptions(
   "AssumeRoleOptions",
-  { roleArn },
+  { roleArn: assumeRoleProps.roleArn },
   optionalAssumeRoleProps,
 );
 
@@ -314,13 +322,12 @@ export const AssumeRoleOptionsCodec = /* @__PURE__ */ strictOptions(
  *
  * @internal
  */
-export const assumeRoleCrossFieldIssues = (options: {
-  readonly stsClient?: unknown;
-  readonly clientConfig?: unknown;
-  readonly region?: unknown;
-  readonly credentials?: unknown;
-  readonly durationSeconds?: number | undefined;
-}): OptionIssue[] => {
+export const assumeRoleCrossFieldIssues = (
+  options: Pick<
+    AssumeRoleOptions,
+    "stsClient" | "clientConfig" | "region" | "credentials" | "durationSeconds"
+  >,
+): OptionIssue[] => {
   const issues: OptionIssue[] = [];
   if (options.credentials !== undefined && options.stsClient !== undefined) {
     issues.push({

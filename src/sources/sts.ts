@@ -32,6 +32,7 @@ import { hideKeysAndTokens } from "../core/secretText";
 import { redactingLogger } from "../core/redactingLogger";
 import type { Logger } from "@smithy/types";
 import { identityOfAssumedRole, recordIdentity } from "../core/callerIdentity";
+import type { AssumeRoleOptions } from "./roleOptions";
 
 /**
  * What an STS endpoint answered, as bytes on the wire: kept per call, so that an answer that is not an
@@ -257,11 +258,9 @@ const borrowableHandler = (handler: unknown): unknown =>
  *
  * @internal
  */
-export const stsClientFor = (options: {
-  readonly stsClient?: STSClient | undefined;
-  readonly clientConfig?: STSClientConfig | undefined;
-  readonly region?: string | undefined;
-}): ((providerOptions?: ProviderOptions) => STSClient) => {
+export const stsClientFor = (
+  options: Pick<AssumeRoleOptions, "stsClient" | "clientConfig" | "region">,
+): ((providerOptions?: ProviderOptions) => STSClient) => {
   let client = options.stsClient;
   return (providerOptions) => {
     if (client !== undefined) return client;
