@@ -16,7 +16,7 @@ import { RoleSessionName } from "../../src/errors/codecs";
 import { stsClientFor } from "../../src/sources/sts";
 import { localSts, manualClock, type LocalSts } from "../../src/testing";
 import { fakeSts } from "../support/fakeSts";
-import { sdkError } from "../support/scripted";
+import { sdkError, settle } from "../support/scripted";
 
 const region = "us-east-1";
 const roleArn = "arn:aws:iam::123456789012:role/Reader";
@@ -478,6 +478,66 @@ describe("MFA", () => {
       [serialNumber, "123456"],
       [serialNumber, "654321"],
     ]);
+    credentials.dispose();
+  });
+
+  it("waits for a person longer than the attempt timeout: the code is asked before STS, once per refresh", async () => {
+    const clock = manualClock();
+    const sts = fakeSts(clock);
+    let typed: (code: string) => void = () => undefined;
+    const tokenCode = jest.fn(() => new Promise<string>((resolve) => (typed = resolve)));
+    const credentials = refreshingRole({
+      roleArn: mfaRole,
+      stsClient: sts.client,
+      clock,
+      mfa: { serialNumber, tokenCode },
+    });
+    const first = credentials();
+    await settle();
+    await clock.advance(20_000); // four times the 5 s attempt timeout: a person finding their phone
+    typed("123456");
+    await expect(first).resolves.toMatchObject({ accessKeyId: "ASIAFAKE00000001" });
+    expect(tokenCode).toHaveBeenCalledTimes(1);
+    expect(sts.sent.map((command) => command.input.TokenCode)).toEqual(["123456"]);
+    credentials.dispose();
+  });
+
+  it("reuses the refresh's code when an attempt is retried, instead of asking again", async () => {
+    const clock = manualClock();
+    const sts = fakeSts(clock, [sdkError("ThrottlingException", 400), sdkError("InternalFailure", 500)]);
+    const tokenCode = jest.fn(() => "135790");
+    const credentials = refreshingRole({
+      roleArn: mfaRole,
+      stsClient: sts.client,
+      clock,
+      retryPolicy: limitRetries(3),
+      mfa: { serialNumber, tokenCode },
+    });
+    await credentials();
+    expect(sts.sent.map((command) => command.input.TokenCode)).toEqual(["135790", "135790", "135790"]);
+    expect(tokenCode).toHaveBeenCalledTimes(1);
+    credentials.dispose();
+  });
+
+  it("gives up on a code not given within mfa.commandTimeoutMs, without calling STS or asking again", async () => {
+    const clock = manualClock();
+    const sts = fakeSts(clock);
+    const tokenCode = jest.fn(() => new Promise<string>(() => undefined));
+    const credentials = refreshingRole({
+      roleArn: mfaRole,
+      stsClient: sts.client,
+      clock,
+      mfa: { serialNumber, tokenCode, commandTimeoutMs: 30_000 },
+    });
+    const failed = credentials().catch((e: unknown) => e);
+    await settle();
+    await clock.advance(30_000);
+    const error = (await failed) as CredentialRefreshError;
+    expect(error).toBeInstanceOf(CredentialRefreshError);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/not given within 30000 ms \(mfa\.commandTimeoutMs\); STS was not called/);
+    expect(tokenCode).toHaveBeenCalledTimes(1);
+    expect(sts.sent).toHaveLength(0);
     credentials.dispose();
   });
 

@@ -222,6 +222,9 @@ export const applyRefreshPolicy = (
   options: RefreshPolicyOptions,
   subject: string,
   sourceKind?: SourceKind,
+  // Work done once per refresh, around its timed and retried attempts and below the shared cache
+  // (an MFA code: asked once, and not at all when the cache answers).
+  perRefresh: ProviderTransform = (provider) => provider,
 ): RefreshingProvider => {
   const { clock, cache, cacheKey } = options;
   // Below the refreshing layer: the hot path never reads a file; a refresh reads the entry first.
@@ -253,6 +256,7 @@ export const applyRefreshPolicy = (
     source,
     withTimeout(options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, options),
     retryWith(options.retryPolicy ?? defaultRetryPolicy, options),
+    perRefresh,
     shared,
     // An entry from the shared cache carries no feature id: the source's is put back.
     cache === undefined ? (provider) => provider : keepFeatures(sourceKind ?? sourceKindOf(source)),

@@ -1,4 +1,5 @@
 import { assumeRole } from "../sources/assumeRole";
+import { mfaCodeOnce } from "../sources/mfaCode";
 import {
   assumeRoleCrossFieldIssues,
   assumeRoleProps,
@@ -123,12 +124,15 @@ export const refreshingRole = (options: RefreshingRoleOptions): RoleSessionProvi
       ...refreshPolicyIssues(decoded, { keyFromRole: true }),
     ],
   );
+  // An MFA code is asked once per refresh, above the attempts, which only read it.
+  const once = checked.mfa === undefined ? undefined : mfaCodeOnce(checked.mfa, checked.clock);
   const provider = applyRefreshPolicy(
-    assumeRole(checked),
+    assumeRole(once === undefined ? checked : checkedElsewhere({ ...checked, mfa: once.mfa })),
     // Still checked: the cache bound to the role, and its key the role's, from checked options.
     checkedElsewhere(withRoleCacheKey(boundToRole(checked), "refreshingRole")),
     "refreshingRole",
     "assume-role",
+    once?.ask,
   );
   // Marks it as an assumed role, so a role assumed with it as the caller is held to the one-hour cap.
   return withWhoami(Object.assign(provider, { [ROLE_SESSION]: true }), roleWhoamiOptions(checked));

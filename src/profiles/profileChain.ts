@@ -19,6 +19,7 @@ import { withTimeout } from "../pipeline/withTimeout";
 import { telemetryOf, withRoleCacheKey, type RefreshPolicyOptions } from "../policies/refreshing";
 import type { RefreshingProfileOptions } from "../policies/refreshingProfile";
 import { assumeRole } from "../sources/assumeRole";
+import { mfaCodeOnce } from "../sources/mfaCode";
 import { addFeatures, profileFeatures } from "../telemetry/credentialFeatures";
 import type { ConfigFilePaths } from "./loadConfigFiles";
 import { profileSourceProvider } from "./profileSourceProvider";
@@ -78,7 +79,11 @@ export const planKey = (plan: ProfilePlan): string => {
 };
 
 /** One attempt's limits, then the shared cache under `cacheKey`: what each hop does below its refresh rules. */
-const belowRefresh = (context: ProfileChainContext, cacheKey: string | undefined): ProviderTransform => {
+const belowRefresh = (
+  context: ProfileChainContext,
+  cacheKey: string | undefined,
+  perRefresh: ProviderTransform = (provider) => provider,
+): ProviderTransform => {
   const { options, clock } = context;
   const { cache } = options;
   const shared: ProviderTransform =
@@ -95,6 +100,8 @@ const belowRefresh = (context: ProfileChainContext, cacheKey: string | undefined
       // The checked options, as they are: these read their clock and onRetry from them.
       withTimeout(options.attemptTimeoutMs ?? 5_000, options),
       retryWith(options.retryPolicy ?? defaultRetryPolicy, options),
+      // An MFA code, asked once per refresh above the attempts, and not when the cache answers.
+      perRefresh,
       shared,
     );
 };
@@ -131,17 +138,25 @@ export const refreshRules = (
 const stsRegion = (plan: ProfilePlan): string =>
   plan.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1");
 
-/** The `AssumeRole` source of one hop, called with `caller`'s credentials. */
+/**
+ * The `AssumeRole` source of one hop, called with `caller`'s credentials, and what each of its
+ * refreshes does first (ask for the MFA code of a hop with `mfa_serial`).
+ */
 const hopSource = (
   context: ProfileChainContext,
   plan: ProfilePlan,
   hop: RoleHop,
   caller: CredentialProvider,
-): CredentialProvider => {
+): { readonly source: CredentialProvider; readonly perRefresh?: ProviderTransform } => {
   const { mfaCode } = context.options;
+  const { mfaSerial } = hop;
+  const once =
+    mfaSerial === undefined || mfaCode === undefined
+      ? undefined
+      : mfaCodeOnce({ serialNumber: mfaSerial, tokenCode: () => mfaCode(mfaSerial) }, context.clock);
   // Checked as the AWS CLI checks a profile (resolveProfile), not by assumeRole's rules: what the CLI
   // sends to STS, this library sends too.
-  return assumeRole(
+  const source = assumeRole(
     checkedElsewhere({
       roleArn: hop.roleArn,
       roleSessionName: hop.roleSessionName,
@@ -151,11 +166,21 @@ const hopSource = (
       credentials: caller,
       region: stsRegion(plan),
       ...(plan.endpoint === undefined ? {} : { clientConfig: { endpoint: plan.endpoint } }),
-      ...(hop.mfaSerial === undefined || mfaCode === undefined
-        ? {}
-        : { mfa: { serialNumber: hop.mfaSerial, tokenCode: () => mfaCode(hop.mfaSerial as string) } }),
+      ...(once === undefined ? {} : { mfa: once.mfa }),
     }),
   );
+  return once === undefined ? { source } : { source, perRefresh: once.ask };
+};
+
+/** One role hop with its attempts' limits and its shared cache, below its refresh rules. */
+const hopBelowRefresh = (
+  context: ProfileChainContext,
+  plan: ProfilePlan,
+  hop: RoleHop,
+  caller: CredentialProvider,
+): CredentialProvider => {
+  const { source, perRefresh } = hopSource(context, plan, hop, caller);
+  return belowRefresh(context, hopKey(context, hop), perRefresh)(source);
 };
 
 /** The key of a hop's entry in the cache: the AWS CLI's for the same profile. */
@@ -203,17 +228,14 @@ export const profileChain = (context: ProfileChainContext, plan: ProfilePlan): P
   }
   const last = plan.hops.length - 1;
   plan.hops.slice(0, last).forEach((hop) => {
-    const refreshed = refreshRules(
-      context,
-      false,
-    )(belowRefresh(context, hopKey(context, hop))(hopSource(context, plan, hop, caller)));
+    const refreshed = refreshRules(context, false)(hopBelowRefresh(context, plan, hop, caller));
     parts.push(refreshed);
     caller = refreshed;
   });
   const lastHop = plan.hops[last] as RoleHop;
   return {
     key,
-    top: marked(belowRefresh(context, hopKey(context, lastHop))(hopSource(context, plan, lastHop, caller))),
+    top: marked(hopBelowRefresh(context, plan, lastHop, caller)),
     parts,
   };
 };

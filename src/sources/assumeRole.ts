@@ -1,43 +1,15 @@
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { systemClock } from "../core/Clock";
-import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import type { CredentialProvider } from "../core/CredentialProvider";
 import { decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { stsClientFor, stsCredentialSource } from "./sts";
-import { runMfaCommand } from "./mfaCommand";
+import { mfaCode } from "./mfaCode";
 import {
   assumeRoleCrossFieldIssues,
   AssumeRoleOptionsCodec,
   defaultSessionName,
   type AssumeRoleOptions,
-  type MfaOptions,
 } from "./roleOptions";
-
-/** Asks for an MFA code and checks its shape, so a bad code never reaches STS (where it would count as a failed sign-in). */
-const mfaCode = async (mfa: MfaOptions, signal: AbortSignal | undefined): Promise<string> => {
-  const { tokenCode } = mfa;
-  let code: unknown;
-  if (typeof tokenCode !== "function") {
-    // A command: its failures say what went wrong themselves.
-    code = await runMfaCommand(tokenCode, { timeoutMs: mfa.commandTimeoutMs, signal });
-  } else {
-    try {
-      code = await tokenCode();
-    } catch (error) {
-      throw new CredentialRefreshError(`the MFA token code could not be had: ${describeError(error)}`, {
-        retryable: false,
-        cause: error,
-      });
-    }
-  }
-  if (typeof code !== "string" || !/^\d{6}$/.test(code)) {
-    throw new CredentialRefreshError(
-      `the MFA token code must be 6 digits (got ${typeof code === "string" ? `${code.length} characters` : typeof code}); STS was not called`,
-      { retryable: false },
-    );
-  }
-  return code;
-};
 
 /**
  * A provider that makes one STS `AssumeRole` call each time it is called: no caching, no retries.
@@ -100,7 +72,9 @@ export const assumeRole = (options: AssumeRoleOptions): CredentialProvider => {
     clock,
     async (signal) => {
       const mfaInput =
-        mfa === undefined ? {} : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa, signal) };
+        mfa === undefined
+          ? {}
+          : { SerialNumber: mfa.serialNumber, TokenCode: await mfaCode(mfa, signal, clock) };
       return new AssumeRoleCommand({ ...input, ...mfaInput });
     },
     caller,

@@ -132,7 +132,11 @@ export interface MfaOptions {
    * 6-digit code is taken.
    */
   readonly tokenCode: (() => string | Promise<string>) | MfaCommand;
-  /** How long a `tokenCode` command may run before it is stopped. Default: 60 seconds. */
+  /**
+   * How long getting the code may take: a command is stopped then, a function no longer waited for.
+   * Default: 60 seconds. The code is asked before STS is called, so `attemptTimeoutMs` does not count
+   * this time, and an attempt that is retried reuses it.
+   */
   readonly commandTimeoutMs?: number | undefined;
 }
 
