@@ -46,6 +46,12 @@ describe("secrets never leak", () => {
       await client.send(new GetCallerIdentityCommand({}));
       await clock.advance(12 * 60_000); // into the advisory window: a background refresh
     }
+    // The last background refresh is real HTTP: let it land before STS starts failing, or it would
+    // bring credentials valid past the deadline below.
+    while (aws.credentials.status().refreshing) {
+      await sts.idle();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     // Failures: in the advisory window (served from cache), then past the deadline (errors).
     sts.inject({ kind: "server-error", status: 503 }, { times: Infinity, action: "AssumeRole" });
     await clock.advance(60_000);
