@@ -616,7 +616,17 @@ console.log(`dist/esm: ${files.length} ES modules, ${rewritten} imports rewritte
   const licence = await readFile(join(dirname(require.resolve("io-ts/package.json")), "LICENSE"), "utf8");
   let source = ioTs.annotated;
   const [imports] = parse(source);
-  for (const { specifier, start, end, type } of [...imports].reverse()) {
+  for (const { specifier, start, end, type, importStart: ss, importEnd: se } of [...imports].reverse()) {
+    // io-ts's one import of fp-ts/Either, three one-line functions (its values are plain objects told
+    // apart by `_tag`), written in: fp-ts/es6/Either.js would bring its top-level `dual(...)` calls,
+    // which no bundler can drop, and with them fp-ts's function, Functor, Chain and FromEither modules.
+    if (
+      specifier === "fp-ts/es6/Either" &&
+      /^import \{ isLeft, left, right \} from 'fp-ts\/es6\/Either';?$/.test(source.slice(ss, se))
+    ) {
+      source = `${source.slice(0, ss)}var isLeft = function (ma) { return ma._tag === 'Left'; };\nvar left = function (e) { return ({ _tag: 'Left', left: e }); };\nvar right = function (a) { return ({ _tag: 'Right', right: a }); };${source.slice(se)}`;
+      continue;
+    }
     const module = /^fp-ts\/es6\/(\w+)$/.exec(specifier ?? "")?.[1];
     if (type !== "static" || module === undefined)
       throw new Error(`io-ts/es6/index.js: cannot rewrite import "${specifier}"`);
@@ -628,7 +638,7 @@ console.log(`dist/esm: ${files.length} ES modules, ${rewritten} imports rewritte
     `io-ts ${version} (https://github.com/gcanti/io-ts), its es6/index.js, by ${author.replace(/ <.*>$/, "")}, ${license} licence.`,
     "aws-refresh-session's build added the /*#__PURE__*/ annotations, so that bundlers can drop the",
     "codecs a program does not use, moved RecursiveType's getter into its class and wrapped Integer in",
-    "a function for the same reason.",
+    "a function for the same reason, and wrote in the three functions of fp-ts/Either it imports.",
     "",
     ...licence.trim().split("\n"),
   ];

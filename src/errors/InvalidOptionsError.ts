@@ -1,5 +1,5 @@
 import * as t from "io-ts";
-import { isLeft } from "fp-ts/Either";
+import { isLeft } from "../core/isLeft";
 import { UnknownOption } from "./codecs";
 import { looksLikeKeyOrToken } from "../core/secretText";
 import { plural, showValue } from "../core/showValue";

@@ -191,8 +191,8 @@ const BackoffOptionsCodec = /* @__PURE__ */ strictOptions(
   {},
   {
     retries: Retries,
-    baseDelayMs: PositiveDelayMs(),
-    maxDelayMs: PositiveDelayMs(),
+    baseDelayMs: /* @__PURE__ */ PositiveDelayMs(),
+    maxDelayMs: /* @__PURE__ */ PositiveDelayMs(),
     random: RandomCodec,
   },
 );
@@ -233,12 +233,17 @@ export const backoffPolicy = (options: BackoffOptions = {}): RetryPolicy => {
   // Written out rather than composed from retry-ts's combinators, which answer the same (a property
   // test checks it): the composition brings fp-ts's Monoid, Semigroup and Ord and retry-ts itself
   // (1.6 KB minified) into the bundle of every program, since every refreshing provider uses this.
+  // fp-ts's Options as plain values for the same reason: importing O.none brings fp-ts/Option's
+  // top-level calls, which no bundler can drop.
   return (status) =>
     status.iterNumber >= retries
-      ? O.none
-      : O.some(
-          Math.floor(unitInterval(random()) * Math.min(maxDelayMs, baseDelayMs * 2 ** status.iterNumber)),
-        );
+      ? { _tag: "None" }
+      : {
+          _tag: "Some",
+          value: Math.floor(
+            unitInterval(random()) * Math.min(maxDelayMs, baseDelayMs * 2 ** status.iterNumber),
+          ),
+        };
 };
 
 /**

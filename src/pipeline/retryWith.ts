@@ -1,5 +1,4 @@
-import * as O from "fp-ts/Option";
-import { applyPolicy, defaultRetryStatus, type RetryPolicy } from "retry-ts";
+import type { RetryPolicy, RetryStatus } from "retry-ts";
 import { systemClock, type Clock } from "../core/Clock";
 import { ClockCodec, functionCodec, ListenerCodec, RetryPolicyCodec, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
@@ -66,7 +65,7 @@ const RetryOptionsCodec = /* @__PURE__ */ strictOptions(
   {},
   {
     clock: ClockCodec,
-    isRetryable: functionCodec("a function (error) => boolean"),
+    isRetryable: /* @__PURE__ */ functionCodec("a function (error) => boolean"),
     onRetry: ListenerCodec,
   },
 );
@@ -113,7 +112,9 @@ export const retryWith = (
   const onRetry = listener === undefined ? undefined : safeListener("onRetry", listener);
 
   return (provider) => async (providerOptions) => {
-    let status = defaultRetryStatus;
+    // retry-ts's defaultRetryStatus and applyPolicy, written out: importing them would bring retry-ts
+    // and fp-ts's Option module into every bundle.
+    let status: RetryStatus = { iterNumber: 0, cumulativeDelay: 0, previousDelay: { _tag: "None" } };
     let attempts = 0;
     for (;;) {
       try {
@@ -124,9 +125,14 @@ export const retryWith = (
         // Classified once, where it is caught: what is thrown and what onRetry hears is this error.
         const failure = asCredentialRefreshError(error, { attempts });
         if (!isRetryable(error)) throw failure;
-        status = applyPolicy(policy, status);
-        if (O.isNone(status.previousDelay)) throw failure;
-        const delayMs = status.previousDelay.value;
+        const previousDelay = policy(status);
+        if (previousDelay._tag === "None") throw failure;
+        const delayMs = previousDelay.value;
+        status = {
+          iterNumber: status.iterNumber + 1,
+          cumulativeDelay: status.cumulativeDelay + delayMs,
+          previousDelay,
+        };
         onRetry?.({ attempts, delayMs, error: failure });
         // A background refresh's waits must not keep the process alive; a caller's wait does.
         await clock.sleep(delayMs, providerOptions?.signal, {

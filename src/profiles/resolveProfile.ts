@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import type { ParsedIniData, SharedConfigFiles } from "@smithy/types";
-import { isRight } from "fp-ts/Either";
+import { isRight } from "../core/isLeft";
 import { RoleArn } from "../errors/codecs";
 import { redactSecrets, type Credentials } from "../core/CredentialProvider";
 import { hideKeysAndTokens } from "../core/secretText";

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { isLeft } from "fp-ts/Either";
+import { isLeft } from "../core/isLeft";
 import * as t from "io-ts";
 import type { Clock } from "../core/Clock";
 import { redactSecrets, type Credentials } from "../core/CredentialProvider";

@@ -1,6 +1,6 @@
 import { withFeatures } from "../telemetry/credentialFeatures";
 import * as t from "io-ts";
-import { isLeft } from "fp-ts/Either";
+import { isLeft } from "../core/isLeft";
 import { failedFields, functionCodec, NonEmptyString, strictOptions, ValidDate } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import { redactSecrets, type CredentialProvider, type Credentials } from "../core/CredentialProvider";

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { STSClient, STSClientConfig } from "@aws-sdk/client-sts";
-import { isLeft } from "fp-ts/Either";
+import { isLeft } from "../core/isLeft";
 import * as t from "io-ts";
 import type { Clock } from "../core/Clock";
 import {

@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-sts";
 import { getSmithyContext } from "@smithy/core";
 import type { DeserializeMiddleware, HttpResponse, MiddlewareStack } from "@smithy/types";
-import { isLeft } from "fp-ts/Either";
+import { isLeft } from "../core/isLeft";
 import * as t from "io-ts";
 import { failedFields, NonEmptyString, ValidDate } from "../errors/codecs";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
