@@ -15,6 +15,7 @@ import { CredentialCacheError } from "../errors/CredentialCacheError";
 import { redactSecrets, type Credentials, type ProviderTransform } from "../core/CredentialProvider";
 import { describeError } from "../errors/CredentialRefreshError";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { credentialShapeProblems } from "../core/credentialShape";
 import { safeListener } from "../core/safeListener";
 import { hideKeysAndTokens } from "../core/secretText";
 
@@ -163,14 +164,9 @@ const locationOf = (cache: CredentialCache, key: string): string => {
   }
 };
 
-/** What a cache returned, if it is credentials with a readable expiration. */
+/** What a cache returned, if it is credentials with a readable expiration (the one shape rule). */
 const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expiration: Date } =>
-  typeof value === "object" &&
-  value !== null &&
-  typeof (value as Credentials).accessKeyId === "string" &&
-  typeof (value as Credentials).secretAccessKey === "string" &&
-  (value as Credentials).expiration instanceof Date &&
-  !Number.isNaN((value as Credentials).expiration?.getTime());
+  credentialShapeProblems(value, "required").length === 0;
 
 /**
  * Shares the credentials of a source through a {@link CredentialCache}, such as {@link fileCache}:

@@ -5,6 +5,7 @@
  * can be tested without I/O.
  */
 import type { Credentials } from "../core/CredentialProvider";
+import { credentialShapeProblems } from "../core/credentialShape";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import { timelineOf, type Timeline, type WindowSettings } from "./credentialTimeline";
 import { asCredentialRefreshError } from "../errors/isRetryableError";
@@ -233,27 +234,6 @@ export const servedUntil = (state: RefreshState): number =>
 
 const MS_2000 = Date.UTC(2000, 0, 1);
 
-/** What is wrong with a value that should be credentials, without showing any of it. */
-const shapeProblems = (value: unknown): string[] => {
-  if (typeof value !== "object" || value === null) {
-    return [value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`];
-  }
-  const record = value as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const key of ["accessKeyId", "secretAccessKey"] as const) {
-    if (typeof record[key] !== "string" || record[key] === "")
-      problems.push(`${key} is not a non-empty string`);
-  }
-  if (record.sessionToken !== undefined && typeof record.sessionToken !== "string") {
-    problems.push("sessionToken is not a string");
-  }
-  const { expiration } = record;
-  if (expiration !== undefined && !(expiration instanceof Date && !Number.isNaN(expiration.getTime()))) {
-    problems.push("expiration is not a valid Date");
-  }
-  return problems;
-};
-
 /**
  * Checks credentials as they arrive, the one place that does: a value that is not credentials is
  * non-recoverable; credentials that expire inside the mandatory window (or have expired) are a
@@ -265,7 +245,7 @@ const arrivalError = (
   held: Held | undefined,
   mandatoryWindowMs: number,
 ): CredentialRefreshError | undefined => {
-  const problems = shapeProblems(credentials);
+  const problems = credentialShapeProblems(credentials);
   if (problems.length > 0) {
     return new CredentialRefreshError(
       `the credential source returned something that is not credentials: ${problems.join("; ")}`,
