@@ -16,6 +16,7 @@ import { redactSecrets, type Credentials, type ProviderTransform } from "../core
 import { describeError } from "../errors/CredentialRefreshError";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import { credentialShapeProblems } from "../core/credentialShape";
+import { refreshIntentOf } from "../core/refreshIntent";
 import { safeListener } from "../core/safeListener";
 import { hideKeysAndTokens } from "../core/secretText";
 
@@ -317,10 +318,11 @@ export const withCache = (
 
   return (source) => async (providerOptions) => {
     const forced = providerOptions?.forceRefresh === true;
+    const { replacing } = refreshIntentOf(providerOptions);
     const warnOnce = warnerOnce();
     let firstMiss: "absent" | "expiring" | "forced" = "forced";
     if (!forced) {
-      const first = await read(warnOnce, providerOptions?.replacing);
+      const first = await read(warnOnce, replacing);
       if (typeof first !== "string") return hit(first, false);
       firstMiss = first;
     }
@@ -328,7 +330,7 @@ export const withCache = (
     const refresh = async (locked: boolean): Promise<Credentials> => {
       let reason = firstMiss;
       if (locked && !forced) {
-        const again = await read(warnOnce, providerOptions?.replacing);
+        const again = await read(warnOnce, replacing);
         if (typeof again !== "string") return hit(again, true);
         reason = again;
       }

@@ -162,7 +162,7 @@ export interface RefreshPolicy extends WindowSettings {
  * @internal
  */
 export type RefreshInput =
-  /** `replacing`: the caller's own cache is replacing this key (see `ProviderOptions.replacing`). */
+  /** `replacing`: the caller's own cache is replacing this key (see `RefreshIntent.replacing`). */
   | { readonly type: "call"; readonly force: boolean; readonly replacing?: string | undefined }
   | { readonly type: "timer" }
   | { readonly type: "invalidate"; readonly accessKeyId: string }

@@ -30,6 +30,7 @@ import {
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import { defaultRefreshBackoff, type RefreshBackoff } from "./refreshBackoff";
 import type { Random } from "./retryPolicy";
+import { refreshIntentOf, withRefreshIntent } from "../core/refreshIntent";
 import { safeListener } from "../core/safeListener";
 import { TELEMETRY, type ProviderTelemetry } from "../telemetry/credentialMetrics";
 
@@ -489,12 +490,19 @@ export const refreshAheadWith = (
       // The shared call must not die with one caller's signal; each caller races its own instead.
       const { signal: _signal, ...callerOptions } = providerOptions ?? {};
       const replacing = state.held?.credentials.accessKeyId;
-      const upstream = replacing === undefined ? callerOptions : { ...callerOptions, replacing };
+      const intent = refreshIntentOf(providerOptions);
+      const upstream =
+        background || replacing !== undefined
+          ? withRefreshIntent(callerOptions, {
+              background: background || intent.background,
+              replacing: replacing ?? intent.replacing,
+            })
+          : callerOptions;
       const call = async (): Promise<CredentialRefreshError | undefined> => {
         let settled: Decision;
         let outcome: Outcome;
         try {
-          const credentials = await provider(background ? { ...upstream, background: true } : upstream);
+          const credentials = await provider(upstream);
           outcome = { ok: true, credentials };
         } catch (error) {
           outcome = { ok: false, error };
@@ -592,7 +600,7 @@ export const refreshAheadWith = (
       const decision = step({
         type: "call",
         force: providerOptions?.forceRefresh === true,
-        replacing: providerOptions?.replacing,
+        replacing: refreshIntentOf(providerOptions).replacing,
       });
       const { action } = decision;
       switch (action.type) {
@@ -618,7 +626,8 @@ export const refreshAheadWith = (
     // credentials, and decides nothing beyond one comparison.
     const refreshing = (providerOptions?: ProviderOptions): Promise<Credentials> =>
       (providerOptions === undefined ||
-        (providerOptions.forceRefresh !== true && providerOptions.replacing === undefined)) &&
+        (providerOptions.forceRefresh !== true &&
+          refreshIntentOf(providerOptions).replacing === undefined)) &&
       clock.now() < hotUntil
         ? heldPromise
         : slowPath(providerOptions);

@@ -4,6 +4,7 @@ import { systemClock, type Clock } from "../core/Clock";
 import { ClockCodec, functionCodec, ListenerCodec, RetryPolicyCodec, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { ProviderTransform } from "../core/CredentialProvider";
+import { refreshIntentOf } from "../core/refreshIntent";
 import { decodeOptions, decodeOptionsAs } from "../errors/InvalidOptionsError";
 import {
   asCredentialRefreshError,
@@ -134,7 +135,7 @@ export const retryWithUnchecked = (
         onRetry?.({ attempts, delayMs, error: asCredentialRefreshError(error, { attempts }) });
         // A background refresh's waits must not keep the process alive; a caller's wait does.
         await clock.sleep(delayMs, providerOptions?.signal, {
-          background: providerOptions?.background === true,
+          background: refreshIntentOf(providerOptions).background,
         });
       }
     }
