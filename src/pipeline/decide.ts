@@ -25,7 +25,8 @@ import type { Random } from "./retryPolicy";
 export type RefreshReason = "initial" | "advisory" | "mandatory" | "expired" | "invalidated" | "forced";
 
 /**
- * What a refreshing provider tells its `onEvent` listener. Events never carry secrets.
+ * What a refreshing provider tells its `onEvent` listener. Events never carry secrets. (A service's
+ * rejection of a key is told by `getCredentialRejectionPlugin`, as a `CredentialRejectionEvent`.)
  *
  * @example
  * ```ts
@@ -75,17 +76,6 @@ export type RefreshEvent =
       readonly type: "invalidated";
       /** The last four characters of the rejected access key id. */
       readonly keyHint: string;
-    }
-  | {
-      /**
-       * A service answered that it rejects the credentials (see `getCredentialRejectionPlugin`, which
-       * emits it once per key, before it invalidates the key).
-       */
-      readonly type: "rejected";
-      /** The last four characters of the rejected access key id. */
-      readonly keyHint: string;
-      /** The service's error code: `ExpiredToken`, `InvalidClientTokenId`, ... */
-      readonly code: string;
     };
 
 /**

@@ -247,11 +247,6 @@ const logLine = (event: RefreshEvent): [LogLevel, string] => {
         "warn",
         `aws-refresh-session: key ending ${event.keyHint} was rejected: the next call refreshes`,
       ];
-    case "rejected":
-      return [
-        "warn",
-        `aws-refresh-session: a service rejected the key ending ${event.keyHint} (${event.code}): invalidating it`,
-      ];
   }
 };
 
