@@ -1,17 +1,5 @@
-import type { Logger } from "@smithy/types";
-import * as t from "io-ts";
 import { abortable } from "../core/abortable";
-import { abortReason, systemClock, type Clock } from "../core/Clock";
-import {
-  ClockCodec,
-  ListenerCodec,
-  LoggerCodec,
-  NonNegativeMillis,
-  RandomCodec,
-  refine,
-  RefreshBackoffCodec,
-  strictOptions,
-} from "../errors/codecs";
+import { abortReason, systemClock } from "../core/Clock";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import type { CredentialProvider, Credentials, ProviderOptions } from "../core/CredentialProvider";
 import { DEFAULT_MANDATORY_WINDOW_MS } from "./credentialTimeline";
@@ -22,75 +10,32 @@ import {
   servedUntil,
   type Decision,
   type Outcome,
-  type RefreshEvent,
   type RefreshInput,
   type RefreshPolicy,
   type RefreshState,
 } from "./decide";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
-import { defaultRefreshBackoff, type RefreshBackoff } from "./refreshBackoff";
-import type { Random } from "./retryPolicy";
+import { defaultRefreshBackoff } from "./refreshBackoff";
+import {
+  RefreshAheadCodec,
+  refreshWindowIssues,
+  type RefreshAheadInternals,
+  type RefreshAheadOptions,
+} from "./refreshAheadOptions";
+import type { RefreshEvent } from "./refreshEvent";
+import { refreshLogLine, type LogLevel } from "./refreshLogLine";
 import { refreshIntentOf, withRefreshIntent } from "../core/refreshIntent";
 import { safeListener } from "../core/safeListener";
-import { TELEMETRY, type ProviderTelemetry } from "../telemetry/credentialMetrics";
+import { TELEMETRY } from "../telemetry/credentialMetrics";
 
-export type { RefreshEvent, RefreshReason } from "./decide";
-
-/**
- * Options of {@link refreshAhead}.
- *
- * @example
- * ```ts
- * import type { RefreshAheadOptions } from "aws-refresh-session";
- *
- * const options: RefreshAheadOptions = { mandatoryWindowMs: 2 * 60_000, onEvent: (event) => console.log(event.type) };
- * ```
- * @category Combinators
- * @since 0.1.0
- */
-export interface RefreshAheadOptions {
-  /**
-   * The advisory window: how long before the real expiration a background refresh may start, while
-   * callers keep getting the cached credentials. Default: chosen per credential from its lifetime, as
-   * the AWS SDKs do (see {@link defaultAdvisoryWindowMs}); a configured value overrides the table.
-   * 0 turns refreshing ahead off. Never more than three quarters of a credential's lifetime.
-   */
-  readonly advisoryWindowMs?: number | undefined;
-  /**
-   * The mandatory window: from this long before the real expiration, callers wait for one shared
-   * refresh (if it fails, they still get the cached credentials while those are valid). Default one
-   * minute; never more than half the advisory window. Credentials that arrive with no more than this
-   * left (a skewed clock, a source handing out old credentials) are a failed refresh: set it below
-   * the lifetime of a source's shortest credentials.
-   */
-  readonly mandatoryWindowMs?: number | undefined;
-  /**
-   * The fraction of the advisory window (up to the mandatory one), from its start, over which the
-   * moment of the background refresh is spread at random, so a fleet started together does not call
-   * STS together. The rest is left for attempts after a failure. From 0 to 1; default 0.5.
-   */
-  readonly jitter?: number | undefined;
-  /** The random source of the jitter and the backoff. Default `Math.random`. */
-  readonly random?: Random | undefined;
-  /**
-   * How long the source is left alone after a failed refresh. Default {@link defaultRefreshBackoff};
-   * {@link specRefreshBackoff} is the AWS SDKs' uniform 300–600 s.
-   */
-  readonly backoff?: RefreshBackoff | undefined;
-  /**
-   * After the real expiration, with the source still failing, serve the expired credentials instead
-   * of raising a {@link CredentialRefreshError}, as the AWS SDKs' specification does. Only for
-   * sources whose services honour a grace period (instance metadata); AWS rejects expired STS
-   * tokens. Default false.
-   */
-  readonly serveExpired?: boolean | undefined;
-  /** Reads the time and schedules the background refresh. Default: {@link systemClock}. */
-  readonly clock?: Clock | undefined;
-  /** Hears every {@link RefreshEvent}. */
-  readonly onEvent?: ((event: RefreshEvent) => void) | undefined;
-  /** An SDK-style logger (`console` will do) that gets one line per event. */
-  readonly logger?: Logger | undefined;
-}
+export type { RefreshEvent, RefreshReason } from "./refreshEvent";
+// Where the policies have always found them.
+export {
+  refreshWindowIssues,
+  UnitInterval,
+  type RefreshAheadInternals,
+  type RefreshAheadOptions,
+} from "./refreshAheadOptions";
 
 /**
  * Where a refreshing provider stands, for health checks and tests. Holds no secret.
@@ -170,85 +115,6 @@ export interface RefreshingProvider extends CredentialProvider {
   /** `dispose()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
-
-/** @internal */
-export const UnitInterval = /* @__PURE__ */ refine(t.number, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
-
-const RefreshAheadCodec = /* @__PURE__ */ strictOptions(
-  "RefreshAheadOptions",
-  {},
-  {
-    advisoryWindowMs: NonNegativeMillis,
-    mandatoryWindowMs: NonNegativeMillis,
-    jitter: UnitInterval,
-    random: RandomCodec,
-    backoff: RefreshBackoffCodec,
-    serveExpired: t.boolean,
-    clock: ClockCodec,
-    onEvent: ListenerCodec,
-    logger: LoggerCodec,
-  },
-);
-
-/**
- * Knobs that are not options users set: `memoizeUntil` builds on `refreshAhead` with them.
- *
- * @internal
- */
-export interface RefreshAheadInternals {
-  /** How long a non-recoverable error is cached; default 1–5 s. `memoizeUntil` turns it off. */
-  readonly errorCacheMs?: readonly [number, number];
-  /** The shortest backoff; default 1 s. `memoizeUntil`, which has no background refresh, uses 0. */
-  readonly minBackoffMs?: number;
-  /**
-   * Makes the provider's OpenTelemetry listener (see `credentialTelemetry`), given its source and the
-   * time; called once per provider. It hears the events, and what the edge alone knows: calls held
-   * back by the backoff, disposal. Never called on a cache hit.
-   */
-  readonly telemetry?: (source: CredentialProvider, now: () => number) => ProviderTelemetry;
-}
-
-type LogLevel = "debug" | "warn" | "error";
-
-const iso = (date: Date | undefined): string => date?.toISOString() ?? "never";
-
-const logLine = (event: RefreshEvent): [LogLevel, string] => {
-  switch (event.type) {
-    case "refresh-start":
-      return ["debug", `aws-refresh-session: refreshing credentials (${event.reason})`];
-    case "refresh-success":
-      return [
-        "debug",
-        `aws-refresh-session: refreshed credentials (${event.reason}) in ${Math.round(event.durationMs)} ms; ` +
-          `they expire at ${iso(event.expiration)}, background refresh due at ${iso(event.refreshAt)}`,
-      ];
-    case "refresh-failure": {
-      const next =
-        event.nextAttemptAt === undefined ? "" : `; next attempt not before ${iso(event.nextAttemptAt)}`;
-      const serving =
-        event.serving === "current"
-          ? `serving the current credentials until ${iso(event.servingUntil)}`
-          : event.serving === "expired"
-            ? "serving the expired credentials (serveExpired)"
-            : "no credentials to serve: callers get the error";
-      return [
-        event.serving === "current" && event.recoverable ? "warn" : "error",
-        `aws-refresh-session: credential refresh (${event.reason}) failed` +
-          `${event.recoverable ? "" : " (non-recoverable)"}: ${event.error.message}; ${serving}${next}`,
-      ];
-    }
-    case "expired":
-      return [
-        "warn",
-        `aws-refresh-session: credentials expired (${event.expiration.toISOString()}) without a replacement`,
-      ];
-    case "invalidated":
-      return [
-        "warn",
-        `aws-refresh-session: key ending ${event.keyHint} was rejected: the next call refreshes`,
-      ];
-  }
-};
 
 /** The shortest backoff: a source that fails at once is not called in a loop. */
 const MIN_BACKOFF_MS = 1_000;
@@ -425,7 +291,7 @@ export const refreshAheadWith = (
     const observed = telemetry?.(provider, () => clock.now());
 
     const emit = (event: RefreshEvent): void => {
-      if (log !== undefined) log(...logLine(event));
+      if (log !== undefined) log(...refreshLogLine(event));
       notify?.(event);
       observed?.event(event);
     };
@@ -689,27 +555,4 @@ export const refreshAheadWith = (
     pendingTimers.register(provided, timerBox);
     return provided;
   };
-};
-
-/**
- * Options that cannot work together: a mandatory window that leaves no room for a background
- * refresh. (Windows longer than a credential's life are clamped per credential instead, since a
- * source's lifetimes are only known when its credentials arrive.)
- *
- * @internal
- */
-export const refreshWindowIssues = (options: {
-  readonly advisoryWindowMs?: number | undefined;
-  readonly mandatoryWindowMs?: number | undefined;
-}): Array<{ path: string; rule: string }> => {
-  const { advisoryWindowMs, mandatoryWindowMs } = options;
-  if (advisoryWindowMs === undefined || mandatoryWindowMs === undefined || advisoryWindowMs === 0) return [];
-  return mandatoryWindowMs >= advisoryWindowMs
-    ? [
-        {
-          path: "mandatoryWindowMs",
-          rule: `must be shorter than advisoryWindowMs (${advisoryWindowMs}), else no refresh could run in the background (got ${mandatoryWindowMs})`,
-        },
-      ]
-    : [];
 };

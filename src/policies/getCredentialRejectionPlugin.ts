@@ -18,7 +18,7 @@ import type {
 } from "@smithy/types";
 import { ListenerCodec, LoggerCodec, strictOptions } from "../errors/codecs";
 import type { Credentials, ProviderOptions } from "../core/CredentialProvider";
-import { keyHint } from "../pipeline/decide";
+import { keyHint } from "../pipeline/refreshEvent";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import { safeListener } from "../core/safeListener";
