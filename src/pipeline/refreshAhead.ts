@@ -1,21 +1,20 @@
 import { abortable } from "../core/abortable";
 import { abortReason, systemClock } from "../core/Clock";
-import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
+import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { CredentialProvider, Credentials, ProviderOptions } from "../core/CredentialProvider";
 import { DEFAULT_MANDATORY_WINDOW_MS } from "./credentialTimeline";
 import {
-  backgroundDueAt,
   decide,
-  emptyState,
-  servedUntil,
+  mayBackOff,
   type Decision,
   type Outcome,
   type RefreshInput,
   type RefreshPolicy,
-  type RefreshState,
 } from "./decide";
+import { backgroundDueAt, emptyState, servedUntil, type RefreshState } from "./refreshState";
+import { sanitisedHooks } from "./sanitisedHooks";
+import { statusOf, type RefreshStatus } from "./statusOf";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
-import { defaultRefreshBackoff } from "./refreshBackoff";
 import {
   RefreshAheadCodec,
   refreshWindowIssues,
@@ -29,6 +28,7 @@ import { safeListener } from "../core/safeListener";
 import { TELEMETRY } from "../telemetry/credentialMetrics";
 
 export type { RefreshEvent, RefreshReason } from "./refreshEvent";
+export type { RefreshStatus } from "./statusOf";
 // Where the policies have always found them.
 export {
   refreshWindowIssues,
@@ -36,43 +36,6 @@ export {
   type RefreshAheadInternals,
   type RefreshAheadOptions,
 } from "./refreshAheadOptions";
-
-/**
- * Where a refreshing provider stands, for health checks and tests. Holds no secret.
- *
- * @example
- * ```ts
- * import type { RefreshStatus } from "aws-refresh-session";
- *
- * const healthy = (status: RefreshStatus) => status.phase === "fresh" || status.phase === "advisory";
- * ```
- * @category Types
- * @since 0.2.0
- */
-export interface RefreshStatus {
-  /** Where the held credentials are on their timeline, or `empty` when none are held. */
-  readonly phase: "empty" | "fresh" | "advisory" | "mandatory" | "expired";
-  /** The real expiration of the held credentials. */
-  readonly expiration: Date | undefined;
-  /** The advisory window in force for the held credentials. */
-  readonly advisoryWindowMs: number | undefined;
-  /** The mandatory window in force for the held credentials. */
-  readonly mandatoryWindowMs: number | undefined;
-  /** When the background refresh of the held credentials is due. */
-  readonly refreshAt: Date | undefined;
-  /** Whether a refresh is in flight. */
-  readonly refreshing: boolean;
-  /** The source is left alone until then, after a failure. */
-  readonly backoffUntil: Date | undefined;
-  /** A non-recoverable error is raised without contacting the source until then. */
-  readonly errorCachedUntil: Date | undefined;
-  /** Whether the held key was invalidated and awaits its replacement. */
-  readonly invalidated: boolean;
-  /** Failed refreshes in a row. */
-  readonly failures: number;
-  /** The last failure, while it is relevant (cleared by a success). */
-  readonly lastError: CredentialRefreshError | undefined;
-}
 
 /**
  * A provider that caches, refreshes ahead of expiry in the background, and can be stopped.
@@ -116,29 +79,8 @@ export interface RefreshingProvider extends CredentialProvider {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** The shortest backoff: a source that fails at once is not called in a loop. */
-const MIN_BACKOFF_MS = 1_000;
-/** The longest backoff: a day, so that no setting leaves a provider that never tries again. */
-const MAX_BACKOFF_MS = 24 * 60 * 60_000;
-
-/** Reports a user hook that misbehaved as a process warning, once per hook and problem and provider. */
-const hookReporter = (): ((hook: string, problem: string) => void) => {
-  const reported = new Set<string>();
-  return (hook, problem) => {
-    const key = `${hook}: ${problem}`;
-    if (reported.has(key)) return;
-    reported.add(key);
-    process.emitWarning(`aws-refresh-session: the ${hook} option ${problem}; a default was used instead`, {
-      code: "AWS_REFRESH_SESSION_HOOK",
-    });
-  };
-};
-
 /** 2^30 ms: a keep-alive interval that never fires in practice and never overflows a timer. */
 const KEEP_ALIVE_MS = 2 ** 30;
-
-/** How many keys a provider remembers having handed out (see `holds`). */
-const RECENT_KEYS = 4;
 
 /**
  * A provider nobody references must stop and be collected, even without `dispose()`: its background
@@ -223,46 +165,13 @@ export const refreshAheadWith = (
   { errorCacheMs, minBackoffMs, telemetry }: RefreshAheadInternals,
 ): ((provider: CredentialProvider) => RefreshingProvider) => {
   const { clock = systemClock, onEvent, logger } = decoded;
-  const random = decoded.random ?? Math.random;
-  const userBackoff = decoded.backoff ?? defaultRefreshBackoff;
-  const hookProblem = hookReporter();
-  const floorMs = minBackoffMs ?? MIN_BACKOFF_MS;
+  const hooks = sanitisedHooks(decoded, minBackoffMs);
   const policy: RefreshPolicy = {
     advisoryWindowMs: decoded.advisoryWindowMs,
     mandatoryWindowMs: decoded.mandatoryWindowMs ?? DEFAULT_MANDATORY_WINDOW_MS,
     jitter: decoded.jitter ?? 0.5,
-    // The user's hooks run inside the rules: what they return is bounded, and a hook that throws or
-    // answers nonsense cannot stall the provider or turn the backoff off.
-    backoff: (context) => {
-      let ms: unknown;
-      try {
-        ms = userBackoff(context);
-      } catch (error) {
-        hookProblem("backoff", `threw ${describeError(error)}`);
-        ms = defaultRefreshBackoff(context);
-      }
-      if (typeof ms !== "number" || Number.isNaN(ms)) {
-        hookProblem("backoff", `returned ${typeof ms === "number" ? "NaN" : `a ${typeof ms}`}`);
-        ms = defaultRefreshBackoff(context);
-      }
-      return Math.min(MAX_BACKOFF_MS, Math.max(floorMs, ms as number));
-    },
     serveExpired: decoded.serveExpired ?? false,
     errorCacheMs: errorCacheMs ?? [1_000, 5_000],
-    random: () => {
-      let r: unknown;
-      try {
-        r = random();
-      } catch (error) {
-        hookProblem("random", `threw ${describeError(error)}`);
-        return 0.5;
-      }
-      if (typeof r !== "number" || !Number.isFinite(r)) {
-        hookProblem("random", `returned ${String(r)}`);
-        return 0.5;
-      }
-      return Math.min(1, Math.max(0, r));
-    },
   };
   const log =
     logger === undefined
@@ -284,8 +193,6 @@ export const refreshAheadWith = (
     let timerAt = Number.POSITIVE_INFINITY;
     let waiters = 0;
     let keepAlive: ReturnType<typeof setInterval> | undefined;
-    /** The keys handed out lately, newest last (see `holds`). */
-    const recentKeys: string[] = [];
     /** The pending timer, where the finalizer can cancel it. */
     const timerBox: TimerBox = { controller: undefined };
     const observed = telemetry?.(provider, () => clock.now());
@@ -298,22 +205,33 @@ export const refreshAheadWith = (
 
     /** Applies a decision: the new state, its events, the cache-hit horizon and the timer. */
     const apply = (decision: Decision): Decision => {
-      const before = state.held;
+      const before = state;
       state = decision.state;
-      if (state.held !== before && state.held !== undefined) {
-        heldPromise = Promise.resolve(state.held.credentials);
-        const key = state.held.credentials.accessKeyId;
-        if (!recentKeys.includes(key)) {
-          recentKeys.push(key);
-          if (recentKeys.length > RECENT_KEYS) recentKeys.shift();
-        }
+      const { held } = state;
+      if (held !== undefined && held.credentials !== before.held?.credentials) {
+        heldPromise = Promise.resolve(held.credentials);
       }
       hotUntil = servedUntil(state);
       for (const event of decision.events) emit(event);
       armTimer();
       return decision;
     };
-    const step = (input: RefreshInput): Decision => apply(decide(policy, state, clock.now(), input));
+    /** Decides on `input` now, with the backoff the user's hook gives when a failure may back off. */
+    const step = (input: RefreshInput): Decision => {
+      const now = clock.now();
+      if (
+        (input.type !== "settled" && input.type !== "invalidate") ||
+        !mayBackOff(policy, state, now, input)
+      ) {
+        return apply(decide(policy, state, now, input));
+      }
+      const backoffMs = hooks.backoff({
+        failures: state.failures + 1,
+        advisoryWindowMs: state.held?.timeline.advisoryWindowMs ?? 0,
+        random: hooks.random,
+      });
+      return apply(decide(policy, state, now, { ...input, backoffMs }));
+    };
 
     const armTimer = (): void => {
       const due = backgroundDueAt(state);
@@ -372,12 +290,13 @@ export const refreshAheadWith = (
         // must not be forgotten here.
         inFlight = undefined;
         try {
-          settled = step({ type: "settled", outcome });
+          settled = step({ type: "settled", outcome, draw: hooks.random() });
         } catch {
           // A failure that cannot even be described (a thrown Proxy that throws back) must not leave the
           // refresh in flight for ever: it is settled as a plain failure.
           settled = step({
             type: "settled",
+            draw: hooks.random(),
             outcome: {
               ok: false,
               error: new CredentialRefreshError(
@@ -493,36 +412,6 @@ export const refreshAheadWith = (
         ? heldPromise
         : slowPath(providerOptions);
 
-    const status = (): RefreshStatus => {
-      const now = clock.now();
-      const { held } = state;
-      const t = held?.timeline;
-      const at = (ms: number): Date | undefined =>
-        Number.isFinite(ms) && ms > now ? new Date(ms) : undefined;
-      return {
-        phase:
-          t === undefined
-            ? "empty"
-            : now >= t.expiresAt
-              ? "expired"
-              : now >= t.mandatoryAt
-                ? "mandatory"
-                : now >= t.expiresAt - t.advisoryWindowMs
-                  ? "advisory"
-                  : "fresh",
-        expiration: held?.credentials.expiration,
-        advisoryWindowMs: t?.advisoryWindowMs,
-        mandatoryWindowMs: t?.mandatoryWindowMs,
-        refreshAt: t === undefined || !Number.isFinite(t.refreshAt) ? undefined : new Date(t.refreshAt),
-        refreshing: state.inFlight !== undefined,
-        backoffUntil: at(state.backoffUntil),
-        errorCachedUntil: at(state.errorUntil),
-        invalidated: state.invalidated,
-        failures: state.failures,
-        lastError: state.lastError,
-      };
-    };
-
     const dispose = (): void => {
       observed?.dispose();
       step({ type: "dispose" });
@@ -537,8 +426,8 @@ export const refreshAheadWith = (
         step({ type: "invalidate", accessKeyId: rejectedAccessKeyId });
         return state !== before;
       },
-      holds: (accessKeyId: string): boolean => recentKeys.includes(accessKeyId),
-      status,
+      holds: (accessKeyId: string): boolean => state.recentKeys.includes(accessKeyId),
+      status: (): RefreshStatus => statusOf(state, clock.now()),
       dispose,
       [Symbol.asyncDispose]: () => {
         dispose();
