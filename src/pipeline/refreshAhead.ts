@@ -1,7 +1,17 @@
+/**
+ * The refreshing provider's edge: it owns the one refresh state, feeds `decide` what happened (the
+ * time, a random draw, the backoff the user's hook chose), and carries out what it answers: the call
+ * to the source, the waiters, the events, the timers. Every rule lives in `decide`; the timers in
+ * `refreshScheduler`; what `status()` says in `statusOf`.
+ */
 import { abortable } from "../core/abortable";
 import { abortReason, systemClock } from "../core/Clock";
-import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { CredentialProvider, Credentials, ProviderOptions } from "../core/CredentialProvider";
+import { refreshIntentOf, withRefreshIntent } from "../core/refreshIntent";
+import { safeListener } from "../core/safeListener";
+import { CredentialRefreshError } from "../errors/CredentialRefreshError";
+import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { TELEMETRY } from "../telemetry/credentialMetrics";
 import { DEFAULT_MANDATORY_WINDOW_MS } from "./credentialTimeline";
 import {
   decide,
@@ -11,10 +21,6 @@ import {
   type RefreshInput,
   type RefreshPolicy,
 } from "./decide";
-import { backgroundDueAt, emptyState, servedUntil, type RefreshState } from "./refreshState";
-import { sanitisedHooks } from "./sanitisedHooks";
-import { statusOf, type RefreshStatus } from "./statusOf";
-import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import {
   RefreshAheadCodec,
   refreshWindowIssues,
@@ -23,9 +29,10 @@ import {
 } from "./refreshAheadOptions";
 import type { RefreshEvent } from "./refreshEvent";
 import { refreshLogLine, type LogLevel } from "./refreshLogLine";
-import { refreshIntentOf, withRefreshIntent } from "../core/refreshIntent";
-import { safeListener } from "../core/safeListener";
-import { TELEMETRY } from "../telemetry/credentialMetrics";
+import { refreshScheduler } from "./refreshScheduler";
+import { backgroundDueAt, emptyState, servedUntil, type RefreshState } from "./refreshState";
+import { sanitisedHooks } from "./sanitisedHooks";
+import { statusOf, type RefreshStatus } from "./statusOf";
 
 export type { RefreshEvent, RefreshReason } from "./refreshEvent";
 export type { RefreshStatus } from "./statusOf";
@@ -78,28 +85,6 @@ export interface RefreshingProvider extends CredentialProvider {
   /** `dispose()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
-
-/** 2^30 ms: a keep-alive interval that never fires in practice and never overflows a timer. */
-const KEEP_ALIVE_MS = 2 ** 30;
-
-/**
- * A provider nobody references must stop and be collected, even without `dispose()`: its background
- * timer reaches it only through a WeakRef (the handler is found through this WeakMap, keyed by the
- * provider), and when it is collected, its pending timer is cancelled.
- */
-const timerHandlers = /* @__PURE__ */ new WeakMap<object, (controller: AbortController) => void>();
-interface TimerBox {
-  controller: AbortController | undefined;
-}
-const pendingTimers = /* @__PURE__ */ new FinalizationRegistry<TimerBox>((box) => {
-  box.controller?.abort();
-});
-/** Made at module level, so that the callback's closure holds the WeakRef and nothing of the provider. */
-const wakeWeakly = (owner: WeakRef<object>, controller: AbortController) => (): void => {
-  const provider = owner.deref();
-  if (provider !== undefined) timerHandlers.get(provider)?.(controller);
-};
-const ignore = (): undefined => undefined;
 
 /**
  * Caches credentials and refreshes them ahead of their expiration, so that callers are neither blocked
@@ -182,20 +167,16 @@ export const refreshAheadWith = (
   const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
 
   return (provider) => {
+    /** The one state; everything else here derives from it, or is the refresh in flight. */
     let state: RefreshState = emptyState;
-    /** The held credentials, resolved once: what every cache hit returns. */
+    /** The held credentials, resolved once: what every cache hit returns (set by `apply` alone). */
     let heldPromise: Promise<Credentials> = Promise.resolve(undefined as unknown as Credentials);
-    /** Calls before this instant are cache hits (see `servedUntil`). */
+    /** Calls before this instant are cache hits: `servedUntil(state)`, kept by `apply` alone. */
     let hotUntil = Number.NEGATIVE_INFINITY;
-    /** The refresh in flight; it never rejects: its waiters read the state it leaves. */
-    let inFlight: Promise<CredentialRefreshError | undefined> | undefined;
-    let timer: AbortController | undefined;
-    let timerAt = Number.POSITIVE_INFINITY;
-    let waiters = 0;
-    let keepAlive: ReturnType<typeof setInterval> | undefined;
-    /** The pending timer, where the finalizer can cancel it. */
-    const timerBox: TimerBox = { controller: undefined };
+    /** The refresh in flight: the one effect the state cannot hold. */
+    let flight: Flight | undefined;
     const observed = telemetry?.(provider, () => clock.now());
+    const scheduler = refreshScheduler(clock, () => void run(step({ type: "timer" }), undefined));
 
     const emit = (event: RefreshEvent): void => {
       if (log !== undefined) log(...refreshLogLine(event));
@@ -203,17 +184,19 @@ export const refreshAheadWith = (
       observed?.event(event);
     };
 
-    /** Applies a decision: the new state, its events, the cache-hit horizon and the timer. */
+    /** Applies a decision: the new state and what derives from it, then its events. */
     const apply = (decision: Decision): Decision => {
-      const before = state;
-      state = decision.state;
-      const { held } = state;
-      if (held !== undefined && held.credentials !== before.held?.credentials) {
-        heldPromise = Promise.resolve(held.credentials);
+      if (decision.state !== state) {
+        const before = state;
+        state = decision.state;
+        const { held } = state;
+        if (held !== undefined && held.credentials !== before.held?.credentials) {
+          heldPromise = Promise.resolve(held.credentials);
+        }
+        hotUntil = servedUntil(state);
+        scheduler.wakeAt(backgroundDueAt(state));
       }
-      hotUntil = servedUntil(state);
       for (const event of decision.events) emit(event);
-      armTimer();
       return decision;
     };
     /** Decides on `input` now, with the backoff the user's hook gives when a failure may back off. */
@@ -233,36 +216,8 @@ export const refreshAheadWith = (
       return apply(decide(policy, state, now, { ...input, backoffMs }));
     };
 
-    const armTimer = (): void => {
-      const due = backgroundDueAt(state);
-      if (due === timerAt) return;
-      timer?.abort();
-      timer = undefined;
-      timerBox.controller = undefined;
-      timerAt = due;
-      if (!Number.isFinite(due)) return;
-      const controller = new AbortController();
-      timer = controller;
-      timerBox.controller = controller;
-      // Nothing of this provider in the callbacks: a pending timer must not keep it alive.
-      clock
-        .sleep(Math.max(0, due - clock.now()), controller.signal, { background: true })
-        .then(wakeWeakly(self, controller))
-        .catch(ignore);
-    };
-    const onTimer = (controller: AbortController): void => {
-      if (timer !== controller) return;
-      timer = undefined;
-      timerBox.controller = undefined;
-      timerAt = Number.POSITIVE_INFINITY;
-      void run(step({ type: "timer" }), undefined);
-    };
-
     /** Starts the refresh a decision asks for. */
-    const run = (
-      decision: Decision,
-      providerOptions: ProviderOptions | undefined,
-    ): Promise<CredentialRefreshError | undefined> | undefined => {
+    const run = (decision: Decision, providerOptions: ProviderOptions | undefined): Flight | undefined => {
       const { action } = decision;
       if (action.type !== "refresh" && action.type !== "serve-and-refresh") return undefined;
       const background = action.type === "serve-and-refresh" || action.background;
@@ -277,106 +232,70 @@ export const refreshAheadWith = (
               replacing: replacing ?? intent.replacing,
             })
           : callerOptions;
+      const settle = (outcome: Outcome): Decision => step({ type: "settled", outcome, draw: hooks.random() });
       const call = async (): Promise<CredentialRefreshError | undefined> => {
-        let settled: Decision;
         let outcome: Outcome;
         try {
-          const credentials = await provider(upstream);
-          outcome = { ok: true, credentials };
+          outcome = { ok: true, credentials: await provider(upstream) };
         } catch (error) {
           outcome = { ok: false, error };
         }
         // Cleared before the step: its events may reach a listener that starts the next refresh, which
         // must not be forgotten here.
-        inFlight = undefined;
+        flight = undefined;
+        let settled: Decision;
         try {
-          settled = step({ type: "settled", outcome, draw: hooks.random() });
+          settled = settle(outcome);
         } catch {
           // A failure that cannot even be described (a thrown Proxy that throws back) must not leave the
           // refresh in flight for ever: it is settled as a plain failure.
-          settled = step({
-            type: "settled",
-            draw: hooks.random(),
-            outcome: {
-              ok: false,
-              error: new CredentialRefreshError(
-                "the credential source failed with a value that cannot be described",
-                {
-                  retryable: true,
-                },
-              ),
-            },
+          settled = settle({
+            ok: false,
+            error: new CredentialRefreshError(
+              "the credential source failed with a value that cannot be described",
+              {
+                retryable: true,
+              },
+            ),
           });
         }
         return settled.action.type === "settle-waiters" ? settled.action.error : undefined;
       };
-      const refresh = call();
+      const started: Flight = { settled: call() };
       // Unless it settled already (a source that throws at once), or a listener of its settling started
       // the next one, which is the refresh in flight now.
-      if (state.inFlight !== undefined && inFlight === undefined) inFlight = refresh;
-      return refresh;
+      if (state.inFlight !== undefined && flight === undefined) flight = started;
+      return started;
     };
 
-    const hold = (): void => {
-      // A caller waits: the process must stay alive until it has its answer, even if every timer of
-      // the refresh is a background one.
-      if (waiters++ === 0) keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
-    };
-    const release = (): void => {
-      if (--waiters === 0 && keepAlive !== undefined) {
-        clearInterval(keepAlive);
-        keepAlive = undefined;
-      }
-    };
-
-    /**
-     * What the refresh in flight answers its waiters, made once per refresh: ten thousand callers
-     * waiting for one refresh share one promise, as they share the refresh.
-     */
-    let joined:
-      | {
-          readonly refresh: Promise<CredentialRefreshError | undefined>;
-          readonly answer: Promise<Credentials>;
-          waiting?: Promise<Credentials>;
-        }
-      | undefined;
-    const answerOf = (refresh: Promise<CredentialRefreshError | undefined>): Promise<Credentials> =>
-      refresh.then((error) => {
-        if (error !== undefined) throw error;
-        const credentials = state.held?.credentials;
-        if (credentials === undefined)
-          throw new Error("aws-refresh-session: no credentials after a refresh (a bug)");
-        return credentials;
-      });
-
-    const wait = (
-      signal: AbortSignal | undefined,
-      refresh: Promise<CredentialRefreshError | undefined> | undefined = inFlight,
-    ): Promise<Credentials> => {
+    const wait = (signal: AbortSignal | undefined, refresh: Flight | undefined): Promise<Credentials> => {
       if (refresh === undefined)
         return Promise.reject(new Error("aws-refresh-session: no refresh to wait for (a bug)"));
-      if (joined?.refresh !== refresh) joined = { refresh, answer: answerOf(refresh) };
-      const current = joined;
+      const answer = (refresh.answer ??= refresh.settled.then(answerOf));
       if (signal === undefined) {
         // Callers without a signal wait until the refresh settles: one hold for them all.
-        if (current.waiting === undefined) {
-          hold();
-          current.waiting = current.answer.finally(release);
+        if (refresh.waiting === undefined) {
+          scheduler.hold();
+          refresh.waiting = answer.finally(scheduler.release);
         }
-        return current.waiting;
+        return refresh.waiting;
       }
       // A caller with a signal may leave early: it holds the process only while it waits.
-      hold();
-      return abortable(current.answer, signal).finally(release);
+      scheduler.hold();
+      return abortable(answer, signal).finally(scheduler.release);
+    };
+    const answerOf = (error: CredentialRefreshError | undefined): Credentials => {
+      if (error !== undefined) throw error;
+      const credentials = state.held?.credentials;
+      if (credentials === undefined)
+        throw new Error("aws-refresh-session: no credentials after a refresh (a bug)");
+      return credentials;
     };
 
     const slowPath = (providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
       const signal = providerOptions?.signal;
       // A caller that has already given up starts nothing.
       if (signal?.aborted === true) return Promise.reject(abortReason(signal));
-      // With a refresh in flight, a call that is no cache hit joins it: decide() answers "join" (a
-      // property test in decide.test.ts checks it), so a crowd of callers costs no decision each.
-      if (state.inFlight !== undefined && inFlight !== undefined) return wait(signal);
       const decision = step({
         type: "call",
         force: providerOptions?.forceRefresh === true,
@@ -396,7 +315,7 @@ export const refreshAheadWith = (
         case "refresh":
           return wait(signal, run(decision, providerOptions));
         case "join":
-          return wait(signal);
+          return wait(signal, flight);
         default:
           return Promise.reject(new Error(`aws-refresh-session: unexpected action ${action.type} (a bug)`));
       }
@@ -414,10 +333,8 @@ export const refreshAheadWith = (
 
     const dispose = (): void => {
       observed?.dispose();
+      // A disposed state has no background refresh due: `apply` cancels the timer.
       step({ type: "dispose" });
-      timer?.abort();
-      timer = undefined;
-      timerBox.controller = undefined;
     };
     const provided = Object.assign(refreshing, {
       memoized: true as const,
@@ -438,10 +355,21 @@ export const refreshAheadWith = (
       // For getCredentialRejectionPlugin, which counts rejections; hidden from spreads and JSON.
       Object.defineProperty(provided, TELEMETRY, { value: observed, enumerable: false });
     }
-    // The provider itself, weakly: what the background timer reaches (armed only once it is made).
-    const self = new WeakRef<object>(provided);
-    timerHandlers.set(provided, onTimer);
-    pendingTimers.register(provided, timerBox);
+    // The timer reaches the provider itself, weakly (see refreshScheduler).
+    scheduler.attach(provided);
     return provided;
   };
 };
+
+/**
+ * The refresh in flight, and what its waiters share: ten thousand callers waiting for one refresh
+ * share one promise, as they share the refresh.
+ */
+interface Flight {
+  /** Settles with the error the waiters get, if any; never rejects. */
+  readonly settled: Promise<CredentialRefreshError | undefined>;
+  /** What the waiters get, made for the first of them. */
+  answer?: Promise<Credentials>;
+  /** The answer, with the process held alive: shared by the callers without a signal. */
+  waiting?: Promise<Credentials>;
+}
