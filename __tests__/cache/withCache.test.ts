@@ -259,11 +259,11 @@ describe("withCache", () => {
       ["with an empty key", () => ({ ...credentialsAt(clock, 30 * MINUTE, 7), accessKeyId: "" })],
       [
         "with a session token that is no string",
-        () => ({ ...credentialsAt(clock, 30 * MINUTE, 7), sessionToken: 5 }),
+        () => ({ ...credentialsAt(clock, 30 * MINUTE, 7), sessionToken: 5 as unknown as string }),
       ],
     ])("ignores an entry that is not credentials %s", async (_, entry) => {
       const { cache, entries } = memoryCache();
-      entries.set(key, entry() as Credentials);
+      entries.set(key, entry());
       const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
       const heard = recorder();
       await pipe(source.provider, withCache(cache, key, { clock, onEvent: heard.onEvent }))();
