@@ -29,6 +29,7 @@ export type { ErrorRecord } from "./errors/causeRecord";
 export {
   CREDENTIAL_REJECTION_ERROR_CODES,
   getCredentialRejectionPlugin,
+  type CredentialRejectionEvent,
   type CredentialRejectionPluginOptions,
 } from "./policies/getCredentialRejectionPlugin";
 export { InvalidOptionsError, type OptionIssue } from "./errors/InvalidOptionsError";

@@ -253,9 +253,17 @@ describe("withCache", () => {
       expect(shown).not.toContain(credentials.sessionToken);
     });
 
-    it("ignores an entry that is not credentials with an expiration", async () => {
+    it.each([
+      ["without an expiration", () => ({ accessKeyId: "AKIA", secretAccessKey: "s" })],
+      // The rule every receiver of credentials shares (core/credentialShape), not one of its own.
+      ["with an empty key", () => ({ ...credentialsAt(clock, 30 * MINUTE, 7), accessKeyId: "" })],
+      [
+        "with a session token that is no string",
+        () => ({ ...credentialsAt(clock, 30 * MINUTE, 7), sessionToken: 5 as unknown as string }),
+      ],
+    ])("ignores an entry that is not credentials %s", async (_, entry) => {
       const { cache, entries } = memoryCache();
-      entries.set(key, { accessKeyId: "AKIA", secretAccessKey: "s" });
+      entries.set(key, entry());
       const source = scriptedProvider([credentialsAt(clock, 60 * MINUTE, 8)]);
       const heard = recorder();
       await pipe(source.provider, withCache(cache, key, { clock, onEvent: heard.onEvent }))();

@@ -3,7 +3,13 @@ import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { limitRetries } from "retry-ts";
-import { CredentialRefreshError, refreshingRole, session, type RefreshEvent } from "../../src";
+import {
+  CredentialRefreshError,
+  refreshingRole,
+  session,
+  type CredentialRejectionEvent,
+  type RefreshEvent,
+} from "../../src";
 import { localSts, manualClock } from "../../src/testing";
 
 /**
@@ -31,7 +37,7 @@ describe("secrets never leak", () => {
       clock,
       durationSeconds: 900,
       logger,
-      onEvent: (event: RefreshEvent) => {
+      onEvent: (event: RefreshEvent | CredentialRejectionEvent) => {
         capture(event);
       },
       onRetry: (event) => {

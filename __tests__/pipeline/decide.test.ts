@@ -1,16 +1,16 @@
 import fc from "fast-check";
 import { defaultRefreshBackoff, type Credentials } from "../../src";
-import { timelineOf } from "../../src/pipeline/credentialTimeline";
+import { invalidatedTimeline, timelineOf } from "../../src/pipeline/credentialTimeline";
 import {
-  backgroundDueAt,
   decide,
-  emptyState,
-  servedUntil,
+  mayBackOff,
   type Decision,
   type Outcome,
+  type RefreshInput,
   type RefreshPolicy,
-  type RefreshState,
 } from "../../src/pipeline/decide";
+import { backgroundDueAt, emptyState, servedUntil, type RefreshState } from "../../src/pipeline/refreshState";
+import { statusOf } from "../../src/pipeline/statusOf";
 import {
   cachedKey,
   comparable,
@@ -33,11 +33,8 @@ const policyFor = (scenario: Scenario, serveExpired: boolean): RefreshPolicy => 
       : scenario.configuredAdvisoryWindowSeconds * 1000,
   mandatoryWindowMs: MINUTE,
   jitter: 0.5,
-  backoff:
-    scenario.backoffSeconds === undefined ? defaultRefreshBackoff : () => scenario.backoffSeconds! * 1000,
   serveExpired,
   errorCacheMs: [1_000, 5_000],
-  random: () => 0,
 });
 
 /**
@@ -46,6 +43,8 @@ const policyFor = (scenario: Scenario, serveExpired: boolean): RefreshPolicy => 
  */
 const runPure = (scenario: Scenario, serveExpired: boolean) => {
   const policy = policyFor(scenario, serveExpired);
+  const backoff =
+    scenario.backoffSeconds === undefined ? defaultRefreshBackoff : () => scenario.backoffSeconds! * 1000;
   let now = T0;
   const source = scriptedSource(() => now);
   let state: RefreshState = emptyState;
@@ -60,12 +59,21 @@ const runPure = (scenario: Scenario, serveExpired: boolean) => {
     state = decision.state;
     return decision;
   };
+  /** What the edge feeds decide when a refresh settles: a draw of 0, and the backoff when one may be needed. */
+  const settled = (outcome: Outcome): RefreshInput => {
+    const input = { type: "settled", outcome, draw: 0 } as const;
+    if (!mayBackOff(policy, state, now, input)) return input;
+    const advisoryWindowMs = state.held?.timeline.advisoryWindowMs ?? 0;
+    return {
+      ...input,
+      backoffMs: backoff({ failures: state.failures + 1, advisoryWindowMs, random: () => 0 }),
+    };
+  };
   const advanceTo = (target: number) => {
     for (let due = backgroundDueAt(state); due <= target; due = backgroundDueAt(state)) {
       now = Math.max(now, due);
       const started = step(decide(policy, state, now, { type: "timer" }));
-      if (started.action.type === "refresh")
-        step(decide(policy, state, now, { type: "settled", outcome: contact() }));
+      if (started.action.type === "refresh") step(decide(policy, state, now, settled(contact())));
     }
     now = target;
   };
@@ -80,12 +88,12 @@ const runPure = (scenario: Scenario, serveExpired: boolean) => {
         return held();
       case "serve-and-refresh": {
         const served = held();
-        step(decide(policy, state, now, { type: "settled", outcome: contact() }));
+        step(decide(policy, state, now, settled(contact())));
         return served;
       }
       case "refresh": {
-        const settled = step(decide(policy, state, now, { type: "settled", outcome: contact() }));
-        const error = settled.action.type === "settle-waiters" ? settled.action.error : undefined;
+        const decision = step(decide(policy, state, now, settled(contact())));
+        const error = decision.action.type === "settle-waiters" ? decision.action.error : undefined;
         return error === undefined ? held() : { status: "rejected", reason: error };
       }
       case "raise":
@@ -101,7 +109,7 @@ const runPure = (scenario: Scenario, serveExpired: boolean) => {
     const credentials = source.call();
     state = {
       ...emptyState,
-      held: { credentials, timeline: timelineOf(credentials, now, policy, policy.random), reason: "initial" },
+      held: { credentials, timeline: timelineOf(credentials, now, policy, 0), reason: "initial" },
       disposed: scenario.given === "mandatory" || scenario.given === "expired",
     };
     const first = nextResponse(scenario.steps, 0);
@@ -164,19 +172,29 @@ describe("decide: the refresh rules as one pure function", () => {
     advisoryWindowMs: undefined,
     mandatoryWindowMs: MINUTE,
     jitter: 0.5,
-    backoff: () => 10_000,
     serveExpired: false,
     errorCacheMs: [1_000, 5_000],
-    random: () => 0,
   };
+  /** A settled refresh as the edge reports it, with a random draw of 0 and a backoff of 10 s. */
+  const settled = (outcome: Outcome): RefreshInput => ({
+    type: "settled",
+    outcome,
+    draw: 0,
+    backoffMs: 10_000,
+  });
   const holding = (expiresAt: number, extra: Partial<RefreshState> = {}): RefreshState => {
     const c = credentials(expiresAt);
     return {
       ...emptyState,
-      held: { credentials: c, timeline: timelineOf(c, T0, policy, policy.random), reason: "initial" },
+      held: { credentials: c, timeline: timelineOf(c, T0, policy, 0), reason: "initial" },
       ...extra,
     };
   };
+
+  const invalidated = (state: RefreshState): RefreshState => ({
+    ...state,
+    held: state.held && { ...state.held, timeline: invalidatedTimeline(state.held.timeline) },
+  });
 
   it("asks one function when a background refresh is due, for the cache-hit path and the timer alike", () => {
     const state = holding(T0 + HOUR);
@@ -188,7 +206,8 @@ describe("decide: the refresh rules as one pure function", () => {
     // In flight, or invalidated: no background refresh; hits until the mandatory window, or none.
     expect(backgroundDueAt({ ...state, inFlight: "advisory" })).toBe(Infinity);
     expect(servedUntil({ ...state, inFlight: "advisory" })).toBe(T0 + 59 * MINUTE);
-    expect(servedUntil({ ...state, invalidated: true })).toBe(-Infinity);
+    expect(servedUntil(invalidated(state))).toBe(-Infinity);
+    expect(backgroundDueAt(invalidated(state))).toBe(Infinity);
     // A backoff past the expiration leaves the next attempt to callers.
     expect(backgroundDueAt({ ...state, backoffUntil: T0 + 2 * HOUR })).toBe(Infinity);
   });
@@ -203,12 +222,11 @@ describe("decide: the refresh rules as one pure function", () => {
         fc.boolean(),
         fc.integer({ min: -60, max: 72 * 60 }),
         fc.integer({ min: 0, max: 10 * 60 }),
-        (lifetimeMinutes, reason, invalidated, force, minutesFromStart, backoffMinutes) => {
+        (lifetimeMinutes, reason, rejected, force, minutesFromStart, backoffMinutes) => {
           const base = lifetimeMinutes === undefined ? emptyState : holding(T0 + lifetimeMinutes * MINUTE);
           const state: RefreshState = {
-            ...base,
+            ...(rejected ? invalidated(base) : base),
             inFlight: reason,
-            invalidated: base.held === undefined ? false : invalidated,
             backoffUntil: T0 + backoffMinutes * MINUTE,
           };
           const now = T0 + minutesFromStart * MINUTE;
@@ -236,10 +254,12 @@ describe("decide: the refresh rules as one pure function", () => {
     const inMandatory = T0 + 59.5 * MINUTE;
     const started = decide(policy, holding(T0 + HOUR), inMandatory, { type: "call", force: false });
     expect(started.action).toEqual({ type: "refresh", reason: "mandatory", background: false });
-    const recoverable = decide(policy, started.state, inMandatory, {
-      type: "settled",
-      outcome: { ok: false, error: Object.assign(new Error("slow down"), { name: "Throttling" }) },
-    });
+    const recoverable = decide(
+      policy,
+      started.state,
+      inMandatory,
+      settled({ ok: false, error: Object.assign(new Error("slow down"), { name: "Throttling" }) }),
+    );
     expect(recoverable.action).toEqual({ type: "settle-waiters", error: undefined });
     expect(recoverable.state.backoffUntil).toBe(inMandatory + 10_000);
     expect(decide(policy, recoverable.state, inMandatory + 1, { type: "call", force: false }).action).toEqual(
@@ -249,10 +269,12 @@ describe("decide: the refresh rules as one pure function", () => {
       },
     );
 
-    const denied = decide(policy, started.state, inMandatory, {
-      type: "settled",
-      outcome: { ok: false, error: Object.assign(new Error("no"), { name: "AccessDenied" }) },
-    });
+    const denied = decide(
+      policy,
+      started.state,
+      inMandatory,
+      settled({ ok: false, error: Object.assign(new Error("no"), { name: "AccessDenied" }) }),
+    );
     expect(denied.action).toMatchObject({ type: "settle-waiters", error: { retryable: false } });
     expect(denied.state.errorUntil).toBe(inMandatory + 1_000);
     expect(denied.state.backoffUntil).toBe(-Infinity);
@@ -261,23 +283,24 @@ describe("decide: the refresh rules as one pure function", () => {
   it("treats credentials that arrive expired, or that are not credentials, as failed refreshes", () => {
     const now = T0 + 59.5 * MINUTE;
     const started = decide(policy, holding(T0 + HOUR), now, { type: "call", force: false });
-    const stale = decide(policy, started.state, now, {
-      type: "settled",
-      outcome: { ok: true, credentials: credentials(now) },
-    });
+    const stale = decide(policy, started.state, now, settled({ ok: true, credentials: credentials(now) }));
     expect(stale.events[0]).toMatchObject({ type: "refresh-failure", recoverable: true, serving: "current" });
-    const seconds = decide(policy, started.state, now, {
-      type: "settled",
-      outcome: { ok: true, credentials: credentials(1_767_225_600) }, // epoch seconds, read as milliseconds
-    });
+    const seconds = decide(
+      policy,
+      started.state,
+      now,
+      settled({ ok: true, credentials: credentials(1_767_225_600) }),
+    ); // epoch seconds, read as milliseconds
     expect(seconds.events[0]).toMatchObject({ type: "refresh-failure", recoverable: false });
     expect((seconds.events[0] as { error: Error }).error.message).toMatch(
       /in 1970 .* seconds where milliseconds/,
     );
-    const garbage = decide(policy, started.state, now, {
-      type: "settled",
-      outcome: { ok: true, credentials: { accessKeyId: 5 } as never },
-    });
+    const garbage = decide(
+      policy,
+      started.state,
+      now,
+      settled({ ok: true, credentials: { accessKeyId: 5 } as never }),
+    );
     expect((garbage.events[0] as { error: Error }).error.message).toMatch(
       /not credentials: accessKeyId is not a non-empty string; secretAccessKey is not a non-empty string/,
     );
@@ -286,10 +309,12 @@ describe("decide: the refresh rules as one pure function", () => {
   it("treats credentials that arrive inside the mandatory window as a failed refresh, whatever the refresh", () => {
     const now = T0 + 50 * MINUTE;
     const started = decide(policy, holding(T0 + HOUR), now, { type: "timer" });
-    const early = decide(policy, started.state, now, {
-      type: "settled",
-      outcome: { ok: true, credentials: { ...credentials(now + 200), accessKeyId: "AKID-2" } },
-    });
+    const early = decide(
+      policy,
+      started.state,
+      now,
+      settled({ ok: true, credentials: { ...credentials(now + 200), accessKeyId: "AKID-2" } }),
+    );
     expect(early.state.held?.credentials.accessKeyId).toBe("AKID-1");
     expect(early.state.backoffUntil).toBe(now + 10_000);
     expect(early.events[0]).toMatchObject({
@@ -301,29 +326,32 @@ describe("decide: the refresh rules as one pure function", () => {
       /expire in 200 ms .*inside the mandatory window of 60000 ms.*clock.*old credentials/,
     );
     // Just outside the window: taken.
-    const taken = decide(policy, started.state, now, {
-      type: "settled",
-      outcome: { ok: true, credentials: { ...credentials(now + MINUTE + 1), accessKeyId: "AKID-2" } },
-    });
+    const taken = decide(
+      policy,
+      started.state,
+      now,
+      settled({ ok: true, credentials: { ...credentials(now + MINUTE + 1), accessKeyId: "AKID-2" } }),
+    );
     expect(taken.state.held?.credentials.accessKeyId).toBe("AKID-2");
   });
 
   it("rate-limits an invalidation of a key that an invalidation fetched: a failed refresh with a backoff", () => {
     const now = T0 + MINUTE;
     const rejected = decide(policy, holding(T0 + HOUR), now, { type: "invalidate", accessKeyId: "AKID-1" });
-    expect(rejected.state).toMatchObject({ invalidated: true, failures: 0 });
+    expect(rejected.state).toMatchObject({ failures: 0 });
+    expect(statusOf(rejected.state, now).invalidated).toBe(true);
     const started = decide(policy, rejected.state, now, { type: "call", force: false });
     expect(started.action).toMatchObject({ type: "refresh", reason: "invalidated" });
     const fresh = { ...credentials(now + HOUR), accessKeyId: "AKID-2" };
-    const replaced = decide(policy, started.state, now, {
-      type: "settled",
-      outcome: { ok: true, credentials: fresh },
-    });
+    const replaced = decide(policy, started.state, now, settled({ ok: true, credentials: fresh }));
     expect(replaced.state.held?.reason).toBe("invalidated");
-    const again = decide(policy, replaced.state, now, { type: "invalidate", accessKeyId: "AKID-2" });
+    const input = { type: "invalidate", accessKeyId: "AKID-2" } as const;
+    expect(mayBackOff(policy, replaced.state, now, input)).toBe(true);
+    const again = decide(policy, replaced.state, now, { ...input, backoffMs: 10_000 });
     expect(again.events.map((e) => e.type)).toEqual(["invalidated", "refresh-failure"]);
     expect(again.events[1]).toMatchObject({ reason: "invalidated", nextAttemptAt: new Date(now + 10_000) });
-    expect(again.state).toMatchObject({ invalidated: true, failures: 1, backoffUntil: now + 10_000 });
+    expect(again.state).toMatchObject({ failures: 1, backoffUntil: now + 10_000 });
+    expect(statusOf(again.state, now).invalidated).toBe(true);
     // Within the backoff, callers are served and the source is left alone; after it, one refresh.
     expect(decide(policy, again.state, now + 9_999, { type: "call", force: false }).action).toEqual({
       type: "serve",
@@ -333,6 +361,26 @@ describe("decide: the refresh rules as one pure function", () => {
       type: "refresh",
       reason: "invalidated",
     });
+  });
+
+  it("asks the edge for a backoff only where a failure that backs off may result", () => {
+    const now = T0 + 59.5 * MINUTE;
+    const started = decide(policy, holding(T0 + HOUR), now, { type: "call", force: false }).state;
+    const at = (outcome: Outcome, state = started) =>
+      mayBackOff(policy, state, now, { type: "settled", outcome, draw: 0 });
+    const fresh = { ...credentials(now + HOUR), accessKeyId: "AKID-2" };
+    expect(at({ ok: true, credentials: fresh })).toBe(false); // a success never calls the user's hook
+    expect(at({ ok: true, credentials: credentials(now) })).toBe(true); // stale credentials: a failure
+    expect(at({ ok: false, error: Object.assign(new Error("slow down"), { name: "Throttling" }) })).toBe(
+      true,
+    );
+    // Raised at once and cached, or nothing held: no backoff.
+    expect(at({ ok: false, error: Object.assign(new Error("no"), { name: "AccessDenied" }) })).toBe(false);
+    expect(at({ ok: false, error: new Error("down") }, { ...emptyState, inFlight: "initial" })).toBe(false);
+    // An invalidation backs off only when the key fetched to replace a rejected one is rejected too.
+    expect(mayBackOff(policy, holding(T0 + HOUR), now, { type: "invalidate", accessKeyId: "AKID-1" })).toBe(
+      false,
+    );
   });
 
   it("takes a call that replaces the held key for the mandatory path, and any other key for a cache hit", () => {

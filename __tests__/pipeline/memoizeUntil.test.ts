@@ -1,7 +1,11 @@
 import { STSClient } from "@aws-sdk/client-sts";
 import { fc, test as fcTest } from "@fast-check/jest";
 import { CredentialRefreshError, InvalidOptionsError, memoizeUntil, type Credentials } from "../../src";
+import { refreshIntentOf } from "../../src/core/refreshIntent";
 import { manualClock } from "../../src/testing";
+
+/** The symbol of the library's private channel (see core/refreshIntent): the only other key passed on. */
+const REFRESH_INTENT = Symbol.for("aws-refresh-session.refreshIntent");
 import { controlledProvider, credentialsAt, scriptedProvider, settle } from "../support/scripted";
 
 const HOUR = 3_600_000;
@@ -124,7 +128,11 @@ describe("memoizeUntil", () => {
     const forced = [provider({ forceRefresh: true }), provider({ forceRefresh: true }), provider()];
     await settle();
     expect(upstream.calls).toBe(2);
-    expect(upstream.lastOptions()).toEqual({ forceRefresh: true, replacing: "ASIATEST00000001" });
+    expect(upstream.lastOptions()).toEqual({ forceRefresh: true, [REFRESH_INTENT]: expect.anything() });
+    expect(refreshIntentOf(upstream.lastOptions())).toEqual({
+      background: false,
+      replacing: "ASIATEST00000001",
+    });
     upstream.succeed(credentialsAt(clock, HOUR, 2));
     const [a, b, cached] = await Promise.all(forced);
     expect(a?.accessKeyId).toBe("ASIATEST00000002");

@@ -13,6 +13,7 @@ import {
   type Credentials,
   type RefreshEvent,
 } from "../../src";
+import { refreshIntentOf, withRefreshIntent } from "../../src/core/refreshIntent";
 import { manualClock } from "../../src/testing";
 import { controlledProvider, credentialsAt, sdkError, settle } from "../support/scripted";
 
@@ -88,7 +89,8 @@ describe("refreshAhead: the timeline of each credential", () => {
     expect(upstream.calls).toBe(1);
     await clock.advance(1);
     expect(upstream.calls).toBe(2); // nobody asked
-    expect(upstream.lastOptions()).toMatchObject({ background: true });
+    // Told through the library's private channel, not the public options: nobody waits for this call.
+    expect(refreshIntentOf(upstream.lastOptions())).toMatchObject({ background: true });
 
     const { waiting, results } = await burst(provider, 100);
     expect(waiting).toBe(0);
@@ -533,9 +535,16 @@ describe("refreshAhead: a cache below that replaces our key", () => {
     const upstream = source(clock, HOUR);
     const provider = refreshAhead({ clock })(upstream.provider);
     const first = await provider();
-    expect(await provider({ replacing: "ASIAOTHERKEY" })).toBe(first);
+    // What a refreshing layer above says, through the library's private channel.
+    const replacing = (key: string) => withRefreshIntent({}, { background: false, replacing: key });
+    expect(await provider(replacing("ASIAOTHERKEY"))).toBe(first);
     expect(upstream.calls).toBe(1);
-    expect((await provider({ replacing: first.accessKeyId })).accessKeyId).toBe("ASIATEST00000002");
+    expect((await provider(replacing(first.accessKeyId))).accessKeyId).toBe("ASIATEST00000002");
+    // A user's option of that name is no protocol of ours: a cache hit.
+    expect(await provider({ replacing: "ASIATEST00000002" })).toMatchObject({
+      accessKeyId: "ASIATEST00000002",
+    });
+    expect(upstream.calls).toBe(2);
     expect(upstream.calls).toBe(2);
     provider.dispose();
   });

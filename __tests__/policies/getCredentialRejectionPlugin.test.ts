@@ -12,11 +12,15 @@ import {
   InvalidOptionsError,
   refreshingRole,
   session,
+  type CredentialRejectionEvent,
   type RefreshEvent,
   type RefreshingProvider,
 } from "../../src";
 import { localSts, manualClock, type LocalSts, type ManualClock } from "../../src/testing";
 import { recordSignedKeys } from "../support/signedKeys";
+
+/** What a test hears: the provider's refresh events and the plugin's rejections, in one log. */
+type Heard = RefreshEvent | CredentialRejectionEvent;
 
 const region = "us-east-1";
 const roleArn = "arn:aws:iam::123456789012:role/Worker";
@@ -85,7 +89,7 @@ const expectRecovered = (
   sts: LocalSts,
   result: RunResult,
   log: readonly string[],
-  events: readonly RefreshEvent[],
+  events: readonly Heard[],
 ) => {
   expect(result.operations).toBe(200);
   expect(result.failures).toBe(0);
@@ -154,7 +158,7 @@ describe("getCredentialRejectionPlugin", () => {
     it("through session() clients: 0 failed requests, exactly 1 extra AssumeRole, the revoked key never sent once known", async () => {
       // One log of signed keys and events, in the order they happened.
       const log: string[] = [];
-      const events: RefreshEvent[] = [];
+      const events: Heard[] = [];
       const aws = session({
         region,
         roleArn,
@@ -214,8 +218,8 @@ describe("getCredentialRejectionPlugin", () => {
 
     it("through clients built by hand with the plugin added (one plugin for both): as through the session", async () => {
       const log: string[] = [];
-      const events: RefreshEvent[] = [];
-      const onEvent = (event: RefreshEvent) => {
+      const events: Heard[] = [];
+      const onEvent = (event: Heard) => {
         events.push(event);
         log.push(`event:${event.type}`);
       };
@@ -238,7 +242,7 @@ describe("getCredentialRejectionPlugin", () => {
       options: { retryStrategy?: ConfiguredRetryStrategy } = {},
       onRefreshed: () => void = () => undefined,
     ) => {
-      const events: RefreshEvent[] = [];
+      const events: Heard[] = [];
       const credentials = roleCredentials((event) => {
         events.push(event);
         if (event.type === "refresh-success" && event.reason === "invalidated") onRefreshed();
@@ -365,7 +369,7 @@ describe("getCredentialRejectionPlugin", () => {
       cleanup.push(() => {
         other.destroy();
       });
-      const events: RefreshEvent[] = [];
+      const events: Heard[] = [];
       other.middlewareStack.use(
         getCredentialRejectionPlugin(credentials, { onEvent: (e) => events.push(e) }),
       );
@@ -513,7 +517,7 @@ describe("getCredentialRejectionPlugin with S3 uploads (a loopback server that a
   const setUp = async () => {
     const clock = manualClock();
     let minted = 0;
-    const events: RefreshEvent[] = [];
+    const events: Heard[] = [];
     const warnings: string[] = [];
     const logger = { debug() {}, info() {}, warn: (line: string) => warnings.push(line), error() {} };
     const aws = session({

@@ -15,6 +15,8 @@ import { CredentialCacheError } from "../errors/CredentialCacheError";
 import { redactSecrets, type Credentials, type ProviderTransform } from "../core/CredentialProvider";
 import { describeError } from "../errors/CredentialRefreshError";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { credentialShapeProblems } from "../core/credentialShape";
+import { refreshIntentOf } from "../core/refreshIntent";
 import { safeListener } from "../core/safeListener";
 import { hideKeysAndTokens } from "../core/secretText";
 
@@ -163,14 +165,9 @@ const locationOf = (cache: CredentialCache, key: string): string => {
   }
 };
 
-/** What a cache returned, if it is credentials with a readable expiration. */
+/** What a cache returned, if it is credentials with a readable expiration (the one shape rule). */
 const isCredentialsWithExpiry = (value: unknown): value is Credentials & { expiration: Date } =>
-  typeof value === "object" &&
-  value !== null &&
-  typeof (value as Credentials).accessKeyId === "string" &&
-  typeof (value as Credentials).secretAccessKey === "string" &&
-  (value as Credentials).expiration instanceof Date &&
-  !Number.isNaN((value as Credentials).expiration?.getTime());
+  credentialShapeProblems(value, "required").length === 0;
 
 /**
  * Shares the credentials of a source through a {@link CredentialCache}, such as {@link fileCache}:
@@ -321,10 +318,11 @@ export const withCache = (
 
   return (source) => async (providerOptions) => {
     const forced = providerOptions?.forceRefresh === true;
+    const { replacing } = refreshIntentOf(providerOptions);
     const warnOnce = warnerOnce();
     let firstMiss: "absent" | "expiring" | "forced" = "forced";
     if (!forced) {
-      const first = await read(warnOnce, providerOptions?.replacing);
+      const first = await read(warnOnce, replacing);
       if (typeof first !== "string") return hit(first, false);
       firstMiss = first;
     }
@@ -332,7 +330,7 @@ export const withCache = (
     const refresh = async (locked: boolean): Promise<Credentials> => {
       let reason = firstMiss;
       if (locked && !forced) {
-        const again = await read(warnOnce, providerOptions?.replacing);
+        const again = await read(warnOnce, replacing);
         if (typeof again !== "string") return hit(again, true);
         reason = again;
       }

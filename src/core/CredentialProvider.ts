@@ -37,18 +37,6 @@ export interface ProviderOptions {
   readonly forceRefresh?: boolean | undefined;
   /** Stop waiting: the call rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
-  /**
-   * Nobody waits for this call (a refresh ahead of expiry): its timers must not keep the process
-   * alive. Set by `refreshAhead`; honoured by `withTimeout` and `retryWith`.
-   */
-  readonly background?: boolean | undefined;
-  /**
-   * The access key id of the credentials this call is to replace (expiring, or rejected by a
-   * service): a cache below must not hand them back. Set by `refreshAhead` and `memoizeUntil`;
-   * honoured by `withCache`, and by `refreshAhead` and `memoizeUntil`, which refresh (within their
-   * backoff) when it names the key they hold, so caches nest.
-   */
-  readonly replacing?: string | undefined;
   /** Anything else the SDK passes along, such as `callerClientConfig`. */
   readonly [key: string]: unknown;
 }

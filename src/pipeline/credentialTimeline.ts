@@ -1,5 +1,9 @@
+/**
+ * The timeline of one set of credentials: when they are refreshed in the background, from when
+ * callers wait for a refresh, when they expire. Fixed when they arrive, it is most of what the
+ * refresh rules look at.
+ */
 import type { Credentials } from "../core/CredentialProvider";
-import type { Random } from "./retryPolicy";
 
 const MINUTE = 60_000;
 
@@ -56,12 +60,16 @@ export interface Timeline {
   readonly mandatoryWindowMs: number;
   /** When the background refresh is due (jittered inside the advisory window). */
   readonly refreshAt: number;
-  /** From here callers wait for a refresh. */
+  /**
+   * From here callers wait for a refresh: the start of the mandatory window, or the start of time once
+   * a service rejected the key (see {@link invalidatedTimeline}).
+   */
   readonly mandatoryAt: number;
 }
 
 /**
- * The timeline of credentials fetched at `fetchedAt`.
+ * The timeline of credentials fetched at `fetchedAt`; `draw`, uniform in [0, 1], places the background
+ * refresh in its jitter window.
  *
  * Two clamps keep any lifetime, from a second to years, free of refresh loops: the advisory window
  * never exceeds three quarters of the lifetime (credentials are used for at least a quarter of their
@@ -75,7 +83,7 @@ export const timelineOf = (
   credentials: Credentials,
   fetchedAt: number,
   settings: WindowSettings,
-  random: Random,
+  draw: number,
 ): Timeline => {
   const expiresAt = credentials.expiration?.getTime() ?? Number.POSITIVE_INFINITY;
   if (!Number.isFinite(expiresAt)) {
@@ -99,12 +107,40 @@ export const timelineOf = (
     advisoryWindowMs > 0 ? advisoryWindowMs / 2 : lifetimeMs / 2,
   );
   const advisoryAt = expiresAt - advisoryWindowMs;
-  const mandatoryAt = expiresAt - mandatoryWindowMs;
-  // A random number outside [0, 1) from a user's source must not move the refresh out of the window.
-  const r = Math.min(1, Math.max(0, random()));
+  const mandatoryAt = mandatoryWindowStart({ expiresAt, mandatoryWindowMs });
   const refreshAt =
     advisoryWindowMs > mandatoryWindowMs
-      ? advisoryAt + r * settings.jitter * (mandatoryAt - advisoryAt)
+      ? advisoryAt + draw * settings.jitter * (mandatoryAt - advisoryAt)
       : mandatoryAt;
   return { fetchedAt, expiresAt, advisoryWindowMs, mandatoryWindowMs, refreshAt, mandatoryAt };
 };
+
+/**
+ * Where the mandatory window of credentials starts, whether or not their key was invalidated since.
+ *
+ * @internal
+ */
+export const mandatoryWindowStart = (timeline: Pick<Timeline, "expiresAt" | "mandatoryWindowMs">): number =>
+  timeline.expiresAt - timeline.mandatoryWindowMs;
+
+/**
+ * The timeline of credentials whose key a service rejected: callers wait for a refresh from now on,
+ * while the credentials stay valid until their expiration (a failed refresh still serves them), as
+ * Go's cache invalidates by making its credentials due. The mandatory moment moves to the start of
+ * time rather than to the present: a clock set back must not make the rejected key fresh again, and
+ * the move must be told from credentials that merely reached their mandatory window.
+ *
+ * @internal
+ */
+export const invalidatedTimeline = (timeline: Timeline): Timeline => ({
+  ...timeline,
+  mandatoryAt: Number.NEGATIVE_INFINITY,
+});
+
+/**
+ * Whether a service rejected the key of credentials with this timeline.
+ *
+ * @internal
+ */
+export const isInvalidated = (timeline: Timeline): boolean =>
+  timeline.mandatoryAt === Number.NEGATIVE_INFINITY;

@@ -1,171 +1,49 @@
 /**
- * The refresh rules of one cached credential, as one pure function: `(state, now, event) → (next
- * state, action, events)`. The clock, the timers and the credential source stay at the edge
- * (`refreshAhead`); everything that decides lives here, so the AWS SDKs' shared refresh scenarios
- * can be tested without I/O.
+ * The refresh rules of one cached credential, as one pure function: `(policy, state, now, input) →
+ * (next state, action, events)`. Whatever varies comes in as a value: the time, a random draw, the
+ * backoff the user's hook chose. The clock, the timers, the hooks and the source stay at the edge
+ * (`refreshAhead`), so the AWS SDKs' shared refresh scenarios can be tested without I/O, and a
+ * newcomer reads every rule here as a short ladder of named checks.
  */
 import type { Credentials } from "../core/CredentialProvider";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
-import { timelineOf, type Timeline, type WindowSettings } from "./credentialTimeline";
 import { asCredentialRefreshError } from "../errors/isRetryableError";
 import { isNonRecoverableError } from "../errors/isNonRecoverableError";
-import type { RefreshBackoff } from "./refreshBackoff";
-import type { Random } from "./retryPolicy";
+import { arrivalError } from "./arrivalError";
+import { invalidatedTimeline, isInvalidated, timelineOf, type WindowSettings } from "./credentialTimeline";
+import { keyHint, type RefreshEvent, type RefreshReason } from "./refreshEvent";
+import { backgroundDueAt, type Held, type RefreshState } from "./refreshState";
 
 /**
- * Why a refresh started: the first credentials (`initial`), a background refresh in the advisory
- * window (`advisory`), callers in the mandatory window (`mandatory`), callers holding expired
- * credentials (`expired`), a key that a service rejected (`invalidated`), or a caller's
- * `forceRefresh` (`forced`). Only `advisory` refreshes run with nobody waiting.
- *
- * @category Types
- * @since 0.1.0
- */
-export type RefreshReason = "initial" | "advisory" | "mandatory" | "expired" | "invalidated" | "forced";
-
-/**
- * What a refreshing provider tells its `onEvent` listener. Events never carry secrets.
- *
- * @example
- * ```ts
- * import type { RefreshEvent } from "aws-refresh-session";
- *
- * const toMetric = (event: RefreshEvent) => (event.type === "refresh-failure" ? { failed: 1, serving: event.serving } : {});
- * ```
- * @category Types
- * @since 0.1.0
- */
-export type RefreshEvent =
-  | { readonly type: "refresh-start"; readonly reason: RefreshReason }
-  | {
-      readonly type: "refresh-success";
-      readonly reason: RefreshReason;
-      /** The source's real expiration of the new credentials. */
-      readonly expiration: Date | undefined;
-      readonly durationMs: number;
-      /** The advisory window chosen for them (from their lifetime, unless configured). */
-      readonly advisoryWindowMs: number;
-      /** When their background refresh is due. */
-      readonly refreshAt: Date | undefined;
-    }
-  | {
-      readonly type: "refresh-failure";
-      readonly reason: RefreshReason;
-      readonly error: CredentialRefreshError;
-      /** Whether trying again later could succeed; a non-recoverable failure is reported at error level. */
-      readonly recoverable: boolean;
-      /**
-       * `current`: the still-valid credentials keep being served; `expired`: the expired ones are
-       * served (`serveExpired`); `none`: callers get the error.
-       */
-      readonly serving: "current" | "expired" | "none";
-      /** Until when the current credentials are served, when `serving` is `current`. */
-      readonly servingUntil?: Date;
-      /** The source is left alone until then (the backoff); absent when there is no backoff. */
-      readonly nextAttemptAt?: Date;
-    }
-  | {
-      /** The cached credentials reached their real expiration without a replacement. */
-      readonly type: "expired";
-      readonly expiration: Date;
-    }
-  | {
-      /** `invalidate()` matched the cached key: the next call takes the mandatory path. */
-      readonly type: "invalidated";
-      /** The last four characters of the rejected access key id. */
-      readonly keyHint: string;
-    }
-  | {
-      /**
-       * A service answered that it rejects the credentials (see `getCredentialRejectionPlugin`, which
-       * emits it once per key, before it invalidates the key).
-       */
-      readonly type: "rejected";
-      /** The last four characters of the rejected access key id. */
-      readonly keyHint: string;
-      /** The service's error code: `ExpiredToken`, `InvalidClientTokenId`, ... */
-      readonly code: string;
-    };
-
-/**
- * The credentials held and their timeline.
- *
- * @internal
- */
-export interface Held {
-  readonly credentials: Credentials;
-  readonly timeline: Timeline;
-  /** Why the refresh that fetched them ran: a key fetched to replace a rejected one is watched. */
-  readonly reason: RefreshReason;
-}
-
-/**
- * Everything the rules look at, as one immutable value.
- *
- * @internal
- */
-export interface RefreshState {
-  readonly held: Held | undefined;
-  /** A service rejected the held key: the next call takes the mandatory path. */
-  readonly invalidated: boolean;
-  /** The reason of the refresh in flight, if one is. */
-  readonly inFlight: RefreshReason | undefined;
-  readonly inFlightSince: number;
-  /** The source is not contacted before this instant (after a failure). */
-  readonly backoffUntil: number;
-  /** Failed refreshes in a row. */
-  readonly failures: number;
-  readonly lastError: CredentialRefreshError | undefined;
-  /** A non-recoverable error is raised without contacting the source until this instant. */
-  readonly errorUntil: number;
-  /** The `expired` event was emitted for the held credentials. */
-  readonly reportedExpired: boolean;
-  readonly disposed: boolean;
-}
-
-/**
- * The state of a provider that holds nothing yet.
- *
- * @internal
- */
-export const emptyState: RefreshState = {
-  held: undefined,
-  invalidated: false,
-  inFlight: undefined,
-  inFlightSince: 0,
-  backoffUntil: Number.NEGATIVE_INFINITY,
-  failures: 0,
-  lastError: undefined,
-  errorUntil: Number.NEGATIVE_INFINITY,
-  reportedExpired: false,
-  disposed: false,
-};
-
-/**
- * The settings the rules apply.
+ * The settings the rules apply: data only; the user's hooks are called at the edge.
  *
  * @internal
  */
 export interface RefreshPolicy extends WindowSettings {
-  readonly backoff: RefreshBackoff;
   /** After the real expiration, serve the expired credentials instead of an error. */
   readonly serveExpired: boolean;
   /** How long a non-recoverable error is cached, as [min, max) milliseconds, jittered. */
   readonly errorCacheMs: readonly [number, number];
-  readonly random: Random;
 }
 
 /**
- * What happened.
+ * What happened. `backoffMs` is the backoff the edge computed (with the user's hook, for failure
+ * number `failures + 1`) when {@link mayBackOff} said the input may record a failure that backs off;
+ * `draw` is uniform in [0, 1], for the jitter of a new timeline or of the error cache.
  *
  * @internal
  */
 export type RefreshInput =
-  /** `replacing`: the caller's own cache is replacing this key (see `ProviderOptions.replacing`). */
+  /** `replacing`: the caller's own cache is replacing this key (see `RefreshIntent.replacing`). */
   | { readonly type: "call"; readonly force: boolean; readonly replacing?: string | undefined }
   | { readonly type: "timer" }
-  | { readonly type: "invalidate"; readonly accessKeyId: string }
-  | { readonly type: "settled"; readonly outcome: Outcome }
+  | { readonly type: "invalidate"; readonly accessKeyId: string; readonly backoffMs?: number | undefined }
+  | {
+      readonly type: "settled";
+      readonly outcome: Outcome;
+      readonly draw: number;
+      readonly backoffMs?: number | undefined;
+    }
   | { readonly type: "dispose" };
 
 /**
@@ -196,128 +74,36 @@ export type Action =
   | { readonly type: "settle-waiters"; readonly error: CredentialRefreshError | undefined }
   | { readonly type: "none" };
 
-/** @internal */
+/**
+ * A decision. Its `state` is the very object given when nothing changed, which the edge relies on to
+ * skip its work (a crowd of callers joining one refresh costs a comparison each).
+ *
+ * @internal
+ */
 export interface Decision {
   readonly state: RefreshState;
   readonly action: Action;
   readonly events: readonly RefreshEvent[];
 }
 
-/**
- * When a background refresh is due, or Infinity if none is: the refresh moment of the held
- * credentials, held back by the backoff and the error cache, and only before their expiration. The
- * cache-hit path and the timer both ask this one function.
- *
- * @internal
- */
-export const backgroundDueAt = (state: RefreshState): number => {
-  const { held } = state;
-  if (held === undefined || state.disposed || state.inFlight !== undefined || state.invalidated) {
-    return Number.POSITIVE_INFINITY;
-  }
-  const { timeline } = held;
-  if (timeline.advisoryWindowMs <= timeline.mandatoryWindowMs) return Number.POSITIVE_INFINITY;
-  const due = Math.max(timeline.refreshAt, state.backoffUntil, state.errorUntil);
-  return due < timeline.expiresAt ? due : Number.POSITIVE_INFINITY;
-};
+const NONE: Action = { type: "none" };
+const JOIN: Action = { type: "join" };
+const SERVE: Action = { type: "serve", rateLimited: false };
+const SERVE_RATE_LIMITED: Action = { type: "serve", rateLimited: true };
+const SERVE_AND_REFRESH: Action = { type: "serve-and-refresh" };
+const NO_EVENTS: readonly RefreshEvent[] = [];
+
+/** How many keys a provider remembers having handed out (see `RefreshState.recentKeys`). */
+const RECENT_KEYS = 4;
+
+const unchanged = (state: RefreshState, action: Action = NONE): Decision => ({
+  state,
+  action,
+  events: NO_EVENTS,
+});
 
 /**
- * Until when a call is answered with the held credentials and nothing else to do.
- *
- * @internal
- */
-export const servedUntil = (state: RefreshState): number =>
-  state.held === undefined || state.invalidated
-    ? Number.NEGATIVE_INFINITY
-    : Math.min(state.held.timeline.mandatoryAt, backgroundDueAt(state));
-
-const MS_2000 = Date.UTC(2000, 0, 1);
-
-/** What is wrong with a value that should be credentials, without showing any of it. */
-const shapeProblems = (value: unknown): string[] => {
-  if (typeof value !== "object" || value === null) {
-    return [value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`];
-  }
-  const record = value as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const key of ["accessKeyId", "secretAccessKey"] as const) {
-    if (typeof record[key] !== "string" || record[key] === "")
-      problems.push(`${key} is not a non-empty string`);
-  }
-  if (record.sessionToken !== undefined && typeof record.sessionToken !== "string") {
-    problems.push("sessionToken is not a string");
-  }
-  const { expiration } = record;
-  if (expiration !== undefined && !(expiration instanceof Date && !Number.isNaN(expiration.getTime()))) {
-    problems.push("expiration is not a valid Date");
-  }
-  return problems;
-};
-
-/**
- * Checks credentials as they arrive, the one place that does: a value that is not credentials is
- * non-recoverable; credentials that expire inside the mandatory window (or have expired) are a
- * failed refresh, since they would be replaced at once, again and again, with nobody waiting.
- */
-const arrivalError = (
-  credentials: Credentials,
-  now: number,
-  held: Held | undefined,
-  mandatoryWindowMs: number,
-): CredentialRefreshError | undefined => {
-  const problems = shapeProblems(credentials);
-  if (problems.length > 0) {
-    return new CredentialRefreshError(
-      `the credential source returned something that is not credentials: ${problems.join("; ")}`,
-      { retryable: false },
-    );
-  }
-  const expiresAt = credentials.expiration?.getTime();
-  if (expiresAt === undefined) return undefined;
-  if (expiresAt - now <= mandatoryWindowMs) {
-    if (expiresAt < MS_2000) {
-      return new CredentialRefreshError(
-        `the credential source returned an expiration in ${new Date(expiresAt).getUTCFullYear()} ` +
-          `(${credentials.expiration?.toISOString()}): is it in seconds where milliseconds or a Date are expected?`,
-        { retryable: false },
-      );
-    }
-    const when = credentials.expiration?.toISOString();
-    return new CredentialRefreshError(
-      (expiresAt <= now
-        ? `the credential source returned credentials that had already expired (at ${when}, `
-        : `the credential source returned credentials that expire in ${expiresAt - now} ms (at ${when}, ` +
-          `inside the mandatory window of ${mandatoryWindowMs} ms; `) +
-        `now ${new Date(now).toISOString()}): is this machine's clock right, or is the source handing out old credentials?`,
-      { retryable: true },
-    );
-  }
-  // The credentials held, handed back (a source that serves its own cache) would open already deep in
-  // their windows and be refreshed again sooner and sooner: a failed refresh.
-  if (
-    held !== undefined &&
-    credentials.accessKeyId === held.credentials.accessKeyId &&
-    expiresAt <= held.timeline.expiresAt
-  ) {
-    return new CredentialRefreshError(
-      `the credential source handed back the credentials held, expiring at ` +
-        `${credentials.expiration?.toISOString()}: it has nothing newer yet`,
-      { retryable: true },
-    );
-  }
-  return undefined;
-};
-
-/**
- * The last four characters of an access key id: enough to tell keys apart in logs, never a secret.
- *
- * @internal
- */
-export const keyHint = (accessKeyId: string): string => accessKeyId.slice(-4);
-
-/**
- * The refresh rules. Pure: the same state, time and input give the same answer (the random source
- * is part of the policy).
+ * The refresh rules. Pure: the same policy, state, time and input give the same answer.
  *
  * @internal
  */
@@ -327,129 +113,149 @@ export const decide = (
   now: number,
   input: RefreshInput,
 ): Decision => {
-  const none: Action = { type: "none" };
   switch (input.type) {
     case "dispose":
-      return { state: { ...state, disposed: true }, action: none, events: [] };
-
-    case "invalidate": {
-      const { held } = state;
-      if (held === undefined || state.invalidated || held.credentials.accessKeyId !== input.accessKeyId) {
-        // A key already replaced (or already invalidated) is not invalidated again.
-        return { state, action: none, events: [] };
-      }
-      const invalidated: RefreshEvent = { type: "invalidated", keyHint: keyHint(input.accessKeyId) };
-      if (held.reason === "invalidated") {
-        // The key fetched to replace a rejected one is rejected too: fresh keys do not help (a policy
-        // that denies the session, a token the region does not accept). That refresh failed, and the
-        // next one waits for the backoff like any other.
-        return rejectedAgain(policy, state, held, now, invalidated);
-      }
-      return { state: { ...state, invalidated: true }, action: none, events: [invalidated] };
-    }
-
-    case "timer": {
-      if (now < backgroundDueAt(state)) return { state, action: none, events: [] };
-      return start(state, now, "advisory", true);
-    }
-
-    case "call": {
-      const { held } = state;
-      // A cache below which replaces the key held asks for newer credentials: the mandatory path.
-      const replacing = held !== undefined && input.replacing === held.credentials.accessKeyId;
-      if (
-        held !== undefined &&
-        !state.invalidated &&
-        !input.force &&
-        !replacing &&
-        now < held.timeline.mandatoryAt
-      ) {
-        // Fresh, or in the advisory window: served at once, with a background refresh if one is due.
-        if (now >= backgroundDueAt(state)) {
-          const started = start(state, now, "advisory", true);
-          return { ...started, action: { type: "serve-and-refresh" } };
-        }
-        const rateLimited =
-          state.inFlight === undefined && now >= held.timeline.refreshAt && now < state.backoffUntil;
-        return { state, action: { type: "serve", rateLimited }, events: [] };
-      }
-      if (state.inFlight !== undefined) return { state, action: { type: "join" }, events: [] };
-      if (now < state.errorUntil && state.lastError !== undefined) {
-        return { state, action: { type: "raise", error: state.lastError, rateLimited: false }, events: [] };
-      }
-      const valid = held !== undefined && now < held.timeline.expiresAt;
-      const events: RefreshEvent[] = [];
-      let next = state;
-      if (held !== undefined && !valid && !state.reportedExpired) {
-        events.push({ type: "expired", expiration: new Date(held.timeline.expiresAt) });
-        next = { ...next, reportedExpired: true };
-      }
-      if (held !== undefined && now < state.backoffUntil && state.lastError !== undefined) {
-        const action: Action =
-          valid || policy.serveExpired
-            ? { type: "serve", rateLimited: true }
-            : { type: "raise", error: state.lastError, rateLimited: true };
-        return { state: next, action, events };
-      }
-      const reason: RefreshReason =
-        held === undefined
-          ? "initial"
-          : input.force
-            ? "forced"
-            : state.invalidated
-              ? "invalidated"
-              : valid
-                ? "mandatory"
-                : "expired";
-      const started = start(next, now, reason, false);
-      return { ...started, events: [...events, ...started.events] };
-    }
-
+      return unchanged({ ...state, disposed: true });
+    case "timer":
+      return now < backgroundDueAt(state) ? unchanged(state) : start(state, now, "advisory", true);
+    case "invalidate":
+      return invalidate(policy, state, now, input.accessKeyId, input.backoffMs);
+    case "call":
+      return call(policy, state, now, input.force, input.replacing);
     case "settled":
-      return settle(policy, state, now, input.outcome);
+      return settle(policy, state, now, input.outcome, input.draw, input.backoffMs);
   }
 };
 
-/** A failed refresh found out late: the credentials it fetched were rejected by a service too. */
-const rejectedAgain = (
+/**
+ * Whether `input` may record a failure that backs off: the edge then asks the user's backoff hook for
+ * `backoffMs`, and only then (a success, or a failure that raises, never calls it).
+ *
+ * @internal
+ */
+export const mayBackOff = (
   policy: RefreshPolicy,
   state: RefreshState,
-  held: Held,
   now: number,
-  invalidated: RefreshEvent,
+  input: Extract<RefreshInput, { readonly type: "settled" | "invalidate" }>,
+): boolean => {
+  if (input.type === "invalidate") return rejectsAgain(state, input.accessKeyId);
+  const arrival = arrivalOf(policy, state, now, input.outcome);
+  return !arrival.ok && !raisesAtOnce(state, arrival.error) && state.held !== undefined;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// The named checks
+
+/** `invalidate(accessKeyId)` matches the held key, not yet invalidated. */
+const rejects = (state: RefreshState, accessKeyId: string): state is RefreshState & { held: Held } =>
+  state.held !== undefined &&
+  !isInvalidated(state.held.timeline) &&
+  state.held.credentials.accessKeyId === accessKeyId;
+
+/**
+ * The key rejected was fetched to replace a rejected one: fresh keys do not help (a policy that
+ * denies the session, a token the region does not accept), so that refresh failed.
+ */
+const rejectsAgain = (state: RefreshState, accessKeyId: string): boolean =>
+  rejects(state, accessKeyId) && state.held.reason === "invalidated";
+
+/** A call answered with the held credentials: fresh, or in the advisory window, and not replaced. */
+const isServed = (held: Held, now: number, force: boolean, replacing: string | undefined): boolean =>
+  !force && replacing !== held.credentials.accessKeyId && now < held.timeline.mandatoryAt;
+
+/** What a settled refresh brought: credentials fit to hold, or why it failed. */
+type Arrival =
+  | { readonly ok: true; readonly credentials: Credentials }
+  | { readonly ok: false; readonly error: CredentialRefreshError; readonly stale: boolean };
+
+const arrivalOf = (policy: RefreshPolicy, state: RefreshState, now: number, outcome: Outcome): Arrival => {
+  if (!outcome.ok) return { ok: false, error: asCredentialRefreshError(outcome.error), stale: false };
+  const error = arrivalError(outcome.credentials, now, state.held, policy.mandatoryWindowMs);
+  return error === undefined ? outcome : { ok: false, error, stale: true };
+};
+
+/**
+ * A failure raised at once to whoever waits, and cached briefly: a non-recoverable one, unless nobody
+ * waits (a background refresh, which the backoff governs like any other).
+ */
+const raisesAtOnce = (state: RefreshState, error: CredentialRefreshError): boolean =>
+  isNonRecoverableError(error) && state.inFlight !== "advisory";
+
+// ---------------------------------------------------------------------------------------------------
+// The rules for each input
+
+const invalidate = (
+  policy: RefreshPolicy,
+  state: RefreshState,
+  now: number,
+  accessKeyId: string,
+  backoffMs: number | undefined,
 ): Decision => {
-  const failures = state.failures + 1;
+  // A key already replaced (or already invalidated) is not invalidated again.
+  if (!rejects(state, accessKeyId)) return unchanged(state);
+  const { held } = state;
+  const next: RefreshState = { ...state, held: { ...held, timeline: invalidatedTimeline(held.timeline) } };
+  const invalidated: RefreshEvent = { type: "invalidated", keyHint: keyHint(accessKeyId) };
+  if (!rejectsAgain(state, accessKeyId)) return { state: next, action: NONE, events: [invalidated] };
+  // A failed refresh found out late: the next one waits for the backoff like any other.
   const error = new CredentialRefreshError(
     `a service rejected the credentials fetched to replace a rejected key (key ending ` +
-      `${keyHint(held.credentials.accessKeyId)}) as well: new keys from this source are rejected too ` +
+      `${keyHint(accessKeyId)}) as well: new keys from this source are rejected too ` +
       `(a policy that denies the session? a token from the global STS endpoint used in an opt-in region?), ` +
       `so the next refresh waits for the backoff`,
     { retryable: true },
   );
-  const backoffMs = policy.backoff({
-    failures,
-    advisoryWindowMs: held.timeline.advisoryWindowMs,
-    random: policy.random,
-  });
-  const backoffUntil = now + (backoffMs > 0 ? backoffMs : 0);
-  const valid = now < held.timeline.expiresAt;
-  const serving = valid ? "current" : policy.serveExpired ? "expired" : "none";
-  return {
-    state: { ...state, invalidated: true, failures, lastError: error, backoffUntil },
-    action: { type: "none" },
-    events: [
-      invalidated,
-      {
-        type: "refresh-failure",
-        reason: "invalidated",
-        error,
-        recoverable: true,
-        serving,
-        ...(serving === "current" ? { servingUntil: new Date(held.timeline.expiresAt) } : {}),
-        nextAttemptAt: new Date(backoffUntil),
-      },
-    ],
-  };
+  const failed = backOff(policy, next, held, now, "invalidated", error, true, backoffMs);
+  return { ...failed, action: NONE, events: [invalidated, ...failed.events] };
+};
+
+const call = (
+  policy: RefreshPolicy,
+  state: RefreshState,
+  now: number,
+  force: boolean,
+  replacing: string | undefined,
+): Decision => {
+  const { held } = state;
+  if (held !== undefined && isServed(held, now, force, replacing)) {
+    if (now >= backgroundDueAt(state)) {
+      return { ...start(state, now, "advisory", true), action: SERVE_AND_REFRESH };
+    }
+    const rateLimited =
+      state.inFlight === undefined && now >= held.timeline.refreshAt && now < state.backoffUntil;
+    return unchanged(state, rateLimited ? SERVE_RATE_LIMITED : SERVE);
+  }
+  if (state.inFlight !== undefined) return unchanged(state, JOIN);
+  if (now < state.errorUntil && state.lastError !== undefined) {
+    return unchanged(state, { type: "raise", error: state.lastError, rateLimited: false });
+  }
+  const valid = held !== undefined && now < held.timeline.expiresAt;
+  const events: RefreshEvent[] = [];
+  let next = state;
+  if (held !== undefined && !valid && !state.reportedExpired) {
+    events.push({ type: "expired", expiration: new Date(held.timeline.expiresAt) });
+    next = { ...next, reportedExpired: true };
+  }
+  if (held !== undefined && now < state.backoffUntil && state.lastError !== undefined) {
+    const action: Action =
+      valid || policy.serveExpired
+        ? SERVE_RATE_LIMITED
+        : { type: "raise", error: state.lastError, rateLimited: true };
+    return { state: next, action, events };
+  }
+  const reason: RefreshReason =
+    held === undefined
+      ? "initial"
+      : force
+        ? "forced"
+        : isInvalidated(held.timeline)
+          ? "invalidated"
+          : valid
+            ? "mandatory"
+            : "expired";
+  const started = start(next, now, reason, false);
+  return { ...started, events: [...events, ...started.events] };
 };
 
 const start = (state: RefreshState, now: number, reason: RefreshReason, background: boolean): Decision => ({
@@ -458,19 +264,25 @@ const start = (state: RefreshState, now: number, reason: RefreshReason, backgrou
   events: [{ type: "refresh-start", reason }],
 });
 
-const settle = (policy: RefreshPolicy, state: RefreshState, now: number, outcome: Outcome): Decision => {
+const settle = (
+  policy: RefreshPolicy,
+  state: RefreshState,
+  now: number,
+  outcome: Outcome,
+  draw: number,
+  backoffMs: number | undefined,
+): Decision => {
   const reason = state.inFlight ?? "mandatory";
   const settled: RefreshState = { ...state, inFlight: undefined };
-  const stale = outcome.ok
-    ? arrivalError(outcome.credentials, now, state.held, policy.mandatoryWindowMs)
-    : undefined;
-  if (outcome.ok && stale === undefined) {
-    const timeline = timelineOf(outcome.credentials, now, policy, policy.random);
+  const arrival = arrivalOf(policy, state, now, outcome);
+  if (arrival.ok) {
+    const { credentials } = arrival;
+    const timeline = timelineOf(credentials, now, policy, draw);
+    const key = credentials.accessKeyId;
     return {
       state: {
         ...settled,
-        held: { credentials: outcome.credentials, timeline, reason },
-        invalidated: false,
+        held: { credentials, timeline, reason },
         backoffUntil: Number.NEGATIVE_INFINITY,
         // Credentials fetched because a service rejected the last ones are not proven good until a
         // service accepts them: if it rejects them too, the next failure backs off longer.
@@ -478,13 +290,16 @@ const settle = (policy: RefreshPolicy, state: RefreshState, now: number, outcome
         lastError: undefined,
         errorUntil: Number.NEGATIVE_INFINITY,
         reportedExpired: false,
+        recentKeys: state.recentKeys.includes(key)
+          ? state.recentKeys
+          : [...state.recentKeys, key].slice(-RECENT_KEYS),
       },
       action: { type: "settle-waiters", error: undefined },
       events: [
         {
           type: "refresh-success",
           reason,
-          expiration: outcome.credentials.expiration,
+          expiration: credentials.expiration,
           durationMs: now - state.inFlightSince,
           advisoryWindowMs: timeline.advisoryWindowMs,
           refreshAt: Number.isFinite(timeline.refreshAt) ? new Date(timeline.refreshAt) : undefined,
@@ -492,49 +307,48 @@ const settle = (policy: RefreshPolicy, state: RefreshState, now: number, outcome
       ],
     };
   }
-  const error = stale ?? asCredentialRefreshError(outcome.ok ? undefined : outcome.error);
+  const { error, stale } = arrival;
   const failures = state.failures + 1;
   const recoverable = !isNonRecoverableError(error);
-  const { held } = state;
-  const waiting = reason !== "advisory";
-  const valid = held !== undefined && now < held.timeline.expiresAt;
-
-  if (!recoverable && waiting) {
-    // Raised at once to whoever waits, and cached briefly so a loop of callers does not reach the source.
-    const [min, max] = policy.errorCacheMs;
+  const [min, max] = policy.errorCacheMs;
+  if (raisesAtOnce(state, error)) {
     return {
-      state: {
-        ...settled,
-        failures,
-        lastError: error,
-        errorUntil: now + min + policy.random() * (max - min),
-      },
+      state: { ...settled, failures, lastError: error, errorUntil: now + min + draw * (max - min) },
       action: { type: "settle-waiters", error },
       events: [{ type: "refresh-failure", reason, error, recoverable, serving: "none" }],
     };
   }
-  if (held === undefined) {
+  if (state.held === undefined) {
     // Nothing held, nothing to protect: the next caller may try again at once (the pipeline below
     // already retried this one), as the specification's scenario 8 asks. Except for credentials that
-    // arrived already expiring: the source answered, and will answer the same at once (a skewed clock),
-    // so the error is cached briefly, as a non-recoverable one is, for one source call per 1-5 s.
-    const [min, max] = policy.errorCacheMs;
-    const errorUntil = stale === undefined ? state.errorUntil : now + min + policy.random() * (max - min);
+    // arrived already expiring: the source answered, and will answer the same at once (a skewed
+    // clock), so the error is cached briefly, as a non-recoverable one is, for one source call per 1-5 s.
+    const errorUntil = stale ? now + min + draw * (max - min) : state.errorUntil;
     return {
       state: { ...settled, failures, lastError: error, errorUntil },
       action: { type: "settle-waiters", error },
       events: [{ type: "refresh-failure", reason, error, recoverable, serving: "none" }],
     };
   }
-  const backoffMs = policy.backoff({
-    failures,
-    advisoryWindowMs: held.timeline.advisoryWindowMs,
-    random: policy.random,
-  });
-  const backoffUntil = now + (backoffMs > 0 ? backoffMs : 0);
-  const serving = valid ? "current" : policy.serveExpired ? "expired" : "none";
+  return backOff(policy, settled, state.held, now, reason, error, recoverable, backoffMs);
+};
+
+/** A failed refresh while credentials are held: the source is left alone for `backoffMs`. */
+const backOff = (
+  policy: RefreshPolicy,
+  state: RefreshState,
+  held: Held,
+  now: number,
+  reason: RefreshReason,
+  error: CredentialRefreshError,
+  recoverable: boolean,
+  backoffMs: number | undefined,
+): Decision => {
+  const { expiresAt } = held.timeline;
+  const backoffUntil = now + (backoffMs !== undefined && backoffMs > 0 ? backoffMs : 0);
+  const serving = now < expiresAt ? "current" : policy.serveExpired ? "expired" : "none";
   return {
-    state: { ...settled, failures, lastError: error, backoffUntil },
+    state: { ...state, failures: state.failures + 1, lastError: error, backoffUntil },
     action: { type: "settle-waiters", error: serving === "none" ? error : undefined },
     events: [
       {
@@ -543,7 +357,7 @@ const settle = (policy: RefreshPolicy, state: RefreshState, now: number, outcome
         error,
         recoverable,
         serving,
-        ...(serving === "current" ? { servingUntil: new Date(held.timeline.expiresAt) } : {}),
+        ...(serving === "current" ? { servingUntil: new Date(expiresAt) } : {}),
         nextAttemptAt: new Date(backoffUntil),
       },
     ],

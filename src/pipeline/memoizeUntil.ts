@@ -64,8 +64,9 @@ export interface MemoizedProvider extends CredentialProvider {
  * - Credentials that arrive already expired, or with no more than `marginMs` left, are never returned
  *   (a failed refresh: the callers get a {@link CredentialRefreshError}, or the cached credentials
  *   while those are valid).
- * - When the margin is reached, the source is told which key is being replaced
- *   (`ProviderOptions.replacing`), so a cache below hands over newer credentials, not the same ones.
+ * - When the margin is reached, the layers below are told which key is being replaced, so that a
+ *   cache among them ({@link withCache}, another `memoizeUntil`) hands over newer credentials, not
+ *   the same ones.
  * - `forceRefresh` skips the cache but still joins the call in flight, if any.
  * - A caller's `signal` stops that caller waiting, not the shared call, which others may be awaiting.
  *

@@ -1,132 +1,48 @@
-import type { Logger } from "@smithy/types";
-import * as t from "io-ts";
+/**
+ * The refreshing provider's edge: it owns the one refresh state, feeds `decide` what happened (the
+ * time, a random draw, the backoff the user's hook chose), and carries out what it answers: the call
+ * to the source, the waiters, the events, the timers. Every rule lives in `decide`; the timers in
+ * `refreshScheduler`; what `status()` says in `statusOf`.
+ */
 import { abortable } from "../core/abortable";
-import { abortReason, systemClock, type Clock } from "../core/Clock";
-import {
-  ClockCodec,
-  ListenerCodec,
-  LoggerCodec,
-  NonNegativeMillis,
-  RandomCodec,
-  refine,
-  RefreshBackoffCodec,
-  strictOptions,
-} from "../errors/codecs";
-import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
+import { abortReason, systemClock } from "../core/Clock";
 import type { CredentialProvider, Credentials, ProviderOptions } from "../core/CredentialProvider";
+import { refreshIntentOf, withRefreshIntent } from "../core/refreshIntent";
+import { safeListener } from "../core/safeListener";
+import { CredentialRefreshError } from "../errors/CredentialRefreshError";
+import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { TELEMETRY } from "../telemetry/credentialMetrics";
 import { DEFAULT_MANDATORY_WINDOW_MS } from "./credentialTimeline";
 import {
-  backgroundDueAt,
   decide,
-  emptyState,
-  servedUntil,
+  mayBackOff,
   type Decision,
   type Outcome,
-  type RefreshEvent,
   type RefreshInput,
   type RefreshPolicy,
-  type RefreshState,
 } from "./decide";
-import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
-import { defaultRefreshBackoff, type RefreshBackoff } from "./refreshBackoff";
-import type { Random } from "./retryPolicy";
-import { safeListener } from "../core/safeListener";
-import { TELEMETRY, type ProviderTelemetry } from "../telemetry/credentialMetrics";
+import {
+  RefreshAheadCodec,
+  refreshWindowIssues,
+  type RefreshAheadInternals,
+  type RefreshAheadOptions,
+} from "./refreshAheadOptions";
+import type { RefreshEvent } from "./refreshEvent";
+import { refreshLogLine, type LogLevel } from "./refreshLogLine";
+import { refreshScheduler } from "./refreshScheduler";
+import { backgroundDueAt, emptyState, servedUntil, type RefreshState } from "./refreshState";
+import { sanitisedHooks } from "./sanitisedHooks";
+import { statusOf, type RefreshStatus } from "./statusOf";
 
-export type { RefreshEvent, RefreshReason } from "./decide";
-
-/**
- * Options of {@link refreshAhead}.
- *
- * @example
- * ```ts
- * import type { RefreshAheadOptions } from "aws-refresh-session";
- *
- * const options: RefreshAheadOptions = { mandatoryWindowMs: 2 * 60_000, onEvent: (event) => console.log(event.type) };
- * ```
- * @category Combinators
- * @since 0.1.0
- */
-export interface RefreshAheadOptions {
-  /**
-   * The advisory window: how long before the real expiration a background refresh may start, while
-   * callers keep getting the cached credentials. Default: chosen per credential from its lifetime, as
-   * the AWS SDKs do (see {@link defaultAdvisoryWindowMs}); a configured value overrides the table.
-   * 0 turns refreshing ahead off. Never more than three quarters of a credential's lifetime.
-   */
-  readonly advisoryWindowMs?: number | undefined;
-  /**
-   * The mandatory window: from this long before the real expiration, callers wait for one shared
-   * refresh (if it fails, they still get the cached credentials while those are valid). Default one
-   * minute; never more than half the advisory window. Credentials that arrive with no more than this
-   * left (a skewed clock, a source handing out old credentials) are a failed refresh: set it below
-   * the lifetime of a source's shortest credentials.
-   */
-  readonly mandatoryWindowMs?: number | undefined;
-  /**
-   * The fraction of the advisory window (up to the mandatory one), from its start, over which the
-   * moment of the background refresh is spread at random, so a fleet started together does not call
-   * STS together. The rest is left for attempts after a failure. From 0 to 1; default 0.5.
-   */
-  readonly jitter?: number | undefined;
-  /** The random source of the jitter and the backoff. Default `Math.random`. */
-  readonly random?: Random | undefined;
-  /**
-   * How long the source is left alone after a failed refresh. Default {@link defaultRefreshBackoff};
-   * {@link specRefreshBackoff} is the AWS SDKs' uniform 300–600 s.
-   */
-  readonly backoff?: RefreshBackoff | undefined;
-  /**
-   * After the real expiration, with the source still failing, serve the expired credentials instead
-   * of raising a {@link CredentialRefreshError}, as the AWS SDKs' specification does. Only for
-   * sources whose services honour a grace period (instance metadata); AWS rejects expired STS
-   * tokens. Default false.
-   */
-  readonly serveExpired?: boolean | undefined;
-  /** Reads the time and schedules the background refresh. Default: {@link systemClock}. */
-  readonly clock?: Clock | undefined;
-  /** Hears every {@link RefreshEvent}. */
-  readonly onEvent?: ((event: RefreshEvent) => void) | undefined;
-  /** An SDK-style logger (`console` will do) that gets one line per event. */
-  readonly logger?: Logger | undefined;
-}
-
-/**
- * Where a refreshing provider stands, for health checks and tests. Holds no secret.
- *
- * @example
- * ```ts
- * import type { RefreshStatus } from "aws-refresh-session";
- *
- * const healthy = (status: RefreshStatus) => status.phase === "fresh" || status.phase === "advisory";
- * ```
- * @category Types
- * @since 0.2.0
- */
-export interface RefreshStatus {
-  /** Where the held credentials are on their timeline, or `empty` when none are held. */
-  readonly phase: "empty" | "fresh" | "advisory" | "mandatory" | "expired";
-  /** The real expiration of the held credentials. */
-  readonly expiration: Date | undefined;
-  /** The advisory window in force for the held credentials. */
-  readonly advisoryWindowMs: number | undefined;
-  /** The mandatory window in force for the held credentials. */
-  readonly mandatoryWindowMs: number | undefined;
-  /** When the background refresh of the held credentials is due. */
-  readonly refreshAt: Date | undefined;
-  /** Whether a refresh is in flight. */
-  readonly refreshing: boolean;
-  /** The source is left alone until then, after a failure. */
-  readonly backoffUntil: Date | undefined;
-  /** A non-recoverable error is raised without contacting the source until then. */
-  readonly errorCachedUntil: Date | undefined;
-  /** Whether the held key was invalidated and awaits its replacement. */
-  readonly invalidated: boolean;
-  /** Failed refreshes in a row. */
-  readonly failures: number;
-  /** The last failure, while it is relevant (cleared by a success). */
-  readonly lastError: CredentialRefreshError | undefined;
-}
+export type { RefreshEvent, RefreshReason } from "./refreshEvent";
+export type { RefreshStatus } from "./statusOf";
+// Where the policies have always found them.
+export {
+  refreshWindowIssues,
+  UnitInterval,
+  type RefreshAheadInternals,
+  type RefreshAheadOptions,
+} from "./refreshAheadOptions";
 
 /**
  * A provider that caches, refreshes ahead of expiry in the background, and can be stopped.
@@ -169,133 +85,6 @@ export interface RefreshingProvider extends CredentialProvider {
   /** `dispose()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
-
-/** @internal */
-export const UnitInterval = /* @__PURE__ */ refine(t.number, (n) => n >= 0 && n <= 1, "a number from 0 to 1");
-
-const RefreshAheadCodec = /* @__PURE__ */ strictOptions(
-  "RefreshAheadOptions",
-  {},
-  {
-    advisoryWindowMs: NonNegativeMillis,
-    mandatoryWindowMs: NonNegativeMillis,
-    jitter: UnitInterval,
-    random: RandomCodec,
-    backoff: RefreshBackoffCodec,
-    serveExpired: t.boolean,
-    clock: ClockCodec,
-    onEvent: ListenerCodec,
-    logger: LoggerCodec,
-  },
-);
-
-/**
- * Knobs that are not options users set: `memoizeUntil` builds on `refreshAhead` with them.
- *
- * @internal
- */
-export interface RefreshAheadInternals {
-  /** How long a non-recoverable error is cached; default 1–5 s. `memoizeUntil` turns it off. */
-  readonly errorCacheMs?: readonly [number, number];
-  /** The shortest backoff; default 1 s. `memoizeUntil`, which has no background refresh, uses 0. */
-  readonly minBackoffMs?: number;
-  /**
-   * Makes the provider's OpenTelemetry listener (see `credentialTelemetry`), given its source and the
-   * time; called once per provider. It hears the events, and what the edge alone knows: calls held
-   * back by the backoff, disposal. Never called on a cache hit.
-   */
-  readonly telemetry?: (source: CredentialProvider, now: () => number) => ProviderTelemetry;
-}
-
-type LogLevel = "debug" | "warn" | "error";
-
-const iso = (date: Date | undefined): string => date?.toISOString() ?? "never";
-
-const logLine = (event: RefreshEvent): [LogLevel, string] => {
-  switch (event.type) {
-    case "refresh-start":
-      return ["debug", `aws-refresh-session: refreshing credentials (${event.reason})`];
-    case "refresh-success":
-      return [
-        "debug",
-        `aws-refresh-session: refreshed credentials (${event.reason}) in ${Math.round(event.durationMs)} ms; ` +
-          `they expire at ${iso(event.expiration)}, background refresh due at ${iso(event.refreshAt)}`,
-      ];
-    case "refresh-failure": {
-      const next =
-        event.nextAttemptAt === undefined ? "" : `; next attempt not before ${iso(event.nextAttemptAt)}`;
-      const serving =
-        event.serving === "current"
-          ? `serving the current credentials until ${iso(event.servingUntil)}`
-          : event.serving === "expired"
-            ? "serving the expired credentials (serveExpired)"
-            : "no credentials to serve: callers get the error";
-      return [
-        event.serving === "current" && event.recoverable ? "warn" : "error",
-        `aws-refresh-session: credential refresh (${event.reason}) failed` +
-          `${event.recoverable ? "" : " (non-recoverable)"}: ${event.error.message}; ${serving}${next}`,
-      ];
-    }
-    case "expired":
-      return [
-        "warn",
-        `aws-refresh-session: credentials expired (${event.expiration.toISOString()}) without a replacement`,
-      ];
-    case "invalidated":
-      return [
-        "warn",
-        `aws-refresh-session: key ending ${event.keyHint} was rejected: the next call refreshes`,
-      ];
-    case "rejected":
-      return [
-        "warn",
-        `aws-refresh-session: a service rejected the key ending ${event.keyHint} (${event.code}): invalidating it`,
-      ];
-  }
-};
-
-/** The shortest backoff: a source that fails at once is not called in a loop. */
-const MIN_BACKOFF_MS = 1_000;
-/** The longest backoff: a day, so that no setting leaves a provider that never tries again. */
-const MAX_BACKOFF_MS = 24 * 60 * 60_000;
-
-/** Reports a user hook that misbehaved as a process warning, once per hook and problem and provider. */
-const hookReporter = (): ((hook: string, problem: string) => void) => {
-  const reported = new Set<string>();
-  return (hook, problem) => {
-    const key = `${hook}: ${problem}`;
-    if (reported.has(key)) return;
-    reported.add(key);
-    process.emitWarning(`aws-refresh-session: the ${hook} option ${problem}; a default was used instead`, {
-      code: "AWS_REFRESH_SESSION_HOOK",
-    });
-  };
-};
-
-/** 2^30 ms: a keep-alive interval that never fires in practice and never overflows a timer. */
-const KEEP_ALIVE_MS = 2 ** 30;
-
-/** How many keys a provider remembers having handed out (see `holds`). */
-const RECENT_KEYS = 4;
-
-/**
- * A provider nobody references must stop and be collected, even without `dispose()`: its background
- * timer reaches it only through a WeakRef (the handler is found through this WeakMap, keyed by the
- * provider), and when it is collected, its pending timer is cancelled.
- */
-const timerHandlers = /* @__PURE__ */ new WeakMap<object, (controller: AbortController) => void>();
-interface TimerBox {
-  controller: AbortController | undefined;
-}
-const pendingTimers = /* @__PURE__ */ new FinalizationRegistry<TimerBox>((box) => {
-  box.controller?.abort();
-});
-/** Made at module level, so that the callback's closure holds the WeakRef and nothing of the provider. */
-const wakeWeakly = (owner: WeakRef<object>, controller: AbortController) => (): void => {
-  const provider = owner.deref();
-  if (provider !== undefined) timerHandlers.get(provider)?.(controller);
-};
-const ignore = (): undefined => undefined;
 
 /**
  * Caches credentials and refreshes them ahead of their expiration, so that callers are neither blocked
@@ -361,46 +150,13 @@ export const refreshAheadWith = (
   { errorCacheMs, minBackoffMs, telemetry }: RefreshAheadInternals,
 ): ((provider: CredentialProvider) => RefreshingProvider) => {
   const { clock = systemClock, onEvent, logger } = decoded;
-  const random = decoded.random ?? Math.random;
-  const userBackoff = decoded.backoff ?? defaultRefreshBackoff;
-  const hookProblem = hookReporter();
-  const floorMs = minBackoffMs ?? MIN_BACKOFF_MS;
+  const hooks = sanitisedHooks(decoded, minBackoffMs);
   const policy: RefreshPolicy = {
     advisoryWindowMs: decoded.advisoryWindowMs,
     mandatoryWindowMs: decoded.mandatoryWindowMs ?? DEFAULT_MANDATORY_WINDOW_MS,
     jitter: decoded.jitter ?? 0.5,
-    // The user's hooks run inside the rules: what they return is bounded, and a hook that throws or
-    // answers nonsense cannot stall the provider or turn the backoff off.
-    backoff: (context) => {
-      let ms: unknown;
-      try {
-        ms = userBackoff(context);
-      } catch (error) {
-        hookProblem("backoff", `threw ${describeError(error)}`);
-        ms = defaultRefreshBackoff(context);
-      }
-      if (typeof ms !== "number" || Number.isNaN(ms)) {
-        hookProblem("backoff", `returned ${typeof ms === "number" ? "NaN" : `a ${typeof ms}`}`);
-        ms = defaultRefreshBackoff(context);
-      }
-      return Math.min(MAX_BACKOFF_MS, Math.max(floorMs, ms as number));
-    },
     serveExpired: decoded.serveExpired ?? false,
     errorCacheMs: errorCacheMs ?? [1_000, 5_000],
-    random: () => {
-      let r: unknown;
-      try {
-        r = random();
-      } catch (error) {
-        hookProblem("random", `threw ${describeError(error)}`);
-        return 0.5;
-      }
-      if (typeof r !== "number" || !Number.isFinite(r)) {
-        hookProblem("random", `returned ${String(r)}`);
-        return 0.5;
-      }
-      return Math.min(1, Math.max(0, r));
-    },
   };
   const log =
     logger === undefined
@@ -411,188 +167,139 @@ export const refreshAheadWith = (
   const notify = onEvent === undefined ? undefined : safeListener("onEvent", onEvent);
 
   return (provider) => {
+    /** The one state; everything else here derives from it, or is the refresh in flight. */
     let state: RefreshState = emptyState;
-    /** The held credentials, resolved once: what every cache hit returns. */
+    /** The held credentials, resolved once: what every cache hit returns (set by `apply` alone). */
     let heldPromise: Promise<Credentials> = Promise.resolve(undefined as unknown as Credentials);
-    /** Calls before this instant are cache hits (see `servedUntil`). */
+    /** Calls before this instant are cache hits: `servedUntil(state)`, kept by `apply` alone. */
     let hotUntil = Number.NEGATIVE_INFINITY;
-    /** The refresh in flight; it never rejects: its waiters read the state it leaves. */
-    let inFlight: Promise<CredentialRefreshError | undefined> | undefined;
-    let timer: AbortController | undefined;
-    let timerAt = Number.POSITIVE_INFINITY;
-    let waiters = 0;
-    let keepAlive: ReturnType<typeof setInterval> | undefined;
-    /** The keys handed out lately, newest last (see `holds`). */
-    const recentKeys: string[] = [];
-    /** The pending timer, where the finalizer can cancel it. */
-    const timerBox: TimerBox = { controller: undefined };
+    /** The refresh in flight: the one effect the state cannot hold. */
+    let flight: Flight | undefined;
     const observed = telemetry?.(provider, () => clock.now());
+    const scheduler = refreshScheduler(clock, () => void run(step({ type: "timer" }), undefined));
 
     const emit = (event: RefreshEvent): void => {
-      if (log !== undefined) log(...logLine(event));
+      if (log !== undefined) log(...refreshLogLine(event));
       notify?.(event);
       observed?.event(event);
     };
 
-    /** Applies a decision: the new state, its events, the cache-hit horizon and the timer. */
+    /** Applies a decision: the new state and what derives from it, then its events. */
     const apply = (decision: Decision): Decision => {
-      const before = state.held;
-      state = decision.state;
-      if (state.held !== before && state.held !== undefined) {
-        heldPromise = Promise.resolve(state.held.credentials);
-        const key = state.held.credentials.accessKeyId;
-        if (!recentKeys.includes(key)) {
-          recentKeys.push(key);
-          if (recentKeys.length > RECENT_KEYS) recentKeys.shift();
+      if (decision.state !== state) {
+        const before = state;
+        state = decision.state;
+        const { held } = state;
+        if (held !== undefined && held.credentials !== before.held?.credentials) {
+          heldPromise = Promise.resolve(held.credentials);
         }
+        hotUntil = servedUntil(state);
+        scheduler.wakeAt(backgroundDueAt(state));
       }
-      hotUntil = servedUntil(state);
       for (const event of decision.events) emit(event);
-      armTimer();
       return decision;
     };
-    const step = (input: RefreshInput): Decision => apply(decide(policy, state, clock.now(), input));
-
-    const armTimer = (): void => {
-      const due = backgroundDueAt(state);
-      if (due === timerAt) return;
-      timer?.abort();
-      timer = undefined;
-      timerBox.controller = undefined;
-      timerAt = due;
-      if (!Number.isFinite(due)) return;
-      const controller = new AbortController();
-      timer = controller;
-      timerBox.controller = controller;
-      // Nothing of this provider in the callbacks: a pending timer must not keep it alive.
-      clock
-        .sleep(Math.max(0, due - clock.now()), controller.signal, { background: true })
-        .then(wakeWeakly(self, controller))
-        .catch(ignore);
-    };
-    const onTimer = (controller: AbortController): void => {
-      if (timer !== controller) return;
-      timer = undefined;
-      timerBox.controller = undefined;
-      timerAt = Number.POSITIVE_INFINITY;
-      void run(step({ type: "timer" }), undefined);
+    /** Decides on `input` now, with the backoff the user's hook gives when a failure may back off. */
+    const step = (input: RefreshInput): Decision => {
+      const now = clock.now();
+      if (
+        (input.type !== "settled" && input.type !== "invalidate") ||
+        !mayBackOff(policy, state, now, input)
+      ) {
+        return apply(decide(policy, state, now, input));
+      }
+      const backoffMs = hooks.backoff({
+        failures: state.failures + 1,
+        advisoryWindowMs: state.held?.timeline.advisoryWindowMs ?? 0,
+        random: hooks.random,
+      });
+      return apply(decide(policy, state, now, { ...input, backoffMs }));
     };
 
     /** Starts the refresh a decision asks for. */
-    const run = (
-      decision: Decision,
-      providerOptions: ProviderOptions | undefined,
-    ): Promise<CredentialRefreshError | undefined> | undefined => {
+    const run = (decision: Decision, providerOptions: ProviderOptions | undefined): Flight | undefined => {
       const { action } = decision;
       if (action.type !== "refresh" && action.type !== "serve-and-refresh") return undefined;
       const background = action.type === "serve-and-refresh" || action.background;
       // The shared call must not die with one caller's signal; each caller races its own instead.
       const { signal: _signal, ...callerOptions } = providerOptions ?? {};
       const replacing = state.held?.credentials.accessKeyId;
-      const upstream = replacing === undefined ? callerOptions : { ...callerOptions, replacing };
+      const intent = refreshIntentOf(providerOptions);
+      const upstream =
+        background || replacing !== undefined
+          ? withRefreshIntent(callerOptions, {
+              background: background || intent.background,
+              replacing: replacing ?? intent.replacing,
+            })
+          : callerOptions;
+      const settle = (outcome: Outcome): Decision => step({ type: "settled", outcome, draw: hooks.random() });
       const call = async (): Promise<CredentialRefreshError | undefined> => {
-        let settled: Decision;
         let outcome: Outcome;
         try {
-          const credentials = await provider(background ? { ...upstream, background: true } : upstream);
-          outcome = { ok: true, credentials };
+          outcome = { ok: true, credentials: await provider(upstream) };
         } catch (error) {
           outcome = { ok: false, error };
         }
         // Cleared before the step: its events may reach a listener that starts the next refresh, which
         // must not be forgotten here.
-        inFlight = undefined;
+        flight = undefined;
+        let settled: Decision;
         try {
-          settled = step({ type: "settled", outcome });
+          settled = settle(outcome);
         } catch {
           // A failure that cannot even be described (a thrown Proxy that throws back) must not leave the
           // refresh in flight for ever: it is settled as a plain failure.
-          settled = step({
-            type: "settled",
-            outcome: {
-              ok: false,
-              error: new CredentialRefreshError(
-                "the credential source failed with a value that cannot be described",
-                {
-                  retryable: true,
-                },
-              ),
-            },
+          settled = settle({
+            ok: false,
+            error: new CredentialRefreshError(
+              "the credential source failed with a value that cannot be described",
+              {
+                retryable: true,
+              },
+            ),
           });
         }
         return settled.action.type === "settle-waiters" ? settled.action.error : undefined;
       };
-      const refresh = call();
+      const started: Flight = { settled: call() };
       // Unless it settled already (a source that throws at once), or a listener of its settling started
       // the next one, which is the refresh in flight now.
-      if (state.inFlight !== undefined && inFlight === undefined) inFlight = refresh;
-      return refresh;
+      if (state.inFlight !== undefined && flight === undefined) flight = started;
+      return started;
     };
 
-    const hold = (): void => {
-      // A caller waits: the process must stay alive until it has its answer, even if every timer of
-      // the refresh is a background one.
-      if (waiters++ === 0) keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
-    };
-    const release = (): void => {
-      if (--waiters === 0 && keepAlive !== undefined) {
-        clearInterval(keepAlive);
-        keepAlive = undefined;
-      }
-    };
-
-    /**
-     * What the refresh in flight answers its waiters, made once per refresh: ten thousand callers
-     * waiting for one refresh share one promise, as they share the refresh.
-     */
-    let joined:
-      | {
-          readonly refresh: Promise<CredentialRefreshError | undefined>;
-          readonly answer: Promise<Credentials>;
-          waiting?: Promise<Credentials>;
-        }
-      | undefined;
-    const answerOf = (refresh: Promise<CredentialRefreshError | undefined>): Promise<Credentials> =>
-      refresh.then((error) => {
-        if (error !== undefined) throw error;
-        const credentials = state.held?.credentials;
-        if (credentials === undefined)
-          throw new Error("aws-refresh-session: no credentials after a refresh (a bug)");
-        return credentials;
-      });
-
-    const wait = (
-      signal: AbortSignal | undefined,
-      refresh: Promise<CredentialRefreshError | undefined> | undefined = inFlight,
-    ): Promise<Credentials> => {
+    const wait = (signal: AbortSignal | undefined, refresh: Flight | undefined): Promise<Credentials> => {
       if (refresh === undefined)
         return Promise.reject(new Error("aws-refresh-session: no refresh to wait for (a bug)"));
-      if (joined?.refresh !== refresh) joined = { refresh, answer: answerOf(refresh) };
-      const current = joined;
+      const answer = (refresh.answer ??= refresh.settled.then(answerOf));
       if (signal === undefined) {
         // Callers without a signal wait until the refresh settles: one hold for them all.
-        if (current.waiting === undefined) {
-          hold();
-          current.waiting = current.answer.finally(release);
+        if (refresh.waiting === undefined) {
+          scheduler.hold();
+          refresh.waiting = answer.finally(scheduler.release);
         }
-        return current.waiting;
+        return refresh.waiting;
       }
       // A caller with a signal may leave early: it holds the process only while it waits.
-      hold();
-      return abortable(current.answer, signal).finally(release);
+      scheduler.hold();
+      return abortable(answer, signal).finally(scheduler.release);
+    };
+    const answerOf = (error: CredentialRefreshError | undefined): Credentials => {
+      if (error !== undefined) throw error;
+      const credentials = state.held?.credentials;
+      if (credentials === undefined)
+        throw new Error("aws-refresh-session: no credentials after a refresh (a bug)");
+      return credentials;
     };
 
     const slowPath = (providerOptions: ProviderOptions | undefined): Promise<Credentials> => {
       const signal = providerOptions?.signal;
       // A caller that has already given up starts nothing.
       if (signal?.aborted === true) return Promise.reject(abortReason(signal));
-      // With a refresh in flight, a call that is no cache hit joins it: decide() answers "join" (a
-      // property test in decide.test.ts checks it), so a crowd of callers costs no decision each.
-      if (state.inFlight !== undefined && inFlight !== undefined) return wait(signal);
       const decision = step({
         type: "call",
         force: providerOptions?.forceRefresh === true,
-        replacing: providerOptions?.replacing,
+        replacing: refreshIntentOf(providerOptions).replacing,
       });
       const { action } = decision;
       switch (action.type) {
@@ -608,7 +315,7 @@ export const refreshAheadWith = (
         case "refresh":
           return wait(signal, run(decision, providerOptions));
         case "join":
-          return wait(signal);
+          return wait(signal, flight);
         default:
           return Promise.reject(new Error(`aws-refresh-session: unexpected action ${action.type} (a bug)`));
       }
@@ -618,47 +325,16 @@ export const refreshAheadWith = (
     // credentials, and decides nothing beyond one comparison.
     const refreshing = (providerOptions?: ProviderOptions): Promise<Credentials> =>
       (providerOptions === undefined ||
-        (providerOptions.forceRefresh !== true && providerOptions.replacing === undefined)) &&
+        (providerOptions.forceRefresh !== true &&
+          refreshIntentOf(providerOptions).replacing === undefined)) &&
       clock.now() < hotUntil
         ? heldPromise
         : slowPath(providerOptions);
 
-    const status = (): RefreshStatus => {
-      const now = clock.now();
-      const { held } = state;
-      const t = held?.timeline;
-      const at = (ms: number): Date | undefined =>
-        Number.isFinite(ms) && ms > now ? new Date(ms) : undefined;
-      return {
-        phase:
-          t === undefined
-            ? "empty"
-            : now >= t.expiresAt
-              ? "expired"
-              : now >= t.mandatoryAt
-                ? "mandatory"
-                : now >= t.expiresAt - t.advisoryWindowMs
-                  ? "advisory"
-                  : "fresh",
-        expiration: held?.credentials.expiration,
-        advisoryWindowMs: t?.advisoryWindowMs,
-        mandatoryWindowMs: t?.mandatoryWindowMs,
-        refreshAt: t === undefined || !Number.isFinite(t.refreshAt) ? undefined : new Date(t.refreshAt),
-        refreshing: state.inFlight !== undefined,
-        backoffUntil: at(state.backoffUntil),
-        errorCachedUntil: at(state.errorUntil),
-        invalidated: state.invalidated,
-        failures: state.failures,
-        lastError: state.lastError,
-      };
-    };
-
     const dispose = (): void => {
       observed?.dispose();
+      // A disposed state has no background refresh due: `apply` cancels the timer.
       step({ type: "dispose" });
-      timer?.abort();
-      timer = undefined;
-      timerBox.controller = undefined;
     };
     const provided = Object.assign(refreshing, {
       memoized: true as const,
@@ -667,8 +343,8 @@ export const refreshAheadWith = (
         step({ type: "invalidate", accessKeyId: rejectedAccessKeyId });
         return state !== before;
       },
-      holds: (accessKeyId: string): boolean => recentKeys.includes(accessKeyId),
-      status,
+      holds: (accessKeyId: string): boolean => state.recentKeys.includes(accessKeyId),
+      status: (): RefreshStatus => statusOf(state, clock.now()),
       dispose,
       [Symbol.asyncDispose]: () => {
         dispose();
@@ -679,33 +355,21 @@ export const refreshAheadWith = (
       // For getCredentialRejectionPlugin, which counts rejections; hidden from spreads and JSON.
       Object.defineProperty(provided, TELEMETRY, { value: observed, enumerable: false });
     }
-    // The provider itself, weakly: what the background timer reaches (armed only once it is made).
-    const self = new WeakRef<object>(provided);
-    timerHandlers.set(provided, onTimer);
-    pendingTimers.register(provided, timerBox);
+    // The timer reaches the provider itself, weakly (see refreshScheduler).
+    scheduler.attach(provided);
     return provided;
   };
 };
 
 /**
- * Options that cannot work together: a mandatory window that leaves no room for a background
- * refresh. (Windows longer than a credential's life are clamped per credential instead, since a
- * source's lifetimes are only known when its credentials arrive.)
- *
- * @internal
+ * The refresh in flight, and what its waiters share: ten thousand callers waiting for one refresh
+ * share one promise, as they share the refresh.
  */
-export const refreshWindowIssues = (options: {
-  readonly advisoryWindowMs?: number | undefined;
-  readonly mandatoryWindowMs?: number | undefined;
-}): Array<{ path: string; rule: string }> => {
-  const { advisoryWindowMs, mandatoryWindowMs } = options;
-  if (advisoryWindowMs === undefined || mandatoryWindowMs === undefined || advisoryWindowMs === 0) return [];
-  return mandatoryWindowMs >= advisoryWindowMs
-    ? [
-        {
-          path: "mandatoryWindowMs",
-          rule: `must be shorter than advisoryWindowMs (${advisoryWindowMs}), else no refresh could run in the background (got ${mandatoryWindowMs})`,
-        },
-      ]
-    : [];
-};
+interface Flight {
+  /** Settles with the error the waiters get, if any; never rejects. */
+  readonly settled: Promise<CredentialRefreshError | undefined>;
+  /** What the waiters get, made for the first of them. */
+  answer?: Promise<Credentials>;
+  /** The answer, with the process held alive: shared by the callers without a signal. */
+  waiting?: Promise<Credentials>;
+}

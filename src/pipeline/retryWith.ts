@@ -3,6 +3,7 @@ import { systemClock, type Clock } from "../core/Clock";
 import { ClockCodec, functionCodec, ListenerCodec, RetryPolicyCodec, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { ProviderTransform } from "../core/CredentialProvider";
+import { refreshIntentOf } from "../core/refreshIntent";
 import { decodeOptions, decodeOptionsAs, isChecked } from "../errors/InvalidOptionsError";
 import {
   asCredentialRefreshError,
@@ -136,7 +137,7 @@ export const retryWith = (
         onRetry?.({ attempts, delayMs, error: failure });
         // A background refresh's waits must not keep the process alive; a caller's wait does.
         await clock.sleep(delayMs, providerOptions?.signal, {
-          background: providerOptions?.background === true,
+          background: refreshIntentOf(providerOptions).background,
         });
       }
     }

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from "../core/Clock";
 import { ClockCodec, NonEmptyString, PositiveMillis, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import type { ProviderTransform } from "../core/CredentialProvider";
+import { refreshIntentOf } from "../core/refreshIntent";
 import { decodeOptionsAs, isChecked } from "../errors/InvalidOptionsError";
 import { sourceNameOf } from "../core/sourceName";
 
@@ -78,7 +79,7 @@ export const withTimeout = (ms: number, options: WithTimeoutOptions = {}): Provi
 
       const timer = new AbortController();
       // Only a background refresh's timeout may let the process exit; a caller waiting on it must not.
-      const background = providerOptions?.background === true;
+      const { background } = refreshIntentOf(providerOptions);
       const timedOut = clock.sleep(ms, timer.signal, { background }).then(() => {
         const error = new CredentialRefreshError(`${name} did not answer within ${ms} ms`, {
           retryable: true,

@@ -18,7 +18,7 @@ import type {
 } from "@smithy/types";
 import { ListenerCodec, LoggerCodec, strictOptions } from "../errors/codecs";
 import type { Credentials, ProviderOptions } from "../core/CredentialProvider";
-import { keyHint, type RefreshEvent } from "../pipeline/decide";
+import { keyHint } from "../pipeline/refreshEvent";
 import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import { safeListener } from "../core/safeListener";
@@ -46,6 +46,29 @@ export const CREDENTIAL_REJECTION_ERROR_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * What {@link getCredentialRejectionPlugin} tells its `onEvent` listener: a service answered that it
+ * rejects the credentials, once per key, before the key is invalidated. It is the plugin's own event,
+ * not a {@link RefreshEvent}: the provider's listener then hears `invalidated` and the refresh. Never
+ * carries a secret.
+ *
+ * @example
+ * ```ts
+ * import type { CredentialRejectionEvent } from "aws-refresh-session";
+ *
+ * const onEvent = (event: CredentialRejectionEvent) => console.warn(`key ****${event.keyHint} rejected: ${event.code}`);
+ * ```
+ * @category SDK integration
+ * @since 0.3.0
+ */
+export interface CredentialRejectionEvent {
+  readonly type: "rejected";
+  /** The last four characters of the rejected access key id. */
+  readonly keyHint: string;
+  /** The service's error code: `ExpiredToken`, `InvalidClientTokenId`, ... */
+  readonly code: string;
+}
+
+/**
  * Options of {@link getCredentialRejectionPlugin}.
  *
  * @example
@@ -59,10 +82,10 @@ export const CREDENTIAL_REJECTION_ERROR_CODES: ReadonlySet<string> = new Set([
  */
 export interface CredentialRejectionPluginOptions {
   /**
-   * Hears a `rejected` event ({@link RefreshEvent}) the first time a service rejects a key, before the
-   * key is invalidated; the provider's own listener then hears `invalidated` and the refresh.
+   * Hears a {@link CredentialRejectionEvent} the first time a service rejects a key, before the key is
+   * invalidated; the provider's own listener then hears `invalidated` and the refresh.
    */
-  readonly onEvent?: ((event: RefreshEvent) => void) | undefined;
+  readonly onEvent?: ((event: CredentialRejectionEvent) => void) | undefined;
   /** An SDK-style logger (`console` will do): a warning per rejected key, and per request not sent again. */
   readonly logger?: Logger | undefined;
 }

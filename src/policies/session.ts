@@ -3,7 +3,7 @@ import { assumeRoleProps } from "../sources/roleOptions";
 import { webIdentityProps } from "../sources/assumeRoleWithWebIdentity";
 import { functionCodec, integerIn, notAnOption, strictOptions } from "../errors/codecs";
 import type { CredentialProvider } from "../core/CredentialProvider";
-import { getCredentialRejectionPlugin } from "./getCredentialRejectionPlugin";
+import { getCredentialRejectionPlugin, type CredentialRejectionEvent } from "./getCredentialRejectionPlugin";
 import {
   decodeOptions,
   decodeOptionsAs,
@@ -11,7 +11,7 @@ import {
   toIssues,
   type OptionIssue,
 } from "../errors/InvalidOptionsError";
-import type { RefreshingProvider } from "../pipeline/refreshAhead";
+import type { RefreshEvent, RefreshingProvider } from "../pipeline/refreshAhead";
 import {
   applyRefreshPolicy,
   refreshPolicyIssues,
@@ -43,9 +43,9 @@ import { sessionWhoami } from "./whoami";
  * @category Ready-made
  * @since 0.1.0
  */
-export type SessionOptions = (
+export type SessionOptions = HearingRejections<
   RefreshingRoleOptions | RefreshingWebIdentityOptions | SourceSessionOptions | ProfileSessionOptions
-) & {
+> & {
   /** The region of the clients, and of STS unless `stsClient` is given (with `profile`: the profile's region by default). */
   readonly region?: string | undefined;
   /**
@@ -56,6 +56,17 @@ export type SessionOptions = (
    */
   readonly clientCacheSize?: number | undefined;
 };
+
+/**
+ * Options whose `onEvent` also hears the rejection plugin every client of the session has (its
+ * `rejected` events are not refresh events); distributed over the union, so each kind stays apart.
+ */
+type HearingRejections<Options> = Options extends unknown
+  ? Omit<Options, "onEvent"> & {
+      /** Hears refresh events (see {@link RefreshEvent}) and the rejection plugin's ({@link CredentialRejectionEvent}). */
+      readonly onEvent?: ((event: RefreshEvent | CredentialRejectionEvent) => void) | undefined;
+    }
+  : never;
 
 /** boto3-refresh-session's default: more distinct clients than a program usually uses at once. */
 const DEFAULT_CLIENT_CACHE_SIZE = 10;

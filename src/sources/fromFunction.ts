@@ -1,46 +1,15 @@
 import { withFeatures } from "../telemetry/credentialFeatures";
-import * as t from "io-ts";
 import { isLeft } from "../core/isLeft";
-import { failedFields, functionCodec, NonEmptyString, strictOptions, ValidDate } from "../errors/codecs";
+import { CredentialsCodec } from "../core/credentialShape";
+import { failedFields, functionCodec, NonEmptyString, strictOptions } from "../errors/codecs";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
 import { redactSecrets, type CredentialProvider, type Credentials } from "../core/CredentialProvider";
 import { decodeOptions, decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { nameSource } from "../core/sourceName";
 import { asCredentialRefreshError } from "../errors/isRetryableError";
 
-/** An expiration as a `Date`, an ISO 8601 string, or epoch milliseconds, decoded to a valid `Date`. */
-const ExpirationFromAny = /* @__PURE__ */ new t.Type<Date, Date, unknown>(
-  "an expiration: a Date, an ISO 8601 string, or epoch milliseconds",
-  (u): u is Date => ValidDate.is(u),
-  (u, c) => {
-    const date =
-      u instanceof Date ? u : typeof u === "string" || typeof u === "number" ? new Date(u) : undefined;
-    return date !== undefined && ValidDate.is(date) ? t.success(date) : t.failure(u, c);
-  },
-  (d) => d,
-);
-
-/**
- * The io-ts codec of the credentials a custom source returns: `accessKeyId`, `secretAccessKey`, an
- * optional `sessionToken` and `accountId`, and an `expiration` (a `Date`, an ISO 8601 string or epoch
- * milliseconds), decoded to {@link Credentials}.
- *
- * @example
- * ```ts
- * import { CredentialsCodec } from "aws-refresh-session/fp";
- *
- * CredentialsCodec.decode({ accessKeyId: "ASIA...", secretAccessKey: "...", expiration: "2030-01-01T00:00:00Z" });
- * ```
- * @category Codecs
- * @since 0.1.0
- */
-export const CredentialsCodec = /* @__PURE__ */ t.intersection(
-  [
-    t.type({ accessKeyId: NonEmptyString, secretAccessKey: NonEmptyString, expiration: ExpirationFromAny }),
-    t.partial({ sessionToken: NonEmptyString, accountId: t.string }),
-  ],
-  "Credentials",
-);
+// The codec is the shape rule's (core/credentialShape), exported from here as it always was.
+export { CredentialsCodec };
 
 const FromFunctionOptionsCodec = /* @__PURE__ */ strictOptions(
   "FromFunctionOptions",

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import type * as OtelApi from "@opentelemetry/api";
-import type { RefreshEvent, RefreshReason } from "../pipeline/decide";
+import type { RefreshEvent, RefreshReason } from "../pipeline/refreshEvent";
 import { objectWith } from "../errors/codecs";
 import { sourceNameOf } from "../core/sourceName";
 import { safeListener } from "../core/safeListener";
