@@ -107,7 +107,8 @@ describe("memoizeUntil", () => {
     await settle();
     const credentials = credentialsAt(clock, 10, 1);
     upstream.succeed(credentials);
-    await expect(caller).resolves.toBe(credentials);
+    // The same credentials, in a copy that redacts its secrets.
+    await expect(caller).resolves.toEqual(credentials);
     await clock.advance(10);
     const late = provider();
     await settle();
@@ -128,7 +129,11 @@ describe("memoizeUntil", () => {
     const forced = [provider({ forceRefresh: true }), provider({ forceRefresh: true }), provider()];
     await settle();
     expect(upstream.calls).toBe(2);
-    expect(upstream.lastOptions()).toEqual({ forceRefresh: true, [REFRESH_INTENT]: expect.anything() });
+    expect(upstream.lastOptions()).toEqual({
+      forceRefresh: true,
+      signal: expect.any(AbortSignal),
+      [REFRESH_INTENT]: expect.anything(),
+    });
     expect(refreshIntentOf(upstream.lastOptions())).toEqual({
       background: false,
       replacing: "ASIATEST00000001",
@@ -150,9 +155,12 @@ describe("memoizeUntil", () => {
     const impatient = provider({ signal: controller.signal });
     const patient = provider();
     await settle();
-    expect(upstream.lastOptions()?.signal).toBeUndefined();
+    // The shared call gets a signal of its own (dispose() may stop it), not a caller's.
+    const shared = upstream.lastOptions()?.signal;
+    expect(shared).not.toBe(controller.signal);
     controller.abort();
     await expect(impatient).rejects.toMatchObject({ name: "AbortError" });
+    expect(shared?.aborted).toBe(false);
 
     upstream.succeed(credentialsAt(clock, HOUR, 1));
     await expect(patient).resolves.toMatchObject({ accessKeyId: "ASIATEST00000001" });

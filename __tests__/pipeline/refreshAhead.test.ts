@@ -915,3 +915,49 @@ describe("refreshAhead: hooks and sources that misbehave", () => {
     expect(inspect(error, { showHidden: true, depth: 10 })).not.toContain("SECRET");
   });
 });
+
+describe("refreshAhead at dispose and with plain sources", () => {
+  it("stops a refresh nobody waits for when disposed, and lets one a caller waits for finish", async () => {
+    const clock = manualClock();
+    const upstream = controlledProvider();
+    const abandoned = refreshAhead({ clock })(upstream.provider);
+    const controller = new AbortController();
+    const leaving = abandoned({ signal: controller.signal }).catch((error: unknown) => error);
+    await settle();
+    const signal = upstream.lastOptions()?.signal;
+    controller.abort();
+    await leaving;
+    expect(signal?.aborted).toBe(false);
+    abandoned.dispose();
+    // An MFA prompt or a hung STS below it sees the signal and stops: the process can exit at once.
+    expect(signal?.aborted).toBe(true);
+
+    const other = controlledProvider();
+    const waited = refreshAhead({ clock })(other.provider);
+    const caller = waited();
+    await settle();
+    const waitedSignal = other.lastOptions()?.signal;
+    waited.dispose();
+    expect(waitedSignal?.aborted).toBe(false);
+    other.succeed(credentialsAt(clock, HOUR, 7));
+    await expect(caller).resolves.toMatchObject({ accessKeyId: "ASIATEST00000007" });
+  });
+
+  it("hands out credentials that redact their secrets, whatever the source returned", async () => {
+    const clock = manualClock();
+    const plain = (): Promise<Credentials> =>
+      Promise.resolve({
+        accessKeyId: "ASIAPLAIN0000000001",
+        secretAccessKey: "plain-SECRET-key",
+        sessionToken: "plain-SECRET-token",
+        expiration: new Date(clock.now() + HOUR),
+      });
+    const credentials = refreshAhead({ clock })(plain);
+    const got = await credentials();
+    expect(got.secretAccessKey).toBe("plain-SECRET-key");
+    expect(JSON.stringify(got)).not.toContain("SECRET");
+    expect(inspect(got, { depth: 5 })).not.toContain("SECRET");
+    expect(JSON.stringify(got)).toContain("ASIAPLAIN0000000001");
+    credentials.dispose();
+  });
+});

@@ -197,3 +197,48 @@ describe("refreshingRole", () => {
     expect(sts.sent).toHaveLength(1);
   });
 });
+
+describe("refreshingRole's options, once checked", () => {
+  const serialNumber = "arn:aws:iam::123456789012:mfa/alice";
+
+  it("keeps what was checked: later changes to the options or their mfa do not reach the provider", async () => {
+    const clock = manualClock();
+    const sts = fakeSts(clock);
+    const options = {
+      roleArn: "arn:aws:iam::123456789012:role/Checked",
+      stsClient: sts.client,
+      clock,
+      mfa: { serialNumber, tokenCode: (): string => "111111", commandTimeoutMs: 10_000 },
+    };
+    const credentials = refreshingRole(options);
+    options.roleArn = "arn:aws:iam::123456789012:role/Other";
+    options.mfa.tokenCode = () => "999999";
+    options.mfa.commandTimeoutMs = -1;
+    await credentials();
+    expect(sts.sent[0]?.input).toMatchObject({
+      RoleArn: "arn:aws:iam::123456789012:role/Checked",
+      TokenCode: "111111",
+    });
+    credentials.dispose();
+  });
+
+  it("reads options held as getters of a class, as it checked them", async () => {
+    const clock = manualClock();
+    const sts = fakeSts(clock);
+    class WorkerOptions {
+      get roleArn(): string {
+        return "arn:aws:iam::123456789012:role/FromClass";
+      }
+      get stsClient() {
+        return sts.client;
+      }
+      get clock() {
+        return clock;
+      }
+    }
+    const credentials = refreshingRole(new WorkerOptions());
+    await expect(credentials()).resolves.toMatchObject({ accessKeyId: "ASIAFAKE00000001" });
+    expect(sts.sent[0]?.input).toMatchObject({ RoleArn: "arn:aws:iam::123456789012:role/FromClass" });
+    credentials.dispose();
+  });
+});

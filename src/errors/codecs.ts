@@ -58,11 +58,26 @@ export const strictOptions = <R extends t.Props, O extends t.Props>(
         return t.failure(u, c, "an options object");
       }
       const record = u as Record<string, unknown>;
+      // Each field read once, into an object of our own: what is checked is what is kept, whether the
+      // caller's object holds it as a field or a getter (a class), and later changes to the caller's
+      // object (or a getter answering differently) do not reach the provider.
+      const read: Record<string, unknown> = {};
+      for (const key of known) {
+        if (key in record) read[key] = record[key];
+      }
       // Both halves are validated in the same context (not through t.intersection), so that error
       // paths read `tags.0.key`, not `1.tags.0.0.key`.
       const errors: t.ValidationError[] = [];
-      for (const result of [requiredShape.validate(u, c), optionalShape.validate(u, c)]) {
+      const kept: Record<string, unknown> = { ...read };
+      const halves = [
+        [requiredShape.validate(read, c), Object.keys(required)],
+        [optionalShape.validate(read, c), Object.keys(optional)],
+      ] as const;
+      for (const [result, keys] of halves) {
+        // The halves' own copies, where a nested option (an `mfa`) was read into one of its own.
         if (result._tag === "Left") errors.push(...result.left);
+        else
+          for (const key of keys) if (key in read) kept[key] = (result.right as Record<string, unknown>)[key];
       }
       for (const key of Object.keys(record)) {
         if (known.includes(key)) continue;
@@ -75,7 +90,7 @@ export const strictOptions = <R extends t.Props, O extends t.Props>(
             : `is not a known option (known: ${known.join(", ")})`,
         });
       }
-      return errors.length > 0 ? t.failures(errors) : t.success(record as A);
+      return errors.length > 0 ? t.failures(errors) : t.success(kept as A);
     },
     (a) => a,
   );
@@ -154,6 +169,8 @@ export const objectCodec = (name: string): t.Type<Record<string, unknown>, Recor
   new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
     name,
     t.UnknownRecord.is,
+    // Not copied: a client configuration is the SDK's to read, when the client is built (its getters
+    // included, at the first call).
     (u, c) => (t.UnknownRecord.is(u) ? t.success(u) : t.failure(u, c, name)),
     (a) => a,
   );

@@ -6,7 +6,12 @@
  */
 import { abortable } from "../core/abortable";
 import { abortReason, systemClock } from "../core/Clock";
-import type { CredentialProvider, Credentials, ProviderOptions } from "../core/CredentialProvider";
+import {
+  redactSecrets,
+  type CredentialProvider,
+  type Credentials,
+  type ProviderOptions,
+} from "../core/CredentialProvider";
 import { refreshIntentOf, withRefreshIntent } from "../core/refreshIntent";
 import { safeListener } from "../core/safeListener";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
@@ -221,8 +226,11 @@ export const refreshAheadWith = (
       const { action } = decision;
       if (action.type !== "refresh" && action.type !== "serve-and-refresh") return undefined;
       const background = action.type === "serve-and-refresh" || action.background;
-      // The shared call must not die with one caller's signal; each caller races its own instead.
-      const { signal: _signal, ...callerOptions } = providerOptions ?? {};
+      // The shared call must not die with one caller's signal; each caller races its own instead. Its
+      // own signal is aborted by dispose() when no caller waits for it (an MFA prompt, a hung STS).
+      const controller = new AbortController();
+      const { signal: _signal, ...withoutSignal } = providerOptions ?? {};
+      const callerOptions = { ...withoutSignal, signal: controller.signal };
       const replacing = state.held?.credentials.accessKeyId;
       const intent = refreshIntentOf(providerOptions);
       const upstream =
@@ -236,7 +244,18 @@ export const refreshAheadWith = (
       const call = async (): Promise<CredentialRefreshError | undefined> => {
         let outcome: Outcome;
         try {
-          outcome = { ok: true, credentials: await provider(upstream) };
+          // Typed as credentials, but any value: the rules check its shape when it settles.
+          const credentials: unknown = await provider(upstream);
+          // Whatever the source, what callers get redacts its secrets in JSON and util.inspect.
+          outcome = {
+            ok: true,
+            credentials: (typeof credentials === "object" &&
+            credentials !== null &&
+            // Ours redact themselves already (and are keys to what was recorded of them: whoami).
+            !Object.prototype.hasOwnProperty.call(credentials, "toJSON")
+              ? redactSecrets(credentials as Credentials)
+              : credentials) as Credentials,
+          };
         } catch (error) {
           outcome = { ok: false, error };
         }
@@ -261,7 +280,7 @@ export const refreshAheadWith = (
         }
         return settled.action.type === "settle-waiters" ? settled.action.error : undefined;
       };
-      const started: Flight = { settled: call() };
+      const started: Flight = { settled: call(), controller, waiters: 0 };
       // Unless it settled already (a source that throws at once), or a listener of its settling started
       // the next one, which is the refresh in flight now.
       if (state.inFlight !== undefined && flight === undefined) flight = started;
@@ -272,17 +291,25 @@ export const refreshAheadWith = (
       if (refresh === undefined)
         return Promise.reject(new Error("aws-refresh-session: no refresh to wait for (a bug)"));
       const answer = (refresh.answer ??= refresh.settled.then(answerOf));
+      const hold = (): void => {
+        refresh.waiters++;
+        scheduler.hold();
+      };
+      const release = (): void => {
+        refresh.waiters--;
+        scheduler.release();
+      };
       if (signal === undefined) {
         // Callers without a signal wait until the refresh settles: one hold for them all.
         if (refresh.waiting === undefined) {
-          scheduler.hold();
-          refresh.waiting = answer.finally(scheduler.release);
+          hold();
+          refresh.waiting = answer.finally(release);
         }
         return refresh.waiting;
       }
       // A caller with a signal may leave early: it holds the process only while it waits.
-      scheduler.hold();
-      return abortable(answer, signal).finally(scheduler.release);
+      hold();
+      return abortable(answer, signal).finally(release);
     };
     const answerOf = (error: CredentialRefreshError | undefined): Credentials => {
       if (error !== undefined) throw error;
@@ -333,7 +360,11 @@ export const refreshAheadWith = (
 
     const dispose = (): void => {
       observed?.dispose();
-      // A disposed state has no background refresh due: `apply` cancels the timer.
+      // A disposed state has no background refresh due: `apply` cancels the timer. A refresh nobody
+      // waits for is stopped too, so that a program that disposed its providers exits at once.
+      if (flight !== undefined && flight.waiters === 0) {
+        flight.controller.abort(new CredentialRefreshError("the provider was disposed", { retryable: true }));
+      }
       step({ type: "dispose" });
     };
     const provided = Object.assign(refreshing, {
@@ -368,6 +399,10 @@ export const refreshAheadWith = (
 interface Flight {
   /** Settles with the error the waiters get, if any; never rejects. */
   readonly settled: Promise<CredentialRefreshError | undefined>;
+  /** Aborts the source call: dispose() does, when nobody waits for it. */
+  readonly controller: AbortController;
+  /** How many callers wait for it now. */
+  waiters: number;
   /** What the waiters get, made for the first of them. */
   answer?: Promise<Credentials>;
   /** The answer, with the process held alive: shared by the callers without a signal. */

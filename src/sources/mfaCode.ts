@@ -7,6 +7,7 @@
 import { abortable } from "../core/abortable";
 import { systemClock, type Clock } from "../core/Clock";
 import type { CredentialProvider, ProviderTransform } from "../core/CredentialProvider";
+import { refreshIntentOf } from "../core/refreshIntent";
 import { CredentialRefreshError, describeError } from "../errors/CredentialRefreshError";
 import { DEFAULT_MFA_COMMAND_TIMEOUT_MS, runMfaCommand } from "./mfaCommand";
 import type { MfaOptions } from "./roleOptions";
@@ -21,6 +22,7 @@ export const mfaCode = async (
   mfa: MfaOptions,
   signal: AbortSignal | undefined,
   clock: Clock = systemClock,
+  background = false,
 ): Promise<string> => {
   const { tokenCode } = mfa;
   const timeoutMs = mfa.commandTimeoutMs ?? DEFAULT_MFA_COMMAND_TIMEOUT_MS;
@@ -37,7 +39,8 @@ export const mfaCode = async (
     try {
       code = await Promise.race([
         abortable(Promise.resolve().then(tokenCode), signal),
-        clock.sleep(timeoutMs, timer.signal).then(() => {
+        // A background refresh's prompt must not keep the process alive; a caller's wait does.
+        clock.sleep(timeoutMs, timer.signal, { background }).then(() => {
           throw new CredentialRefreshError(
             `the MFA token code was not given within ${timeoutMs} ms (mfa.commandTimeoutMs); STS was not called`,
             { retryable: false },
@@ -80,7 +83,7 @@ export const mfaCodeOnce = (
   const ask =
     (attempts: CredentialProvider): CredentialProvider =>
     async (options) => {
-      held = await mfaCode(mfa, options?.signal, clock);
+      held = await mfaCode(mfa, options?.signal, clock, refreshIntentOf(options).background);
       try {
         return await attempts(options);
       } finally {
