@@ -162,6 +162,28 @@ describe("credential-process and a profile that leads back to it", () => {
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain("leads back to this command");
   }, 90_000);
+
+  it("stops a role whose caller credentials come from AWS_PROFILE's credential_process running it for the same role", async () => {
+    const role = "arn:aws:iam::123456789012:role/Deployer";
+    const command = [process.execPath, cli.path, "credential-process", "--role-arn", role].join(" ");
+    writeFileSync(
+      join(home, ".aws", "config"),
+      `[profile deployer]\ncredential_process = ${command}\nregion = ${region}\n`,
+    );
+    const started = Date.now();
+    const run = await runCli(
+      cli.path,
+      ["credential-process", "--role-arn", role, "--region", region],
+      { ...cleanEnv(home), AWS_PROFILE: "deployer" },
+      { timeoutMs: 60_000 },
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toBe("");
+    // The nested run refuses the loop at once; the SDK's chain reports only that it found nothing, and
+    // the top run names the likely cause (it hung for minutes, a run nested in each).
+    expect(run.stderr).toContain('here profile "deployer": if its credential_process runs this command');
+    console.log(`credential_process loop through AWS_PROFILE stopped in ${Date.now() - started} ms`);
+  }, 90_000);
 });
 
 describe("credential-process --profile with mfa_serial", () => {

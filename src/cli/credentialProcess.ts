@@ -1,6 +1,5 @@
-import { hideKeysAndTokens } from "../core/secretText";
-import { describeError } from "../errors/CredentialRefreshError";
 import type { CliIo } from "./CliIo";
+import { noCredentials } from "./noCredentials";
 import type { ParsedFlags } from "./parseFlags";
 import { providerFromFlags } from "./providerFromFlags";
 
@@ -27,7 +26,7 @@ export const runCredentialProcess = async (flags: ParsedFlags, io: CliIo): Promi
     return 0;
   } catch (error) {
     io.stderr(
-      `aws-refresh-session: no credentials for the role: ${hideKeysAndTokens(describeError(error))}\n`,
+      `aws-refresh-session: no credentials for the role: ${noCredentials(error, flags.role, io.env)}\n`,
     );
     return 1;
   } finally {

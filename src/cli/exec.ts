@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { hideKeysAndTokens } from "../core/secretText";
-import { describeError } from "../errors/CredentialRefreshError";
 import type { RefreshEvent } from "../pipeline/refreshAhead";
 import { serveCredentials } from "../server/serveCredentials";
 import type { CliIo } from "./CliIo";
+import { noCredentials } from "./noCredentials";
 import { findCommand } from "./findCommand";
 import type { ParsedFlags } from "./parseFlags";
 import { providerFromFlags } from "./providerFromFlags";
@@ -72,7 +72,7 @@ export const runExec = async (flags: ParsedFlags, io: CliIo): Promise<number> =>
       await provider();
     } catch (error) {
       io.stderr(
-        `aws-refresh-session: no credentials for the role, so ${shown} was not run: ${hideKeysAndTokens(describeError(error))}\n`,
+        `aws-refresh-session: no credentials for the role, so ${shown} was not run: ${noCredentials(error, flags.role, io.env)}\n`,
       );
       return 1;
     }

@@ -91,17 +91,22 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   process.env[DEPTH_VARIABLE] = String((Number.isFinite(depth) ? depth : 0) + 1);
-  // The profiles the commands above this one serve: one asked for again is a loop, stopped at once.
-  const { profile } = flags.role;
-  if (profile !== undefined) {
+  // The profiles and roles the commands above this one serve: one asked for again is a loop, stopped
+  // at once (a role's caller credentials from a profile, AWS_PROFILE say, whose credential_process
+  // runs this command for the same role).
+  const { profile, roleArn } = flags.role;
+  const serves = profile ?? (roleArn === undefined ? undefined : `role ${roleArn}`);
+  if (serves !== undefined) {
     const serving = (io.env[PROFILES_VARIABLE] ?? "").split("\n").filter((name) => name.length > 0);
-    if (serving.includes(profile)) {
+    if (serving.includes(serves)) {
       io.stderr(
-        `aws-refresh-session ${command}: profile ${JSON.stringify(profile)} leads back to this command (its credentials, or those of a profile it uses, come from a credential_process that runs it for the same profile); give it a profile whose credentials come from elsewhere\n`,
+        profile !== undefined
+          ? `aws-refresh-session ${command}: profile ${JSON.stringify(profile)} leads back to this command (its credentials, or those of a profile it uses, come from a credential_process that runs it for the same profile); give it a profile whose credentials come from elsewhere\n`
+          : `aws-refresh-session ${command}: role ${roleArn ?? ""} leads back to this command: its caller credentials come from a profile whose credential_process runs it for the same role (AWS_PROFILE=${io.env.AWS_PROFILE ?? ""}, AWS_DEFAULT_PROFILE=${io.env.AWS_DEFAULT_PROFILE ?? ""}); give the command caller credentials from elsewhere (unset AWS_PROFILE for it, or --profile with a profile of its own)\n`,
       );
       return 1;
     }
-    process.env[PROFILES_VARIABLE] = [...serving, profile].join("\n");
+    process.env[PROFILES_VARIABLE] = [...serving, serves].join("\n");
   }
   try {
     return await COMMANDS[command](flags, io);

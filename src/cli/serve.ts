@@ -1,8 +1,7 @@
-import { hideKeysAndTokens } from "../core/secretText";
-import { describeError } from "../errors/CredentialRefreshError";
 import type { RefreshingProvider } from "../pipeline/refreshAhead";
 import { serveCredentials } from "../server/serveCredentials";
 import type { CliIo } from "./CliIo";
+import { noCredentials } from "./noCredentials";
 import { describeRefreshFailure } from "./exec";
 import type { ParsedFlags } from "./parseFlags";
 import { providerFromFlags } from "./providerFromFlags";
@@ -45,7 +44,7 @@ export const runServe = async (flags: ParsedFlags, io: CliIo): Promise<number> =
       await provider();
     } catch (error) {
       io.stderr(
-        `aws-refresh-session: no credentials for the role: ${hideKeysAndTokens(describeError(error))}\n`,
+        `aws-refresh-session: no credentials for the role: ${noCredentials(error, flags.role, io.env)}\n`,
       );
       return 1;
     }
