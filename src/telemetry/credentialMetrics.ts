@@ -128,31 +128,38 @@ export const telemetryOf = (provider: unknown): ProviderTelemetry | undefined =>
 };
 
 // ---------------------------------------------------------------------------------------------------
-// Loading the API
+// The providers a program registered
 
-/** The module name, in a variable: bundlers must not follow it (the peer is optional). */
-const OTEL_API = "@opentelemetry/api";
+/**
+ * Where `@opentelemetry/api` 1.x keeps what a program registers (`metrics.setGlobalMeterProvider`,
+ * `trace.setGlobalTracerProvider`, `context.setGlobalContextManager`), shared by every copy of the API
+ * in the process: `{ version, metrics?, trace?, context? }` (its internal/global-utils.ts).
+ */
+const OTEL_GLOBAL = Symbol.for("opentelemetry.js.api.1");
 
-/** `undefined`: not tried yet; `null`: not installed. Loaded once per process, at the first refresh. */
-let loadedApi: typeof OtelApi | null | undefined;
+/** What this module reads of it. `trace` is the API's ProxyTracerProvider, delegating to the SDK's. */
+interface OtelGlobal {
+  readonly version?: unknown;
+  readonly metrics?: OtelApi.MeterProvider;
+  readonly trace?: OtelApi.TracerProvider;
+  readonly context?: OtelApi.ContextManager;
+}
 
-const loader = (): typeof OtelApi | null => {
-  // `require` is Node's in the CommonJS build; a native ES module bundle has none and records nothing.
-  const load: ((id: string) => unknown) | undefined = typeof require === "function" ? require : undefined;
-  if (load === undefined) return null;
-  try {
-    return load(OTEL_API) as typeof OtelApi;
-  } catch {
-    // Not installed (the program chose not to have OpenTelemetry, and pays nothing for it), or not
-    // loadable by `require` here (an ES module bundle's stand-in throws): either way, nothing recorded.
-    return null;
-  }
+/**
+ * The registered providers, read at each use (one registered later is picked up), as an API 1.3 (the
+ * peer range's floor) would accept them: a registration by API 1.3 or later of major version 1, and not
+ * a pre-release (the API's own isCompatible). No module is loaded, so this works the same in the
+ * CommonJS build and in an ES module bundle, which has no `require` to load the API with.
+ */
+const otelGlobal = (): OtelGlobal | undefined => {
+  const registered = (globalThis as Record<symbol, OtelGlobal | undefined>)[OTEL_GLOBAL];
+  const minor = /^1\.(\d+)\.\d+$/.exec(String(registered?.version))?.[1];
+  return minor !== undefined && Number(minor) >= 3 ? registered : undefined;
 };
 
-const otelApi = (): typeof OtelApi | null => {
-  if (loadedApi === undefined) loadedApi = loader();
-  return loadedApi;
-};
+/** The API's SpanStatusCode.ERROR (2), a value its specification fixes; the enum is not imported. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- the optional peer's enum, not imported
+const SPAN_STATUS_ERROR = 2 as OtelApi.SpanStatusCode.ERROR;
 
 // ---------------------------------------------------------------------------------------------------
 // Instruments, one set per meter provider
@@ -299,32 +306,32 @@ export const credentialTelemetry =
     const watched: Watched = { expiresAt: undefined, disposed: false, now, attributes: base };
     /** The instruments this provider reported to, for the gauge's registration (once per provider). */
     let registeredWith: Instruments | undefined;
-    let span: { readonly span: OtelApi.Span; readonly startedAt: number } | undefined;
+    let span: { readonly span: OtelApi.Span | undefined; readonly startedAt: number } | undefined;
 
-    const instruments = (api: typeof OtelApi): Instruments => {
+    /** The instruments of the given or registered meter provider, if there is one. */
+    const instruments = (): Instruments | undefined => {
       const meterProvider =
-        (options.meterProvider as OtelApi.MeterProvider | undefined) ?? api.metrics.getMeterProvider();
-      return instrumentsOf(meterProvider);
+        (options.meterProvider as OtelApi.MeterProvider | undefined) ?? otelGlobal()?.metrics;
+      return meterProvider === undefined ? undefined : instrumentsOf(meterProvider);
     };
-    const tracer = (api: typeof OtelApi): OtelApi.Tracer =>
-      (
-        (options.tracerProvider as OtelApi.TracerProvider | undefined) ?? api.trace.getTracerProvider()
-      ).getTracer(SCOPE);
 
-    const start = (api: typeof OtelApi, reason: RefreshReason): void => {
-      span?.span.end();
+    const start = (reason: RefreshReason): void => {
+      span?.span?.end();
+      const registered = otelGlobal();
+      const tracer = (
+        (options.tracerProvider as OtelApi.TracerProvider | undefined) ?? registered?.trace
+      )?.getTracer(SCOPE);
       // A caller waits for every refresh but an advisory one: its span is the parent. A background
       // refresh is nobody's child.
       const background = reason === "advisory";
       const attributes = { ...base, [ATTRIBUTE.reason]: reason };
       const started = background
-        ? tracer(api).startSpan(METRIC.span, { root: true, attributes })
-        : tracer(api).startSpan(METRIC.span, { attributes }, api.context.active());
+        ? tracer?.startSpan(METRIC.span, { root: true, attributes })
+        : tracer?.startSpan(METRIC.span, { attributes }, registered?.context?.active());
       span = { span: started, startedAt: now() };
     };
 
     const end = (
-      api: typeof OtelApi,
       reason: RefreshReason,
       durationMs: number,
       outcome: RefreshOutcome,
@@ -336,18 +343,18 @@ export const credentialTelemetry =
         [ATTRIBUTE.outcome]: outcome,
         ...(outcome === "success" ? {} : { [ATTRIBUTE.errorType]: errorTypeOf(error) }),
       };
-      const at = instruments(api);
-      at.duration.record(Math.max(0, durationMs) / 1_000, attributes);
-      if (registeredWith !== at) {
+      const at = instruments();
+      at?.duration.record(Math.max(0, durationMs) / 1_000, attributes);
+      if (at !== undefined && registeredWith !== at) {
         registeredWith = at;
         at.watched.add(new WeakRef(watched));
       }
-      const current = span;
+      const current = span?.span;
       span = undefined;
       if (current !== undefined) {
-        current.span.setAttributes(attributes);
-        if (outcome !== "success") current.span.setStatus({ code: api.SpanStatusCode.ERROR });
-        current.span.end();
+        current.setAttributes(attributes);
+        if (outcome !== "success") current.setStatus({ code: SPAN_STATUS_ERROR });
+        current.end();
       }
     };
 
@@ -355,23 +362,18 @@ export const credentialTelemetry =
     return {
       event: safeListener("telemetry", (event: RefreshEvent) => {
         switch (event.type) {
-          case "refresh-start": {
-            const api = otelApi();
-            if (api !== null) start(api, event.reason);
+          case "refresh-start":
+            start(event.reason);
             return;
-          }
-          case "refresh-success": {
+          case "refresh-success":
             watched.expiresAt = event.expiration?.getTime();
-            const api = otelApi();
-            if (api !== null) end(api, event.reason, event.durationMs, "success", undefined);
+            end(event.reason, event.durationMs, "success", undefined);
             return;
-          }
           case "refresh-failure": {
-            const api = otelApi();
             // No refresh in flight: a key fetched earlier was rejected too (counted as a rejection).
-            if (api === null || span === undefined) return;
+            if (span === undefined) return;
             const outcome = event.serving === "none" ? "failure" : "stale";
-            end(api, event.reason, now() - span.startedAt, outcome, event.error);
+            end(event.reason, now() - span.startedAt, outcome, event.error);
             return;
           }
           default:
@@ -379,13 +381,10 @@ export const credentialTelemetry =
         }
       }),
       skipped: safeListener("telemetry", (cause: "backoff" | "error-cache") => {
-        const api = otelApi();
-        if (api !== null) instruments(api).backoff.add(1, { ...base, [ATTRIBUTE.skippedBy]: cause });
+        instruments()?.backoff.add(1, { ...base, [ATTRIBUTE.skippedBy]: cause });
       }),
       rejected: safeListener("telemetry", (code: string, resend: ResendOutcome) => {
-        const api = otelApi();
-        if (api === null) return;
-        instruments(api).rejected.add(1, {
+        instruments()?.rejected.add(1, {
           ...base,
           [ATTRIBUTE.errorType]: SAFE_TYPE.test(code) ? code : "_OTHER",
           [ATTRIBUTE.resend]: resend,
