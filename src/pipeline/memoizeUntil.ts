@@ -2,7 +2,7 @@ import type { Clock } from "../core/Clock";
 import { ClockCodec, NonNegativeMillis, strictOptions } from "../errors/codecs";
 import type { CredentialProvider } from "../core/CredentialProvider";
 import { decodeOptionsAs } from "../errors/InvalidOptionsError";
-import { refreshAheadWith } from "./refreshAhead";
+import { refreshAhead, withInternals } from "./refreshAhead";
 
 /**
  * Options of {@link memoizeUntil}.
@@ -98,13 +98,15 @@ export const memoizeUntil = (
   );
   // One implementation of caching: refreshAhead with no advisory window, the margin as its mandatory
   // window, no backoff and no error cache is exactly this rule.
-  return refreshAheadWith(
-    {
-      advisoryWindowMs: 0,
-      mandatoryWindowMs: marginMs,
-      backoff: () => 0,
-      ...(clock === undefined ? {} : { clock }),
-    },
-    { errorCacheMs: [0, 0], minBackoffMs: 0 },
+  return refreshAhead(
+    withInternals(
+      {
+        advisoryWindowMs: 0,
+        mandatoryWindowMs: marginMs,
+        backoff: () => 0,
+        ...(clock === undefined ? {} : { clock }),
+      },
+      { errorCacheMs: [0, 0], minBackoffMs: 0 },
+    ),
   );
 };

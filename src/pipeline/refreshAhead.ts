@@ -15,7 +15,7 @@ import {
 import { refreshIntentOf, withRefreshIntent } from "../core/refreshIntent";
 import { safeListener } from "../core/safeListener";
 import { CredentialRefreshError } from "../errors/CredentialRefreshError";
-import { decodeOptionsAs, InvalidOptionsError } from "../errors/InvalidOptionsError";
+import { decodeOptionsAs } from "../errors/InvalidOptionsError";
 import { TELEMETRY } from "../telemetry/credentialMetrics";
 import { DEFAULT_MANDATORY_WINDOW_MS } from "./credentialTimeline";
 import {
@@ -27,9 +27,9 @@ import {
   type RefreshPolicy,
 } from "./decide";
 import {
+  internalsOf,
   RefreshAheadCodec,
   refreshWindowIssues,
-  type RefreshAheadInternals,
   type RefreshAheadOptions,
 } from "./refreshAheadOptions";
 import type { RefreshEvent } from "./refreshEvent";
@@ -45,6 +45,7 @@ export type { RefreshStatus } from "./statusOf";
 export {
   refreshWindowIssues,
   UnitInterval,
+  withInternals,
   type RefreshAheadInternals,
   type RefreshAheadOptions,
 } from "./refreshAheadOptions";
@@ -137,23 +138,15 @@ export interface RefreshingProvider extends CredentialProvider {
 export const refreshAhead = (
   options: RefreshAheadOptions = {},
 ): ((provider: CredentialProvider) => RefreshingProvider) => {
-  const decoded = decodeOptionsAs<RefreshAheadOptions>()("refreshAhead", RefreshAheadCodec, options);
-  const issues = refreshWindowIssues(decoded);
-  if (issues.length > 0) throw new InvalidOptionsError("refreshAhead", issues);
-  return refreshAheadWith(decoded, {});
-};
-
-/**
- * {@link refreshAhead} with internal knobs, given options that are already checked: by refreshAhead,
- * or by a policy that checked the same fields with its own (checking them twice would also put this
- * module's codec in every bundle).
- *
- * @internal
- */
-export const refreshAheadWith = (
-  decoded: RefreshAheadOptions,
-  { errorCacheMs, minBackoffMs, telemetry }: RefreshAheadInternals,
-): ((provider: CredentialProvider) => RefreshingProvider) => {
+  // Options a policy checked (its own codec covers these fields) are not checked again; they may carry
+  // the internal knobs (see `withInternals`).
+  const decoded = decodeOptionsAs<RefreshAheadOptions>()(
+    "refreshAhead",
+    RefreshAheadCodec,
+    options,
+    refreshWindowIssues,
+  );
+  const { errorCacheMs, minBackoffMs, telemetry } = internalsOf(decoded);
   const { clock = systemClock, onEvent, logger } = decoded;
   const hooks = sanitisedHooks(decoded, minBackoffMs);
   const policy: RefreshPolicy = {

@@ -17,6 +17,7 @@ import {
   RefreshBackoffCodec,
   strictOptions,
 } from "../errors/codecs";
+import { checkedElsewhere } from "../errors/InvalidOptionsError";
 import type { ProviderTelemetry } from "../telemetry/credentialMetrics";
 import type { RefreshBackoff } from "./refreshBackoff";
 import type { RefreshEvent } from "./refreshEvent";
@@ -119,6 +120,24 @@ export interface RefreshAheadInternals {
    */
   readonly telemetry?: (source: CredentialProvider, now: () => number) => ProviderTelemetry;
 }
+
+/** Module-private: only `withInternals` sets it, and user options decoded by a codec never hold it. */
+const INTERNALS = Symbol("aws-refresh-session.refreshAheadInternals");
+
+/**
+ * Options a policy checked, with the internal knobs that are no option of users: what the policies
+ * and `memoizeUntil` give `refreshAhead`, which then checks nothing again.
+ *
+ * @internal
+ */
+export const withInternals = (
+  checked: RefreshAheadOptions,
+  internals: RefreshAheadInternals,
+): RefreshAheadOptions => checkedElsewhere({ ...checked, [INTERNALS]: internals });
+
+/** @internal */
+export const internalsOf = (options: RefreshAheadOptions): RefreshAheadInternals =>
+  (options as { [INTERNALS]?: RefreshAheadInternals })[INTERNALS] ?? {};
 
 /**
  * Options that cannot work together: a mandatory window that leaves no room for a background

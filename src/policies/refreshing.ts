@@ -29,7 +29,8 @@ import {
   type OptionIssue,
 } from "../errors/InvalidOptionsError";
 import {
-  refreshAheadWith,
+  refreshAhead,
+  withInternals,
   refreshWindowIssues,
   type RefreshAheadOptions,
   type RefreshingProvider,
@@ -260,7 +261,7 @@ export const applyRefreshPolicy = (
     shared,
     // An entry from the shared cache carries no feature id: the source's is put back.
     cache === undefined ? (provider) => provider : keepFeatures(sourceKind ?? sourceKindOf(source)),
-    refreshAheadWith(options, { telemetry: telemetryOf(options, sourceKind) }),
+    refreshAhead(withInternals(options, { telemetry: telemetryOf(options, sourceKind) })),
   );
 };
 

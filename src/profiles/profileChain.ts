@@ -12,7 +12,7 @@ import type { AssumeRoleCacheKeyInput } from "../cache/assumeRoleCacheKey";
 import type { Clock } from "../core/Clock";
 import type { CredentialProvider, ProviderTransform } from "../core/CredentialProvider";
 import { checkedElsewhere } from "../errors/InvalidOptionsError";
-import { refreshAheadWith, type RefreshingProvider } from "../pipeline/refreshAhead";
+import { refreshAhead, withInternals, type RefreshingProvider } from "../pipeline/refreshAhead";
 import { defaultRetryPolicy } from "../pipeline/retryPolicy";
 import { retryWith } from "../pipeline/retryWith";
 import { withTimeout } from "../pipeline/withTimeout";
@@ -128,7 +128,7 @@ export const refreshRules = (
         : {}),
     }).filter(([, value]) => value !== undefined),
   );
-  return refreshAheadWith(defined, top ? { telemetry: telemetryOf(options, "profile") } : {});
+  return refreshAhead(withInternals(defined, top ? { telemetry: telemetryOf(options, "profile") } : {}));
 };
 
 /**
