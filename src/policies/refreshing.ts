@@ -90,8 +90,8 @@ export interface RefreshPolicyOptions extends RefreshAheadOptions, Pick<RetryOpt
   /**
    * The OpenTelemetry `MeterProvider` that gets the refresh metrics (`aws.credentials.refresh.duration`,
    * `aws.credentials.expiry.remaining`, `aws.credentials.rejected`, `aws.credentials.backoff`).
-   * Default: the global one, when the program registered one and `@opentelemetry/api` is installed
-   * (it is an optional peer dependency, loaded at the first refresh). Nothing is recorded on a cache hit.
+   * Default: the global one, when the program registered one with `@opentelemetry/api` 1.3 or later
+   * (an optional peer dependency, which this library never loads). Nothing is recorded on a cache hit.
    */
   readonly meterProvider?: MeterProviderLike | undefined;
   /**

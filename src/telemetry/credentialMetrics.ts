@@ -1,10 +1,10 @@
 /**
  * OpenTelemetry metrics and traces of a refreshing provider, as a listener on its refresh events.
  *
- * `@opentelemetry/api` is an optional peer dependency: it is loaded at a provider's first refresh,
- * never with this module, so a program without it loads and bundles nothing of it, and a program with
- * it records through the providers it registered globally (or the ones given as options). Nothing
- * here runs on a cache hit: the refreshing provider calls it only from its slow path.
+ * `@opentelemetry/api` is an optional peer dependency that this library never loads: the providers a
+ * program registered are read from the API's global (see `otelGlobal`), so a program without it loads
+ * and bundles nothing of it, and an ES module bundle records as the CommonJS build does. Nothing here
+ * runs on a cache hit: the refreshing provider calls it only from its slow path.
  *
  * @packageDocumentation
  */
