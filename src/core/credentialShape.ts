@@ -54,7 +54,7 @@ const ExpirationFromAny = /* @__PURE__ */ new t.Type<Date, Date, unknown>(
 /**
  * The io-ts codec of the credentials a custom source returns: `accessKeyId`, `secretAccessKey`, an
  * optional `sessionToken` and `accountId`, and an `expiration` (a `Date`, an ISO 8601 string or epoch
- * milliseconds), decoded to {@link Credentials}.
+ * milliseconds), decoded to `Credentials`.
  *
  * @example
  * ```ts

@@ -32,7 +32,9 @@ import type { CallerIdentity } from "../core/callerIdentity";
 import { sessionWhoami } from "./whoami";
 
 /**
- * Options of {@link session}: a role to assume, and the region the clients talk to.
+ * Options of {@link session}: a role to assume, and the region the clients talk to. Its `onEvent`
+ * hears the refresh events ({@link RefreshEvent}) and those of the rejection plugin every client of
+ * the session has ({@link CredentialRejectionEvent}).
  *
  * @example
  * ```ts
