@@ -111,7 +111,9 @@ export const profileChain = async (): Promise<ProfileChainResult> => {
   // Ours: one refreshingProfile, 10 clients.
   const oursSts = await localSts({ credentialLifetimeMs: OUR_LIFETIME_MS });
   const oursDone = chainHome(oursSts);
-  const credentials = refreshingProfile({ profile: "hop-two" });
+  // 2 s credentials: the mandatory window must be shorter than their life, or each would arrive as a
+  // failed refresh (credentials with no more than the mandatory window left are refused).
+  const credentials = refreshingProfile({ profile: "hop-two", mandatoryWindowMs: 500 });
   const ourClients = Array.from(
     { length: CLIENTS },
     () => new STSClient({ region, endpoint: oursSts.endpoint, credentials }),
