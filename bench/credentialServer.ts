@@ -159,6 +159,9 @@ const childProcesses = async (): Promise<CredentialServerResult["children"]> => 
     roleArn: "arn:aws:iam::123456789012:role/bench-endpoint",
     region: "us-east-1",
     clientConfig: { endpoint: sts.endpoint, credentials: sts.rootCredentials },
+    // 6 s credentials: a mandatory window shorter than their life, or each would arrive as a failed
+    // refresh (credentials with no more than the mandatory window left are refused).
+    mandatoryWindowMs: 1_000,
     onEvent: (event) => {
       if (event.type === "refresh-success") refreshes++;
     },

@@ -126,7 +126,7 @@ const credentialServerRows = (result: CredentialServerResult): Row[] => {
  * figures (the other rows and their environment stay as they were measured).
  */
 const onlyCredentialServer = async (): Promise<void> => {
-  process.stderr.write("11 credentials endpoint (alone)...\n");
+  process.stderr.write("12 credentials endpoint (alone)...\n");
   const result = await credentialServer();
   const rows = credentialServerRows(result);
   for (const row of rows)
@@ -148,7 +148,7 @@ const onlyCredentialServer = async (): Promise<void> => {
     },
   };
   await writeFile(path, `${JSON.stringify(recorded, null, 2)}\n`);
-  console.log("row 11 written to bench/results.json");
+  console.log("row 12 written to bench/results.json");
 };
 
 /**
