@@ -273,7 +273,15 @@ export const refreshAhead = (
         }
         return settled.action.type === "settle-waiters" ? settled.action.error : undefined;
       };
-      const started: Flight = { settled: call(), controller, waiters: 0 };
+      const started: Flight = {
+        settled: call(),
+        controller,
+        waiters: 0,
+        release: () => {
+          started.waiters--;
+          scheduler.release();
+        },
+      };
       // Unless it settled already (a source that throws at once), or a listener of its settling started
       // the next one, which is the refresh in flight now.
       if (state.inFlight !== undefined && flight === undefined) flight = started;
@@ -284,25 +292,23 @@ export const refreshAhead = (
       if (refresh === undefined)
         return Promise.reject(new Error("aws-refresh-session: no refresh to wait for (a bug)"));
       const answer = (refresh.answer ??= refresh.settled.then(answerOf));
-      const hold = (): void => {
-        refresh.waiters++;
-        scheduler.hold();
-      };
-      const release = (): void => {
-        refresh.waiters--;
-        scheduler.release();
-      };
       if (signal === undefined) {
         // Callers without a signal wait until the refresh settles: one hold for them all.
         if (refresh.waiting === undefined) {
-          hold();
-          refresh.waiting = answer.finally(release);
+          hold(refresh);
+          refresh.waiting = answer.finally(refresh.release);
         }
         return refresh.waiting;
       }
       // A caller with a signal may leave early: it holds the process only while it waits.
-      hold();
-      return abortable(answer, signal).finally(release);
+      hold(refresh);
+      return abortable(answer, signal).finally(refresh.release);
+    };
+    // No function is made per waiting caller: ten thousand of them joining one refresh cost no more
+    // than a counter each.
+    const hold = (refresh: Flight): void => {
+      refresh.waiters++;
+      scheduler.hold();
     };
     const answerOf = (error: CredentialRefreshError | undefined): Credentials => {
       if (error !== undefined) throw error;
@@ -396,6 +402,8 @@ interface Flight {
   readonly controller: AbortController;
   /** How many callers wait for it now. */
   waiters: number;
+  /** Undoes one `hold` of it: made once per refresh, shared by its waiters. */
+  readonly release: () => void;
   /** What the waiters get, made for the first of them. */
   answer?: Promise<Credentials>;
   /** The answer, with the process held alive: shared by the callers without a signal. */
