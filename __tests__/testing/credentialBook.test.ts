@@ -1,34 +1,13 @@
-import type { IncomingHttpHeaders } from "node:http";
-import { Sha256 } from "@smithy/core/checksum";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { manualClock } from "../../src/testing";
 import { credentialBook } from "../../src/testing/credentialBook";
 import { issueCredentials } from "../../src/testing/issueCredentials";
-import type { SignedRequest } from "../../src/testing/verifySignature";
+import { signedRequest } from "../support/signedRequest";
 
 const root = { accessKeyId: "AKIABOOKTEST00000001", secretAccessKey: "root-secret" };
 const body = "Action=GetCallerIdentity&Version=2011-06-15";
 
-/** A request as Node hands it to the server, signed with `key` by the SDK's signer. */
-const signedBy = async (key: {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}): Promise<SignedRequest> => {
-  const signer = new SignatureV4({ credentials: key, region: "us-east-1", service: "sts", sha256: Sha256 });
-  const request = await signer.sign({
-    method: "POST",
-    protocol: "http:",
-    hostname: "127.0.0.1",
-    path: "/",
-    query: {},
-    headers: { host: "127.0.0.1:4566", "content-type": "application/x-www-form-urlencoded" },
-    body,
-  });
-  const lower: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(request.headers)) lower[name.toLowerCase()] = value;
-  return { method: "POST", url: "/", headers: lower };
-};
+const signedBy = (key: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
+  signedRequest(key, body);
 
 const setUp = () => {
   const clock = manualClock(Date.UTC(2031, 0, 1));

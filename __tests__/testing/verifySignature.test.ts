@@ -1,42 +1,20 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { Sha256 } from "@smithy/core/checksum";
-import { SignatureV4 } from "@smithy/signature-v4";
 import {
   parseAuthorization,
   readAuthorization,
   verifySignature,
   type SignedRequest,
 } from "../../src/testing/verifySignature";
+import { signedRequest } from "../support/signedRequest";
 
 const key = { accessKeyId: "AKIAVERIFYTEST000001", secretAccessKey: "the-secret" };
 const body = "Action=AssumeRole&RoleSessionName=unit&Version=2011-06-15";
 
-/** A request as Node hands it to the server: signed by the SDK's signer, header names in lower case. */
-const signed = async (
+const signed = (
   signedBody: string,
-  { applyChecksum = false, headers = {} }: { applyChecksum?: boolean; headers?: Record<string, string> } = {},
-): Promise<SignedRequest> => {
-  const signer = new SignatureV4({
-    credentials: key,
-    region: "us-east-1",
-    service: "sts",
-    sha256: Sha256,
-    applyChecksum,
-  });
-  const request = await signer.sign({
-    method: "POST",
-    protocol: "http:",
-    hostname: "127.0.0.1",
-    path: "/",
-    query: {},
-    headers: { host: "127.0.0.1:4566", "content-type": "application/x-www-form-urlencoded", ...headers },
-    body: signedBody,
-  });
-  const lower: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(request.headers)) lower[name.toLowerCase()] = value;
-  return { method: "POST", url: "/", headers: lower };
-};
+  options: { applyChecksum?: boolean; headers?: Record<string, string> } = {},
+): Promise<SignedRequest> => signedRequest(key, signedBody, options);
 
 const verify = async (request: SignedRequest, sentBody: string, secret = key.secretAccessKey) =>
   verifySignature(request, sentBody, readAuthorization(request), secret);
