@@ -122,33 +122,46 @@ const credentialServerRows = (result: CredentialServerResult): Row[] => {
 };
 
 /**
- * `BENCH_ONLY=12 npm run bench`: row 12 alone, recorded in bench/results.json in place of its previous
- * figures (the other rows and their environment stay as they were measured).
+ * Prints rows measured alone and records them in bench/results.json in place of their previous
+ * figures (rows `numbers`), with their raw results under `raw`, each marked with when, where and under
+ * what load it was measured; the other rows and their environment stay as they were.
  */
-const onlyCredentialServer = async (): Promise<void> => {
-  process.stderr.write("12 credentials endpoint (alone)...\n");
-  const result = await credentialServer();
-  const rows = credentialServerRows(result);
+const recordAlone = async (
+  numbers: readonly string[],
+  rows: readonly Row[],
+  raw: Record<string, unknown>,
+): Promise<void> => {
   for (const row of rows)
     console.log(
       `${row.benchmark} | ${row.ours} | ${row.sdk} | ${row.ratio} | ${row.target} | ${row.met ? "yes" : "NO"}`,
     );
   const path = join(__dirname, "results.json");
   const recorded = JSON.parse(await readFile(path, "utf8")) as { rows: Row[]; raw: Record<string, unknown> };
-  recorded.rows = [...recorded.rows.filter((row) => !row.benchmark.startsWith("12. ")), ...rows];
-  recorded.raw.credentialServer = {
-    ...result,
-    measured: {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: cpus().length,
-      // The machine is shared: its load says how much of a tail is other processes' doing.
-      loadAverage: loadavg(),
-      alone: true,
-    },
+  const replaced = numbers.map((row) => `${row}. `);
+  const kept = recorded.rows.filter((row) => !replaced.some((prefix) => row.benchmark.startsWith(prefix)));
+  const order = (row: Row): number => Number.parseInt(row.benchmark, 10);
+  recorded.rows = [...kept, ...rows].sort((a, b) => order(a) - order(b));
+  const measured = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    // The machine is shared: its load says how much of a tail is other processes' doing.
+    loadAverage: loadavg(),
+    alone: true,
   };
+  for (const [key, value] of Object.entries(raw)) recorded.raw[key] = { ...(value as object), measured };
   await writeFile(path, `${JSON.stringify(recorded, null, 2)}\n`);
-  console.log("row 12 written to bench/results.json");
+  console.log(`row${numbers.length > 1 ? "s" : ""} ${numbers.join(", ")} written to bench/results.json`);
+};
+
+/**
+ * `BENCH_ONLY=12 npm run bench`: row 12 alone, recorded in bench/results.json in place of its previous
+ * figures (the other rows and their environment stay as they were measured).
+ */
+const onlyCredentialServer = async (): Promise<void> => {
+  process.stderr.write("12 credentials endpoint (alone)...\n");
+  const result = await credentialServer();
+  await recordAlone(["12"], credentialServerRows(result), { credentialServer: result });
 };
 
 /**
@@ -174,26 +187,7 @@ const onlyRows = async (only: readonly string[]): Promise<void> => {
     raw.importTime = await importTime();
     rows.push(importTimeRow(raw.importTime as ImportTimeResult));
   }
-  for (const row of rows)
-    console.log(
-      `${row.benchmark} | ${row.ours} | ${row.sdk} | ${row.ratio} | ${row.target} | ${row.met ? "yes" : "NO"}`,
-    );
-  const path = join(__dirname, "results.json");
-  const recorded = JSON.parse(await readFile(path, "utf8")) as { rows: Row[]; raw: Record<string, unknown> };
-  const replaced = only.map((row) => `${row}. `);
-  const kept = recorded.rows.filter((row) => !replaced.some((prefix) => row.benchmark.startsWith(prefix)));
-  const order = (row: Row): number => Number.parseInt(row.benchmark, 10);
-  recorded.rows = [...kept, ...rows].sort((a, b) => order(a) - order(b));
-  const measured = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: cpus().length,
-    loadAverage: loadavg(),
-    alone: true,
-  };
-  for (const [key, value] of Object.entries(raw)) recorded.raw[key] = { ...(value as object), measured };
-  await writeFile(path, `${JSON.stringify(recorded, null, 2)}\n`);
-  console.log(`rows ${only.join(", ")} written to bench/results.json`);
+  await recordAlone(only, rows, raw);
 };
 
 /** Row 13: the hot path with OpenTelemetry recording on, against off. */
@@ -214,25 +208,7 @@ const hotPathMetricsRow = (result: HotPathMetricsResult): Row => {
 const onlyHotPathMetrics = async (): Promise<void> => {
   process.stderr.write("13 hot path with OpenTelemetry on (alone)...\n");
   const result = await hotPathMetrics();
-  const row = hotPathMetricsRow(result);
-  console.log(
-    `${row.benchmark} | ${row.ours} | ${row.sdk} | ${row.ratio} | ${row.target} | ${row.met ? "yes" : "NO"}`,
-  );
-  const path = join(__dirname, "results.json");
-  const recorded = JSON.parse(await readFile(path, "utf8")) as { rows: Row[]; raw: Record<string, unknown> };
-  recorded.rows = [...recorded.rows.filter((r) => !r.benchmark.startsWith("13. ")), row];
-  recorded.raw.hotPathMetrics = {
-    ...result,
-    measured: {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: cpus().length,
-      loadAverage: loadavg(),
-      alone: true,
-    },
-  };
-  await writeFile(path, `${JSON.stringify(recorded, null, 2)}\n`);
-  console.log("row 13 written to bench/results.json");
+  await recordAlone(["13"], [hotPathMetricsRow(result)], { hotPathMetrics: result });
 };
 
 async function main(): Promise<void> {
