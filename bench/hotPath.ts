@@ -8,7 +8,7 @@
 import { memoize } from "@smithy/property-provider";
 import type { AwsCredentialIdentity } from "@smithy/types";
 import { refreshingRole } from "../src";
-import { stats, stubSts, type Stats } from "./support";
+import { nsPerAwaitedCall, stats, stubSts, type Stats } from "./support";
 
 const BATCH = 1_000;
 
@@ -18,7 +18,6 @@ export interface HotPathResult {
 }
 
 export const hotPath = async (rounds = 9): Promise<HotPathResult> => {
-  const { Bench } = await import("tinybench");
   const held: AwsCredentialIdentity = {
     accessKeyId: "ASIAHELD",
     secretAccessKey: "held",
@@ -51,32 +50,16 @@ export const hotPath = async (rounds = 9): Promise<HotPathResult> => {
     ["floor", floor],
     ["floorWithClock", floorWithClock],
   ];
-  const samples: Record<string, number[]> = { ours: [], memoize: [], floor: [], floorWithClock: [] };
-  for (let round = 0; round < rounds; round++) {
-    const bench = new Bench({ time: 250, warmupTime: 50 });
-    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length] ?? contenders[0]);
-    for (const entry of order) {
-      if (entry === undefined) continue;
-      const [name, provider] = entry;
-      bench.add(name, async () => {
-        for (let i = 0; i < BATCH; i++) await provider();
-      });
-    }
-    await bench.run();
-    for (const task of bench.tasks) {
-      const p50 = (task.result as { latency?: { p50?: number } } | undefined)?.latency?.p50;
-      if (p50 !== undefined) samples[task.name]?.push((p50 * 1e6) / BATCH);
-    }
-  }
+  const samples = await nsPerAwaitedCall(contenders, rounds, BATCH);
   ours.dispose();
   if (sts.sends !== 1) throw new Error(`the warm pipeline called STS ${sts.sends} times`);
   return {
     rounds,
     nsPerCall: {
-      ours: stats(samples.ours ?? []),
-      memoize: stats(samples.memoize ?? []),
-      floor: stats(samples.floor ?? []),
-      floorWithClock: stats(samples.floorWithClock ?? []),
+      ours: stats(samples.ours),
+      memoize: stats(samples.memoize),
+      floor: stats(samples.floor),
+      floorWithClock: stats(samples.floorWithClock),
     },
   };
 };

@@ -12,7 +12,7 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { refreshingRole } from "../src";
-import { stats, stubSts, type Stats } from "./support";
+import { nsPerAwaitedCall, stats, stubSts, type Stats } from "./support";
 
 const BATCH = 1_000;
 
@@ -34,7 +34,6 @@ export interface HotPathMetricsResult {
 }
 
 export const hotPathMetrics = async (rounds = 9): Promise<HotPathMetricsResult> => {
-  const { Bench } = await import("tinybench");
   const reader = new IdleReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   const spans = new InMemorySpanExporter();
@@ -50,21 +49,7 @@ export const hotPathMetrics = async (rounds = 9): Promise<HotPathMetricsResult> 
     ["metricsOn", on],
     ["metricsOff", off],
   ];
-  const samples: Record<string, number[]> = { metricsOn: [], metricsOff: [] };
-  for (let round = 0; round < rounds; round++) {
-    const bench = new Bench({ time: 250, warmupTime: 50 });
-    const order = round % 2 === 0 ? contenders : [...contenders].reverse();
-    for (const [name, provider] of order) {
-      bench.add(name, async () => {
-        for (let i = 0; i < BATCH; i++) await provider();
-      });
-    }
-    await bench.run();
-    for (const task of bench.tasks) {
-      const p50 = (task.result as { latency?: { p50?: number } } | undefined)?.latency?.p50;
-      if (p50 !== undefined) samples[task.name]?.push((p50 * 1e6) / BATCH);
-    }
-  }
+  const samples = await nsPerAwaitedCall(contenders, rounds, BATCH);
   const recordedDuringHits = spans.getFinishedSpans().length - spansBefore;
   on.dispose();
   off.dispose();
@@ -74,6 +59,6 @@ export const hotPathMetrics = async (rounds = 9): Promise<HotPathMetricsResult> 
   return {
     rounds,
     recordedDuringHits,
-    nsPerCall: { metricsOn: stats(samples.metricsOn ?? []), metricsOff: stats(samples.metricsOff ?? []) },
+    nsPerCall: { metricsOn: stats(samples.metricsOn), metricsOff: stats(samples.metricsOff) },
   };
 };

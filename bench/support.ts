@@ -72,3 +72,38 @@ export const recordSigningKeys = (client: STSClient, keys: string[]): void => {
 };
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Nanoseconds per awaited call of each contender, one sample per round (tinybench's p50 over batches
+ * of `batch` calls), the contenders run in a rotated order each round so that none always runs first
+ * on a warm or cold machine.
+ */
+export const nsPerAwaitedCall = async <Name extends string>(
+  contenders: ReadonlyArray<readonly [Name, () => Promise<unknown>]>,
+  rounds: number,
+  batch: number,
+): Promise<Record<Name, number[]>> => {
+  const { Bench } = await import("tinybench");
+  const samples = Object.fromEntries(contenders.map(([name]) => [name, [] as number[]])) as Record<
+    Name,
+    number[]
+  >;
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({ time: 250, warmupTime: 50 });
+    for (let i = 0; i < contenders.length; i++) {
+      const [name, provider] = contenders[(i + round) % contenders.length] as readonly [
+        Name,
+        () => Promise<unknown>,
+      ];
+      bench.add(name, async () => {
+        for (let call = 0; call < batch; call++) await provider();
+      });
+    }
+    await bench.run();
+    for (const task of bench.tasks) {
+      const p50 = (task.result as { latency?: { p50?: number } } | undefined)?.latency?.p50;
+      if (p50 !== undefined) samples[task.name as Name].push((p50 * 1e6) / batch);
+    }
+  }
+  return samples;
+};
