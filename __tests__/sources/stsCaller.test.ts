@@ -136,16 +136,22 @@ const recordingHandler = (sessionToken = "recorded-token") => {
   };
 };
 
+/** An SDK-style logger that keeps what it hears at info level, where the SDK logs each call. */
+const infoLogger = () => {
+  const lines: unknown[] = [];
+  const logger = {
+    debug: () => undefined,
+    info: (...args: unknown[]) => lines.push(args),
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  return { lines, logger };
+};
+
 describe("the STS client of a provider given no client settings", () => {
   it("takes the calling client's region, request handler and logger, as the SDK's fromTemporaryCredentials does", async () => {
     const handler = recordingHandler();
-    const lines: unknown[] = [];
-    const logger = {
-      debug: () => undefined,
-      info: (...args: unknown[]) => lines.push(args),
-      warn: () => undefined,
-      error: () => undefined,
-    };
+    const { lines, logger } = infoLogger();
     const credentials = assumeRole({
       roleArn: "arn:aws:iam::123456789012:role/Reader",
       credentials: { accessKeyId: "AKIACALLER0000000001", secretAccessKey: "caller-secret" },
@@ -169,13 +175,7 @@ describe("the STS client of a provider given no client settings", () => {
 
   it("hides secrets from a logger given in clientConfig too, a session token shaped like a real one included", async () => {
     const handler = recordingHandler("IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6example");
-    const lines: unknown[] = [];
-    const logger = {
-      debug: () => undefined,
-      info: (...args: unknown[]) => lines.push(args),
-      warn: () => undefined,
-      error: () => undefined,
-    };
+    const { lines, logger } = infoLogger();
     const credentials = assumeRole({
       roleArn: "arn:aws:iam::123456789012:role/Reader",
       region: "us-east-1",
